@@ -1,0 +1,205 @@
+"""The sms_core error tree, in one place.
+
+    SmsCoreError
+    ├── InputError                 bad input, refused before anything is sent
+    │   ├── InvalidNumber          .raw, .reason
+    │   ├── UnsupportedCharacters  .chars (the characters the encoding lacks)
+    │   ├── TextTooLong            .length, .limit
+    │   ├── EmptyText
+    │   ├── NoRecipients
+    │   └── InvalidSchedule        .reason
+    └── GatewayError               .code: the gateway's code, None when it gave none
+        ├── GatewayRefused         the gateway answered with an error code
+        │   ├── NoTarget (-1 send)         ├── NoContent (-2)
+        │   ├── ForbiddenWord (-3 send, .word)
+        │   ├── TooManyNumbers (-4)        ├── LoginFailed (-7)
+        │   ├── ContentTooLong (-8)        ├── InsufficientBalance (-9)
+        │   ├── AccountLocked (-10)        └── AccountNotFound (-1 polls/balance)
+        ├── GatewayBusy            -99 on send, -3 on polls: not accepted, safe to retry
+        ├── GatewayUnavailable     the request certainly did not arrive (refused, DNS): safe to retry
+        ├── SendOutcomeUnknown     the request may have arrived (timeout, dropped): never retried
+        └── GatewayProtocolError   an answer of none of the documented forms; .excerpt is short and safe
+
+Messages are written for a person and never contain the account password.
+"""
+
+from __future__ import annotations
+
+
+class SmsCoreError(Exception):
+    """Root of everything sms_core raises on purpose."""
+
+
+# --- input -------------------------------------------------------------------
+
+
+class InputError(SmsCoreError, ValueError):
+    """Input that cannot be sent; the message says what to change."""
+
+
+class InvalidNumber(InputError):
+    def __init__(self, raw: str, reason: str) -> None:
+        self.raw = raw
+        self.reason = reason
+        super().__init__(f"{raw} is not a valid number: {reason}")
+
+
+class UnsupportedCharacters(InputError):
+    def __init__(self, chars: tuple[str, ...], encoding: str) -> None:
+        self.chars = chars
+        self.encoding = encoding
+        shown = " ".join(f"'{c}'" for c in chars)
+        verb = "cannot" if len(chars) > 1 else "cannot"
+        super().__init__(
+            f"{shown} {verb} be sent: the gateway's encoding ({encoding.upper()}) has no such "
+            f"character{'s' if len(chars) > 1 else ''}"
+        )
+
+
+class TextTooLong(InputError):
+    def __init__(self, length: int, limit: int) -> None:
+        self.length = length
+        self.limit = limit
+        super().__init__(f"the text has {length} characters; at most {limit}")
+
+
+class EmptyText(InputError):
+    def __init__(self) -> None:
+        super().__init__("the text is empty; write what the SMS should say")
+
+
+class NoRecipients(InputError):
+    def __init__(self) -> None:
+        super().__init__("no number to send to; give at least one number")
+
+
+class InvalidSchedule(InputError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+# --- gateway -----------------------------------------------------------------
+
+
+class GatewayError(SmsCoreError):
+    """Anything the gateway (or the way to it) did wrong. `code` is the gateway's, if any."""
+
+    code: int | None = None
+    retryable: bool = False
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        if code is not None:
+            self.code = code
+        super().__init__(message)
+
+
+class GatewayRefused(GatewayError):
+    """The gateway answered with a documented error code."""
+
+
+class NoTarget(GatewayRefused):
+    code = -1
+
+    def __init__(self) -> None:
+        super().__init__("the gateway got no target number (-1)")
+
+
+class NoContent(GatewayRefused):
+    code = -2
+
+    def __init__(self) -> None:
+        super().__init__("the gateway got no text (-2)")
+
+
+class ForbiddenWord(GatewayRefused):
+    code = -3
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        super().__init__(f"the gateway refused the word {word}" if word else
+                         "the gateway refused a forbidden word in the text")
+
+
+class TooManyNumbers(GatewayRefused):
+    code = -4
+
+    def __init__(self) -> None:
+        super().__init__("the gateway refused more than 100 numbers in one request (-4)")
+
+
+class LoginFailed(GatewayRefused):
+    code = -7
+
+    def __init__(self) -> None:
+        super().__init__("the gateway refused the login (-7): check SMSBOT_GATEWAY_USERNAME and SMSBOT_GATEWAY_PASSWORD")
+
+
+class ContentTooLong(GatewayRefused):
+    code = -8
+
+    def __init__(self) -> None:
+        super().__init__("the gateway refused the text as longer than 335 characters (-8)")
+
+
+class InsufficientBalance(GatewayRefused):
+    code = -9
+
+    def __init__(self) -> None:
+        super().__init__("the gateway account's balance is too low for this send (-9): top it up")
+
+
+class AccountLocked(GatewayRefused):
+    code = -10
+
+    def __init__(self) -> None:
+        super().__init__("the gateway account is locked (-10): ask the SMS provider")
+
+
+class AccountNotFound(GatewayRefused):
+    code = -1
+
+    def __init__(self) -> None:
+        super().__init__("the gateway does not know this account (-1): check SMSBOT_GATEWAY_USERNAME")
+
+
+class GatewayBusy(GatewayError):
+    """Not accepted; the same request may be sent again later."""
+
+    retryable = True
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"the gateway is busy ({code}); try again in a moment", code)
+
+
+class GatewayUnavailable(GatewayError):
+    """The request certainly did not reach the gateway (refused, DNS): safe to retry."""
+
+    retryable = True
+
+
+class SendOutcomeUnknown(GatewayError):
+    """The send may have reached the gateway. Never retried automatically: check before re-sending."""
+
+
+class GatewayProtocolError(GatewayError):
+    """An answer of none of the documented forms (an HTML page, empty, cut short)."""
+
+    def __init__(self, message: str, excerpt: str = "") -> None:
+        self.excerpt = excerpt
+        super().__init__(f"{message}: {excerpt!r}" if excerpt else message)
+
+
+SEND_ERRORS: dict[int, type[GatewayRefused]] = {
+    -1: NoTarget,
+    -2: NoContent,
+    -4: TooManyNumbers,
+    -7: LoginFailed,
+    -8: ContentTooLong,
+    -9: InsufficientBalance,
+    -10: AccountLocked,
+}
+"""Send codes without payload; -3 (ForbiddenWord, carries a word) and -99 (busy) are special."""
+
+POLL_ERRORS: dict[int, type[GatewayRefused]] = {-1: AccountNotFound, -7: LoginFailed}
+"""Codes of the report/inbound/balance reads; -3 on a poll means busy."""
