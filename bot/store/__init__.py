@@ -1,0 +1,241 @@
+"""The bot's durable store (SQLite). All SQL of the project lives in this package.
+
+`Store` is the typed, async face of it: every method runs one transaction on the
+store's own thread (see db.py), so the event loop never blocks on disk and every
+method's effect is committed when it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.store import audit as _audit
+from bot.store import contacts as _contacts
+from bot.store import inbound as _inbound
+from bot.store import sends as _sends
+from bot.store.db import Database
+from bot.store.errors import SchemaTooNew, StoreError, StoreLocked
+from bot.store.models import (
+    AuditRecord,
+    Confirmation,
+    Contact,
+    Group,
+    InboundRecord,
+    Recipient,
+    ReportOutcome,
+    SendRecord,
+    Thread,
+)
+from bot.store.schema import SCHEMA_VERSION
+from sms_core.models import DeliveryReport, InboundSms
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AuditRecord",
+    "Confirmation",
+    "Contact",
+    "Database",
+    "Group",
+    "InboundRecord",
+    "Recipient",
+    "ReportOutcome",
+    "SchemaTooNew",
+    "SendRecord",
+    "Store",
+    "StoreError",
+    "StoreLocked",
+    "Thread",
+]
+
+
+class Store:
+    def __init__(self, path: str | Path, *, exclusive: bool = False) -> None:
+        self.db = Database(path, exclusive=exclusive)
+
+    async def open(self) -> Store:
+        await self.db.open()
+        return self
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        return await self.db.run(lambda c: c.execute("PRAGMA user_version").fetchone()[0])
+
+    async def check_writable(self) -> None:
+        """Raise StoreError unless a write commits (used by /healthz and `smsbot check`)."""
+        await self.db.run(_audit.kv_set, "healthcheck", "ok")
+
+    # -- contacts and groups -------------------------------------------------
+    async def upsert_contact(self, name: str, phone: str) -> bool:
+        return await self.db.run(_contacts.upsert_contact, name, phone)
+
+    async def delete_contact(self, name: str) -> bool:
+        return await self.db.run(_contacts.delete_contact, name)
+
+    async def get_contact(self, name: str) -> Contact | None:
+        return await self.db.run(_contacts.get_contact, name)
+
+    async def contact_for_phone(self, phone: str) -> Contact | None:
+        return await self.db.run(_contacts.contact_for_phone, phone)
+
+    async def list_contacts(self) -> list[Contact]:
+        return await self.db.run(_contacts.list_contacts)
+
+    async def replace_group(self, name: str, members: Sequence[str]) -> bool:
+        return await self.db.run(_contacts.replace_group, name, list(members))
+
+    async def delete_group(self, name: str) -> bool:
+        return await self.db.run(_contacts.delete_group, name)
+
+    async def get_group(self, name: str) -> Group | None:
+        return await self.db.run(_contacts.get_group, name)
+
+    async def list_groups(self) -> list[Group]:
+        return await self.db.run(_contacts.list_groups)
+
+    # -- sends ---------------------------------------------------------------------
+    async def journal_send(self, **fields: object) -> int:
+        """See sends.journal_send for the fields; the send is committed before the gateway is called."""
+        return await self.db.run(lambda c: _sends.journal_send(c, **fields))  # type: ignore[arg-type]
+
+    async def record_chunk(self, send_id: int, chunk: int, state: str, accepted: int, rejected: int,
+                           ids: Sequence[str], error: str | None) -> None:
+        await self.db.run(_sends.record_chunk, send_id, chunk, state, accepted, rejected, list(ids), error)
+
+    async def finish_send(self, send_id: int, state: str, error: str | None = None) -> None:
+        await self.db.run(_sends.finish_send, send_id, state, error)
+
+    async def settle_interrupted_sends(self) -> list[int]:
+        return await self.db.run(_sends.settle_interrupted_sends)
+
+    async def set_status_message(self, send_id: int, chat_id: int, message_id: int,
+                                 thread_id: int | None, shown_version: int | None = None) -> None:
+        await self.db.run(_sends.set_status_message, send_id, chat_id, message_id, thread_id, shown_version)
+
+    async def mark_status_shown(self, send_id: int, version: int) -> None:
+        await self.db.run(_sends.mark_status_shown, send_id, version)
+
+    async def get_send(self, send_id: int) -> SendRecord | None:
+        return await self.db.run(_sends.get_send, send_id)
+
+    async def dirty_status_sends(self, limit: int = 50) -> list[SendRecord]:
+        return await self.db.run(_sends.dirty_status_sends, limit)
+
+    async def history(self, phones: Sequence[str] | None = None, limit: int = 10) -> list[SendRecord]:
+        return await self.db.run(_sends.history, list(phones) if phones else None, limit)
+
+    async def recipients_of(self, send_id: int) -> list[Recipient]:
+        return await self.db.run(_sends.recipients_of, send_id)
+
+    async def sends_by_state(self, states: Sequence[str]) -> list[SendRecord]:
+        return await self.db.run(_sends.sends_by_state, list(states))
+
+    async def store_reports(self, reports: Sequence[DeliveryReport]) -> ReportOutcome:
+        return await self.db.run(_sends.store_reports, list(reports))
+
+    async def unmatched_report_count(self) -> int:
+        return await self.db.run(_sends.unmatched_report_count)
+
+    async def report_count(self) -> int:
+        return await self.db.run(_sends.report_count)
+
+    # -- raw answers, inbound, topics ---------------------------------------------------
+    async def store_raw(self, endpoint: str, body: str) -> int:
+        return await self.db.run(_inbound.store_raw, endpoint, body)
+
+    async def mark_raw(self, raw_id: int, problem: str | None = None) -> None:
+        await self.db.run(_inbound.mark_raw, raw_id, problem)
+
+    async def unparsed_raw(self) -> list[tuple[int, str, str, str | None]]:
+        return await self.db.run(_inbound.unparsed_raw)
+
+    async def store_inbound(self, messages: Sequence[InboundSms], raw_id: int | None = None) -> list[int]:
+        def tx(conn):  # type: ignore[no-untyped-def]
+            new = _inbound.store_inbound(conn, list(messages))
+            if raw_id is not None:
+                _inbound.mark_raw(conn, raw_id)
+            return new
+
+        return await self.db.run(tx)
+
+    async def store_report_page(self, reports: Sequence[DeliveryReport], raw_id: int | None = None) -> ReportOutcome:
+        def tx(conn):  # type: ignore[no-untyped-def]
+            out = _sends.store_reports(conn, list(reports))
+            if raw_id is not None:
+                _inbound.mark_raw(conn, raw_id)
+            return out
+
+        return await self.db.run(tx)
+
+    async def pending_inbound(self, limit: int = 1000) -> list[InboundRecord]:
+        return await self.db.run(_inbound.pending_inbound, limit)
+
+    async def pending_inbound_count(self) -> int:
+        return await self.db.run(_inbound.pending_inbound_count)
+
+    async def inbound_count(self) -> int:
+        return await self.db.run(_inbound.inbound_count)
+
+    async def mark_forwarded(self, ids: Sequence[int], chat_id: int, message_id: int,
+                             thread_id: int | None, phone: str | None = None) -> None:
+        def tx(conn):  # type: ignore[no-untyped-def]
+            _inbound.mark_forwarded(conn, list(ids), chat_id, message_id, thread_id)
+            if phone is not None:
+                _inbound.link_message(conn, chat_id, message_id, phone)
+
+        await self.db.run(tx)
+
+    async def get_thread(self, phone: str, chat_id: int) -> Thread | None:
+        return await self.db.run(_inbound.get_thread, phone, chat_id)
+
+    async def set_thread(self, phone: str, chat_id: int, thread_id: int, title: str) -> None:
+        await self.db.run(_inbound.set_thread, phone, chat_id, thread_id, title)
+
+    async def drop_thread(self, phone: str, thread_id: int) -> None:
+        await self.db.run(_inbound.drop_thread, phone, thread_id)
+
+    async def phone_for_thread(self, chat_id: int, thread_id: int) -> str | None:
+        return await self.db.run(_inbound.phone_for_thread, chat_id, thread_id)
+
+    async def link_message(self, chat_id: int, message_id: int, phone: str) -> None:
+        await self.db.run(_inbound.link_message, chat_id, message_id, phone)
+
+    async def phone_for_message(self, chat_id: int, message_id: int) -> str | None:
+        return await self.db.run(_inbound.phone_for_message, chat_id, message_id)
+
+    # -- audit, facts, confirmations --------------------------------------------------------
+    async def audit(self, kind: str, chat_id: int | None = None, user_id: int | None = None,
+                    detail: str | None = None) -> None:
+        await self.db.run(_audit.audit, kind, chat_id, user_id, detail)
+
+    async def audit_records(self, kind: str | None = None, limit: int = 100) -> list[AuditRecord]:
+        return await self.db.run(_audit.audit_records, kind, limit)
+
+    async def kv_get(self, key: str) -> str | None:
+        return await self.db.run(_audit.kv_get, key)
+
+    async def kv_set(self, key: str, value: str | None) -> None:
+        await self.db.run(_audit.kv_set, key, value)
+
+    async def add_confirmation(self, token: str, chat_id: int, user_id: int, payload: str) -> None:
+        await self.db.run(_audit.add_confirmation, token, chat_id, user_id, payload)
+
+    async def set_confirmation_message(self, token: str, message_id: int) -> None:
+        await self.db.run(_audit.set_confirmation_message, token, message_id)
+
+    async def get_confirmation(self, token: str) -> Confirmation | None:
+        return await self.db.run(_audit.get_confirmation, token)
+
+    async def close_confirmation(self, token: str, state: str) -> bool:
+        return await self.db.run(_audit.close_confirmation, token, state)
+
+    async def expired_confirmations(self, older_than: float) -> list[Confirmation]:
+        return await self.db.run(_audit.expired_confirmations, older_than)

@@ -1,0 +1,170 @@
+"""SQLite on one dedicated thread, so the event loop never waits on disk.
+
+Every call runs a plain function `fn(conn, *args)` on that thread inside one
+transaction: it commits when `fn` returns and rolls back when it raises. That is
+the only way the rest of the store touches SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.store.errors import SchemaTooNew, StoreError, StoreLocked
+from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    if path != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")  # a committed poll answer must survive a power cut
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema forward; returns the version it started at."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"the store was written by a newer smsbot (schema {version}, this one knows {SCHEMA_VERSION}); "
+            "upgrade smsbot or point SMSBOT_DATABASE_PATH at another file"
+        )
+    for number in range(version, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("store migrated to schema %d", number + 1)
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit on its own)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        stripped = line.split("--", 1)[0] if "--" in line else line
+        buf += stripped
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+class Database:
+    """One SQLite file, one thread, one optional process lock."""
+
+    def __init__(self, path: str | Path, *, exclusive: bool = False) -> None:
+        self.path = str(path)
+        self.exclusive = exclusive
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._lock_fd: int | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def open(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if self.exclusive:
+            self._take_lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsbot-store")
+        try:
+            self._conn = await self._submit(_connect, self.path)
+            await self._submit(migrate, self._conn)
+        except sqlite3.Error as exc:
+            await self.close()
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+        except StoreError:
+            await self.close()
+            raise
+
+    def _take_lock(self) -> None:
+        lock_path = self.path + ".lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = ""
+            with contextlib.suppress(OSError):
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            raise StoreLocked(
+                f"another smsbot is already running on {self.path}"
+                + (f" (pid {holder})" if holder else "")
+                + ": stop it first; two bots would fight over Telegram updates and the gateway's replies"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+
+    async def close(self) -> None:
+        if self._conn is not None and self._executor is not None:
+            conn = self._conn
+            self._conn = None
+            with contextlib.suppress(Exception):
+                await self._submit(conn.close)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                os.close(self._lock_fd)
+            self._lock_fd = None
+
+    async def __aenter__(self) -> Database:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- running -------------------------------------------------------------
+
+    async def _submit(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._executor is None:
+            raise StoreError("the store is closed")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, *args)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(conn, *args)` in one transaction on the store thread."""
+        conn = self._conn
+        if conn is None:
+            raise StoreError("the store is closed")
+        return await self._submit(_in_transaction, conn, fn, args)
+
+
+def _in_transaction(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn, *args)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result

@@ -1,0 +1,150 @@
+"""The store's schema as forward migrations, applied in order; `PRAGMA user_version` says how far.
+
+Never edit a migration that has shipped: add the next one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the whole first schema
+    """
+    CREATE TABLE sends (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        origin TEXT NOT NULL,                -- command | reply | alert | cli
+        chat_id INTEGER,
+        user_id INTEGER,
+        user_name TEXT,
+        text TEXT NOT NULL,
+        segments INTEGER NOT NULL,
+        scheduled_at TEXT,                   -- ISO 8601, China Standard Time
+        state TEXT NOT NULL DEFAULT 'pending',  -- pending|accepted|partial|refused|failed|unknown
+        error TEXT,
+        accepted INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        status_chat_id INTEGER,
+        status_message_id INTEGER,
+        status_thread_id INTEGER,
+        status_version INTEGER NOT NULL DEFAULT 0,  -- bumped whenever the status message should change
+        status_shown INTEGER NOT NULL DEFAULT 0,    -- the version Telegram last accepted
+        status_edited_at REAL,
+        alert_id INTEGER
+    );
+    CREATE INDEX sends_created ON sends(created_at);
+    CREATE INDEX sends_status_dirty ON sends(status_version, status_shown)
+        WHERE status_message_id IS NOT NULL;
+
+    CREATE TABLE recipients (
+        send_id INTEGER NOT NULL REFERENCES sends(id) ON DELETE CASCADE,
+        phone TEXT NOT NULL,
+        chunk INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',  -- pending|accepted|refused|failed|unknown
+        report_status INTEGER,                  -- last report: -1 pending, 10 delivered, 20 failed
+        reported_at REAL,
+        PRIMARY KEY (send_id, phone)
+    );
+    CREATE INDEX recipients_phone ON recipients(phone);
+
+    CREATE TABLE send_ids (
+        sms_id TEXT NOT NULL,
+        send_id INTEGER NOT NULL REFERENCES sends(id) ON DELETE CASCADE,
+        chunk INTEGER NOT NULL,
+        PRIMARY KEY (sms_id, send_id)
+    );
+
+    CREATE TABLE raw_answers (                  -- every poll answer, kept before it is parsed
+        id INTEGER PRIMARY KEY,
+        received_at REAL NOT NULL,
+        endpoint TEXT NOT NULL,
+        body TEXT NOT NULL,
+        parsed INTEGER NOT NULL DEFAULT 0,
+        problem TEXT
+    );
+
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        received_at REAL NOT NULL,
+        sms_id TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        send_id INTEGER,                         -- the matched send; NULL: matched none
+        processed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX reports_unprocessed ON reports(processed) WHERE processed = 0;
+
+    CREATE TABLE inbound (
+        id INTEGER PRIMARY KEY,
+        received_at REAL NOT NULL,
+        msg_id TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        text TEXT NOT NULL,
+        forwarded_at REAL,
+        tg_chat_id INTEGER,
+        tg_message_id INTEGER,
+        tg_thread_id INTEGER,
+        UNIQUE (msg_id, phone)
+    );
+    CREATE INDEX inbound_pending ON inbound(id) WHERE forwarded_at IS NULL;
+    CREATE INDEX inbound_phone ON inbound(phone, id);
+
+    CREATE TABLE threads (                      -- one forum topic per phone in the inbox chat
+        phone TEXT PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        thread_id INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE UNIQUE INDEX threads_by_topic ON threads(chat_id, thread_id);
+
+    CREATE TABLE tg_messages (                  -- Telegram messages that speak for a phone
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        phone TEXT NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+
+    CREATE TABLE contacts (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        phone TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX contacts_phone ON contacts(phone);
+
+    CREATE TABLE groups (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE group_members (
+        group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE ON UPDATE CASCADE,
+        position INTEGER NOT NULL,
+        member TEXT NOT NULL,                    -- a normalised number or a contact name
+        PRIMARY KEY (group_name, member)
+    );
+
+    CREATE TABLE confirmations (
+        token TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        chat_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        message_id INTEGER,
+        payload TEXT NOT NULL,                   -- JSON of the prepared send
+        state TEXT NOT NULL DEFAULT 'open'       -- open|confirmed|cancelled|expired
+    );
+
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        chat_id INTEGER,
+        user_id INTEGER,
+        detail TEXT
+    );
+
+    CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

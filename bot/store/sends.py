@@ -1,0 +1,250 @@
+"""The send journal: a send is written before the gateway is called, then its outcome.
+
+Delivery reports are stored as they come and matched to sends by (id, phone), for
+both forms of the gateway's `d` field (one batch id, or one SMSID per number).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+
+from bot.store.models import Recipient, ReportOutcome, SendRecord
+from sms_core.models import DeliveryReport, ReportStatus
+
+CHUNK_SIZE = 100
+
+_SEND_SELECT = """
+SELECT s.*,
+  (SELECT COUNT(*) FROM recipients r WHERE r.send_id = s.id) AS n_recipients,
+  (SELECT COUNT(*) FROM recipients r WHERE r.send_id = s.id AND r.report_status = 10) AS n_delivered,
+  (SELECT COUNT(*) FROM recipients r WHERE r.send_id = s.id AND r.report_status = 20) AS n_failed,
+  (SELECT COUNT(*) FROM recipients r WHERE r.send_id = s.id AND r.state = 'unknown') AS n_unknown
+FROM sends s
+"""
+
+
+def _record(row: sqlite3.Row) -> SendRecord:
+    return SendRecord(
+        id=row["id"], created_at=row["created_at"], origin=row["origin"], chat_id=row["chat_id"],
+        user_id=row["user_id"], user_name=row["user_name"], text=row["text"],
+        segments=row["segments"], scheduled_at=row["scheduled_at"], state=row["state"],
+        error=row["error"], accepted=row["accepted"], rejected=row["rejected"],
+        recipients=row["n_recipients"], delivered=row["n_delivered"], failed=row["n_failed"],
+        unknown=row["n_unknown"], status_chat_id=row["status_chat_id"],
+        status_message_id=row["status_message_id"], status_thread_id=row["status_thread_id"],
+        status_version=row["status_version"], status_shown=row["status_shown"],
+        status_edited_at=row["status_edited_at"], alert_id=row["alert_id"],
+    )
+
+
+def journal_send(
+    conn: sqlite3.Connection,
+    *,
+    origin: str,
+    text: str,
+    segments: int,
+    numbers: Sequence[str],
+    chat_id: int | None = None,
+    user_id: int | None = None,
+    user_name: str | None = None,
+    scheduled_at: str | None = None,
+    alert_id: int | None = None,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO sends(created_at, origin, chat_id, user_id, user_name, text, segments, "
+        "scheduled_at, alert_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (time.time(), origin, chat_id, user_id, user_name, text, segments, scheduled_at, alert_id),
+    )
+    send_id = int(cur.lastrowid or 0)
+    conn.executemany(
+        "INSERT INTO recipients(send_id, phone, chunk) VALUES (?, ?, ?)",
+        [(send_id, phone, i // CHUNK_SIZE) for i, phone in enumerate(numbers)],
+    )
+    return send_id
+
+
+def record_chunk(
+    conn: sqlite3.Connection,
+    send_id: int,
+    chunk: int,
+    state: str,
+    accepted: int,
+    rejected: int,
+    ids: Sequence[str],
+    error: str | None,
+) -> None:
+    conn.execute(
+        "UPDATE recipients SET state = ? WHERE send_id = ? AND chunk = ?", (state, send_id, chunk)
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO send_ids(sms_id, send_id, chunk) VALUES (?, ?, ?)",
+        [(i, send_id, chunk) for i in ids],
+    )
+    conn.execute(
+        "UPDATE sends SET accepted = accepted + ?, rejected = rejected + ?, "
+        "error = COALESCE(?, error), status_version = status_version + 1 WHERE id = ?",
+        (accepted, rejected, error, send_id),
+    )
+    if ids:
+        _rematch(conn, ids)
+
+
+def finish_send(conn: sqlite3.Connection, send_id: int, state: str, error: str | None = None) -> None:
+    conn.execute(
+        "UPDATE sends SET state = ?, error = COALESCE(?, error), status_version = status_version + 1 "
+        "WHERE id = ?",
+        (state, error, send_id),
+    )
+    # Recipients of chunks never attempted (the send stopped early) share the send's fate.
+    conn.execute(
+        "UPDATE recipients SET state = ? WHERE send_id = ? AND state = 'pending'",
+        ("refused" if state in ("refused", "partial") else state, send_id),
+    )
+
+
+def settle_interrupted_sends(conn: sqlite3.Connection) -> list[int]:
+    """Sends still pending from a run that died: their outcome is unknown, never retried."""
+    ids = [r["id"] for r in conn.execute("SELECT id FROM sends WHERE state = 'pending'")]
+    for send_id in ids:
+        conn.execute(
+            "UPDATE recipients SET state = 'unknown' WHERE send_id = ? AND state = 'pending'", (send_id,)
+        )
+        has_accepted = conn.execute(
+            "SELECT 1 FROM recipients WHERE send_id = ? AND state = 'accepted' LIMIT 1", (send_id,)
+        ).fetchone()
+        conn.execute(
+            "UPDATE sends SET state = ?, error = COALESCE(error, 'interrupted: the bot stopped during the send'), "
+            "status_version = status_version + 1 WHERE id = ?",
+            ("partial" if has_accepted else "unknown", send_id),
+        )
+    return ids
+
+
+def set_status_message(
+    conn: sqlite3.Connection, send_id: int, chat_id: int, message_id: int, thread_id: int | None,
+    shown_version: int | None = None,
+) -> None:
+    conn.execute(
+        "UPDATE sends SET status_chat_id = ?, status_message_id = ?, status_thread_id = ?, "
+        "status_shown = COALESCE(?, status_shown), status_edited_at = ? WHERE id = ?",
+        (chat_id, message_id, thread_id, shown_version, time.time(), send_id),
+    )
+
+
+def mark_status_shown(conn: sqlite3.Connection, send_id: int, version: int) -> None:
+    conn.execute(
+        "UPDATE sends SET status_shown = MAX(status_shown, ?), status_edited_at = ? WHERE id = ?",
+        (version, time.time(), send_id),
+    )
+
+
+def get_send(conn: sqlite3.Connection, send_id: int) -> SendRecord | None:
+    row = conn.execute(_SEND_SELECT + " WHERE s.id = ?", (send_id,)).fetchone()
+    return _record(row) if row else None
+
+
+def dirty_status_sends(conn: sqlite3.Connection, limit: int = 50) -> list[SendRecord]:
+    rows = conn.execute(
+        _SEND_SELECT + " WHERE s.status_message_id IS NOT NULL AND s.status_version > s.status_shown "
+        "ORDER BY s.status_edited_at LIMIT ?",
+        (limit,),
+    )
+    return [_record(r) for r in rows]
+
+
+def history(conn: sqlite3.Connection, phones: Sequence[str] | None = None, limit: int = 10) -> list[SendRecord]:
+    if phones:
+        marks = ",".join("?" * len(phones))
+        rows = conn.execute(
+            _SEND_SELECT + f" WHERE s.id IN (SELECT send_id FROM recipients WHERE phone IN ({marks})) "
+            "ORDER BY s.id DESC LIMIT ?",
+            (*phones, limit),
+        )
+    else:
+        rows = conn.execute(_SEND_SELECT + " ORDER BY s.id DESC LIMIT ?", (limit,))
+    return [_record(r) for r in rows]
+
+
+def recipients_of(conn: sqlite3.Connection, send_id: int) -> list[Recipient]:
+    rows = conn.execute(
+        "SELECT send_id, phone, chunk, state, report_status FROM recipients WHERE send_id = ? "
+        "ORDER BY chunk, rowid",
+        (send_id,),
+    )
+    return [Recipient(r["send_id"], r["phone"], r["chunk"], r["state"], r["report_status"]) for r in rows]
+
+
+def sends_by_state(conn: sqlite3.Connection, states: Iterable[str]) -> list[SendRecord]:
+    states = list(states)
+    marks = ",".join("?" * len(states))
+    rows = conn.execute(_SEND_SELECT + f" WHERE s.state IN ({marks}) ORDER BY s.id", states)
+    return [_record(r) for r in rows]
+
+
+# --- delivery reports -------------------------------------------------------------
+
+
+def _better(current: int | None, new: int) -> bool:
+    """Whether `new` should replace the recipient's last status (one count per number)."""
+    if current is None or current == ReportStatus.PENDING:
+        return True
+    # Among final statuses, a failed part of a long SMS means the message did not arrive whole.
+    return new == ReportStatus.FAILED and current != ReportStatus.FAILED
+
+
+def _apply(conn: sqlite3.Connection, report_id: int, sms_id: str, phone: str, status: int) -> int | None:
+    row = conn.execute(
+        "SELECT r.send_id, r.report_status FROM send_ids i "
+        "JOIN recipients r ON r.send_id = i.send_id AND r.phone = ? "
+        "WHERE i.sms_id = ? ORDER BY r.send_id DESC LIMIT 1",
+        (phone, sms_id),
+    ).fetchone()
+    if row is None:
+        return None
+    send_id = row["send_id"]
+    conn.execute("UPDATE reports SET send_id = ?, processed = 1 WHERE id = ?", (send_id, report_id))
+    if _better(row["report_status"], status):
+        conn.execute(
+            "UPDATE recipients SET report_status = ?, reported_at = ? WHERE send_id = ? AND phone = ?",
+            (status, time.time(), send_id, phone),
+        )
+        conn.execute("UPDATE sends SET status_version = status_version + 1 WHERE id = ?", (send_id,))
+    return send_id
+
+
+def store_reports(conn: sqlite3.Connection, reports: Sequence[DeliveryReport]) -> ReportOutcome:
+    """Keep every report; match those that belong to a known send. Unmatched ones stay, counted."""
+    now = time.time()
+    touched: set[int] = set()
+    matched = 0
+    for rep in reports:
+        cur = conn.execute(
+            "INSERT INTO reports(received_at, sms_id, phone, status) VALUES (?, ?, ?, ?)",
+            (now, rep.sms_id, rep.phone, rep.status),
+        )
+        send_id = _apply(conn, int(cur.lastrowid or 0), rep.sms_id, rep.phone, rep.status)
+        if send_id is not None:
+            matched += 1
+            touched.add(send_id)
+    return ReportOutcome(len(reports), matched, len(reports) - matched, tuple(sorted(touched)))
+
+
+def _rematch(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+    """Reports that arrived before their send's ids were recorded (a crash in between)."""
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        f"SELECT id, sms_id, phone, status FROM reports WHERE send_id IS NULL AND sms_id IN ({marks})",
+        list(ids),
+    ).fetchall()
+    for r in rows:
+        _apply(conn, r["id"], r["sms_id"], r["phone"], r["status"])
+
+
+def unmatched_report_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COUNT(*) FROM reports WHERE send_id IS NULL").fetchone()[0]
+
+
+def report_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
