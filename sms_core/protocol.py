@@ -1,0 +1,300 @@
+"""The gateway's wire format, with no I/O: build query parameters, parse answers.
+
+Every answer is a short text body (see spec/gateway-http-api.md). The parsers
+turn it into a value or raise a `GatewayError` subclass -- for *any* input,
+never ValueError/IndexError/UnicodeDecodeError -- so a strange answer can never
+crash a poll job. Codes are mapped per endpoint: -1 and -3 mean different
+things on send and on the reads.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from urllib.parse import quote
+
+from sms_core.errors import (
+    POLL_ERRORS,
+    SEND_ERRORS,
+    ForbiddenWord,
+    GatewayBusy,
+    GatewayProtocolError,
+    UnsupportedCharacters,
+)
+from sms_core.models import DeliveryReport, InboundPage, InboundSms, ReportPage, SendAnswer
+from sms_core.schedule import CST
+
+MAX_NUMBERS_PER_REQUEST = 100
+REPORT_PAGE_SIZE = 100
+INBOUND_PAGE_SIZE = 50
+MAX_TEXT_CHARS = 335
+
+UNEXPECTED = "unexpected answer from the gateway"
+
+
+class Endpoint(enum.StrEnum):
+    SEND = "/sendsms_txt.asp"
+    REPORTS = "/get_report_txt.asp"
+    INBOUND = "/get_receive_message_txt.asp"
+    BALANCE = "/Get_Account_Balance.asp"
+
+
+# --- requests ----------------------------------------------------------------
+
+
+def auth_params(username: str, password: str) -> dict[str, str]:
+    """The account parameters every call carries (the password travels in the query)."""
+    return {"us_name": username, "us_pwd": password}
+
+
+def format_send_time(at: datetime) -> str:
+    """`send_time`: 14 digits YYYYMMDDhhmmss in China Standard Time, the gateway's clock.
+
+    A naive datetime is taken as already CST; an aware one is converted.
+    """
+    if at.tzinfo is not None and at.utcoffset() is not None:
+        at = at.astimezone(CST)
+    # Not strftime: %Y is not zero-padded for years < 1000 on every platform.
+    return (
+        f"{at.year:04d}{at.month:02d}{at.day:02d}"
+        f"{at.hour:02d}{at.minute:02d}{at.second:02d}"
+    )
+
+
+def send_params(
+    username: str,
+    password: str,
+    numbers: Sequence[str],
+    text: str,
+    at: datetime | None = None,
+) -> dict[str, str]:
+    """Query parameters of one send request (numbers already normalised, <= 100)."""
+    params = auth_params(username, password)
+    params["send_phone"] = ",".join(numbers)
+    params["send_content"] = text
+    if at is not None:
+        params["send_time"] = format_send_time(at)
+    return params
+
+
+def _unencodable(value: str, encoding: str) -> tuple[str, ...]:
+    out: dict[str, None] = {}
+    for ch in value:
+        try:
+            ch.encode(encoding)
+        except UnicodeError:
+            out[ch] = None
+    return tuple(out)
+
+
+def encode_query(params: Mapping[str, str], encoding: str = "gbk") -> str:
+    """Percent-encode each value's bytes in the gateway's encoding (GBK), not UTF-8.
+
+    httpx would encode UTF-8 and the gateway would store mojibake, so the client
+    builds the query string itself. Raises UnsupportedCharacters for a value the
+    encoding cannot hold.
+    """
+    parts = []
+    for key, value in params.items():
+        try:
+            raw = value.encode(encoding)
+        except UnicodeError:
+            raise UnsupportedCharacters(_unencodable(value, encoding), encoding) from None
+        parts.append(f"{quote(key, safe='')}={quote(raw, safe='')}")
+    return "&".join(parts)
+
+
+# --- answers -----------------------------------------------------------------
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_STRIP = " \t\r\n\x0b\x0c\ufeff\x00"
+_INT_RE = re.compile(r"-?[0-9]{1,18}")  # bounded: int() on huge strings raises ValueError
+_SECRET_RE = re.compile(r"(?i)(us_pwd(?:=|%3D))[^&\s\"'<>]*")
+_WS_RE = re.compile(r"\s+")
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """A short, printable, one-line piece of an answer, for error messages and logs.
+
+    Whitespace is collapsed, control characters are escaped, a long text is cut
+    with an ellipsis, and a `us_pwd=` value (an error page may echo the request
+    URL) is blanked.
+    """
+    text = _WS_RE.sub(" ", _SECRET_RE.sub(r"\1***", text)).strip()
+    pieces = [ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text]
+    if sum(map(len, pieces)) <= limit:
+        return "".join(pieces)
+    out: list[str] = []
+    used = 0
+    for piece in pieces:
+        if used + len(piece) > limit - 1:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out) + "…"
+
+
+def decode_body(body: bytes | str, encoding: str = "gbk") -> str:
+    """Text of an answer: bytes decoded in the gateway's encoding, surrounding whitespace/BOM cut."""
+    if isinstance(body, bytes):
+        if body.startswith(_UTF8_BOM):
+            body = body[len(_UTF8_BOM):]
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            shown = excerpt(body.decode(encoding, errors="backslashreplace"))
+            raise GatewayProtocolError(
+                f"the gateway's answer is not valid {encoding.upper()}", shown
+            ) from None
+    else:
+        text = body
+    return text.strip(_STRIP)
+
+
+def _int(value: str) -> int | None:
+    value = value.strip(_STRIP)
+    return int(value) if _INT_RE.fullmatch(value) else None
+
+
+def _unexpected(text: str) -> GatewayProtocolError:
+    if not text:
+        return GatewayProtocolError(f"{UNEXPECTED} (an empty body)")
+    return GatewayProtocolError(UNEXPECTED, excerpt(text))
+
+
+def parse_send(body: bytes | str, encoding: str = "gbk") -> SendAnswer:
+    """`0|a|b|d` -> SendAnswer; an error code -> its exception (-3 carries the forbidden word).
+
+    Error codes must stand alone (only -3 has a payload), so that `-99`, the one
+    code after which a send is retried, is never read into a longer answer.
+    """
+    text = decode_body(body, encoding)
+    parts = text.split("|")
+    code = _int(parts[0])
+    if code is None:
+        raise _unexpected(text)
+    if code == 0:
+        if len(parts) != 4:
+            raise _unexpected(text)
+        accepted, rejected = _int(parts[1]), _int(parts[2])
+        if accepted is None or rejected is None or accepted < 0 or rejected < 0:
+            raise _unexpected(text)
+        ids = tuple(i for i in (p.strip(_STRIP) for p in parts[3].split(",")) if i)
+        if accepted > 0 and not ids:
+            raise _unexpected(text)
+        return SendAnswer(accepted=accepted, rejected=rejected, ids=ids)
+    if code == -3:
+        word = text.split("|", 1)[1].strip(_STRIP) if len(parts) > 1 else ""
+        raise ForbiddenWord(word)
+    if len(parts) == 1:
+        if code == -99:
+            raise GatewayBusy(-99)
+        if code in SEND_ERRORS:
+            raise SEND_ERRORS[code]()
+    raise _unexpected(text)
+
+
+def _read_code(text: str, head: str, has_records: bool) -> int:
+    """The count before the first bar of a read; error codes raise (-3 = busy on reads)."""
+    n = _int(head)
+    if n is None:
+        raise _unexpected(text)
+    if n < 0:
+        if not has_records:
+            if n == -3:
+                raise GatewayBusy(-3)
+            if n in POLL_ERRORS:
+                raise POLL_ERRORS[n]()
+        raise _unexpected(text)
+    return n
+
+
+def parse_reports(body: bytes | str, encoding: str = "gbk") -> ReportPage:
+    """`N|id;phone;status|...` -> ReportPage. A wrong N keeps the records (see count_mismatch).
+
+    A record that cannot be read raises rather than being skipped: the caller has
+    stored the raw body, and a report dropped here would be lost for good.
+    """
+    text = decode_body(body, encoding)
+    head, bar, rest = text.partition("|")
+    declared = _read_code(text, head, bool(bar))
+    reports = []
+    for record in rest.split("|") if bar else ():
+        record = record.strip(_STRIP)
+        if not record:
+            continue  # a trailing or doubled bar
+        fields = [f.strip(_STRIP) for f in record.split(";")]
+        if len(fields) != 3 or not fields[0] or not fields[1]:
+            raise GatewayProtocolError("unreadable delivery report", excerpt(record))
+        status = _int(fields[2])
+        if status is None:
+            raise GatewayProtocolError("unreadable delivery report", excerpt(record))
+        reports.append(DeliveryReport(sms_id=fields[0], phone=fields[1], status=status))
+    return ReportPage(reports=tuple(reports), declared=declared)
+
+
+INBOUND_PREFIX = r"(?P<id>[0-9A-Za-z_-]+)[;,](?P<phone>\+?[0-9]{3,20});"
+"""The start of an inbound record: `id;phone;` or `id,phone;`."""
+_PREFIX_RE = re.compile(INBOUND_PREFIX)
+_BOUNDARY_RE = re.compile(r"\|[ \t\r\n]*(?=[0-9A-Za-z_-]+[;,]\+?[0-9]{3,20};)")
+
+
+def parse_inbound(body: bytes | str, encoding: str = "gbk") -> InboundPage:
+    """`N|id;phone;text|...` (or `id,phone;text`) -> InboundPage.
+
+    The text may hold `|`, `;` and newlines: a record ends only at a `|` followed
+    by the next record's `id[;,]phone;` prefix. A wrong N keeps the records.
+    (The body's surrounding whitespace is cut, so trailing whitespace of the last
+    text is lost; the transport's trailing newline cannot be told from it.)
+    """
+    text = decode_body(body, encoding)
+    head, bar, rest = text.partition("|")
+    declared = _read_code(text, head, bool(bar))
+    rest = rest.lstrip(_STRIP)
+    if not rest:
+        return InboundPage(messages=(), declared=declared)
+    starts = [0] + [m.end() for m in _BOUNDARY_RE.finditer(rest)]
+    ends = [m.start() for m in _BOUNDARY_RE.finditer(rest)] + [len(rest)]
+    messages = []
+    for start, end in zip(starts, ends, strict=True):
+        record = rest[start:end]
+        m = _PREFIX_RE.match(record)
+        if m is None:
+            raise GatewayProtocolError("unreadable inbound SMS", excerpt(record))
+        messages.append(InboundSms(msg_id=m["id"], phone=m["phone"], text=record[m.end():]))
+    return InboundPage(messages=tuple(messages), declared=declared)
+
+
+def parse_balance(body: bytes | str, encoding: str = "gbk") -> int:
+    """The number of messages the account can still send; 0 is a balance, not an error."""
+    text = decode_body(body, encoding)
+    n = _int(text)
+    if n is None:
+        raise _unexpected(text)
+    if n < 0:
+        if n in POLL_ERRORS:
+            raise POLL_ERRORS[n]()
+        raise _unexpected(text)
+    return n
+
+
+__all__ = [
+    "INBOUND_PAGE_SIZE",
+    "INBOUND_PREFIX",
+    "MAX_NUMBERS_PER_REQUEST",
+    "MAX_TEXT_CHARS",
+    "REPORT_PAGE_SIZE",
+    "Endpoint",
+    "auth_params",
+    "decode_body",
+    "encode_query",
+    "excerpt",
+    "format_send_time",
+    "parse_balance",
+    "parse_inbound",
+    "parse_reports",
+    "parse_send",
+    "send_params",
+]
