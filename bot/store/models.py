@@ -43,6 +43,7 @@ class SendRecord:
     status_shown: int
     status_edited_at: float | None
     alert_id: int | None
+    lang: str = "en"
 
     @property
     def cost(self) -> int:

@@ -15,6 +15,7 @@ MIGRATIONS: list[str] = [
         chat_id INTEGER,
         user_id INTEGER,
         user_name TEXT,
+        lang TEXT NOT NULL DEFAULT 'en',     -- language of the status message
         text TEXT NOT NULL,
         segments INTEGER NOT NULL,
         scheduled_at TEXT,                   -- ISO 8601, China Standard Time

@@ -35,7 +35,7 @@ def _record(row: sqlite3.Row) -> SendRecord:
         unknown=row["n_unknown"], status_chat_id=row["status_chat_id"],
         status_message_id=row["status_message_id"], status_thread_id=row["status_thread_id"],
         status_version=row["status_version"], status_shown=row["status_shown"],
-        status_edited_at=row["status_edited_at"], alert_id=row["alert_id"],
+        status_edited_at=row["status_edited_at"], alert_id=row["alert_id"], lang=row["lang"],
     )
 
 
@@ -51,11 +51,12 @@ def journal_send(
     user_name: str | None = None,
     scheduled_at: str | None = None,
     alert_id: int | None = None,
+    lang: str = "en",
 ) -> int:
     cur = conn.execute(
         "INSERT INTO sends(created_at, origin, chat_id, user_id, user_name, text, segments, "
-        "scheduled_at, alert_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (time.time(), origin, chat_id, user_id, user_name, text, segments, scheduled_at, alert_id),
+        "scheduled_at, alert_id, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (time.time(), origin, chat_id, user_id, user_name, text, segments, scheduled_at, alert_id, lang),
     )
     send_id = int(cur.lastrowid or 0)
     conn.executemany(

@@ -1,0 +1,106 @@
+"""The composition root: builds python-telegram-bot's Application from Settings.
+
+Clients are opened in post_init and closed in post_shutdown, so nothing is left
+open when the bot stops, and a second bot on the same store refuses to start.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.handlers import balance, basic, contacts, history, sms
+from bot.i18n import Translator
+from bot.jobs import schedule_jobs
+from bot.logsetup import setup_logging
+from bot.services import open_services
+from config import Settings
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("sms", "balance", "history", "contacts", "groups", "contact", "group", "ack", "id", "help")
+HANDLER_MODULES = [basic, sms, balance, contacts, history]
+
+
+def rate_limiter() -> AIORateLimiter:
+    """Telegram's limits, with retries: the default max_retries=0 would raise on the first 429."""
+    return AIORateLimiter(max_retries=5)
+
+
+def build_application(settings: Settings, **builder_options: Any) -> Application:  # type: ignore[type-arg]
+    settings.require_telegram()
+    assert settings.telegram_token is not None
+    token = settings.telegram_token.get_secret_value()
+    setup_logging(settings.log_level, [
+        token, settings.gateway_password.get_secret_value() if settings.gateway_password else None,
+        settings.webhook_token.get_secret_value() if settings.webhook_token else None,
+    ])
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_api_url.removesuffix("/bot") + "/file/bot")
+        .rate_limiter(rate_limiter())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(False)
+    )
+    for name, value in builder_options.items():
+        builder = getattr(builder, name)(value)
+    app = builder.build()
+    app.bot_data["settings"] = settings
+    for module in HANDLER_MODULES:
+        module.register(app)
+    for extra in _extra_registrations():
+        extra(app)
+    return app
+
+
+def _extra_registrations() -> list[Any]:
+    """Capabilities that register their own handlers and jobs (two-way SMS, alerts)."""
+    found = []
+    for name in ("bot.handlers.reply", "bot.handlers.ack"):
+        try:
+            module = __import__(name, fromlist=["register"])
+        except ModuleNotFoundError:
+            continue
+        found.append(module.register)
+    return found
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    settings: Settings = app.bot_data["settings"]
+    services = await open_services(settings)
+    app.bot_data["services"] = services
+    interrupted = await services.store.settle_interrupted_sends()
+    if interrupted:
+        log.warning("sends interrupted by the last stop, now marked unknown (never retried): %s", interrupted)
+    tr = Translator(settings.language or "en")
+    commands = [BotCommand(c, tr(f"commands_{c}")) for c in COMMANDS]
+    await app.bot.set_my_commands(commands)
+    if settings.language is None:
+        zh = Translator("zh")
+        await app.bot.set_my_commands([BotCommand(c, zh(f"commands_{c}")) for c in COMMANDS], language_code="zh")
+    schedule_jobs(app)
+    for hook in app.bot_data.get("post_init_hooks", []):
+        await hook(app, services)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    services = app.bot_data.get("services")
+    for hook in app.bot_data.get("post_shutdown_hooks", []):
+        try:
+            await hook(app, services)
+        except Exception:
+            log.exception("shutdown hook failed")
+    if services is not None:
+        await services.close()
+
+
+def run(settings: Settings) -> None:
+    """`smsbot run`: long polling until SIGINT/SIGTERM."""
+    app = build_application(settings)
+    app.run_polling(allowed_updates=["message", "edited_message", "callback_query"], drop_pending_updates=False)

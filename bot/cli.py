@@ -1,0 +1,158 @@
+"""The `smsbot` command line. Human messages; exit code 0 only on success; secrets never printed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from config import Settings, SettingsError, load_settings
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import run
+    from bot.store import StoreError
+
+    settings = _settings()
+    try:
+        run(settings)
+    except StoreError as exc:
+        print(f"smsbot: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from sms_core.sandbox import run_sandbox
+
+    run_sandbox(host=args.host, port=args.port, report_delay=args.report_delay)
+    return EXIT_OK
+
+
+async def _with_gateway(settings: Settings, fn):  # type: ignore[no-untyped-def]
+    from bot.services import gateway_from_settings
+
+    gateway, sandbox = gateway_from_settings(settings)
+    try:
+        async with gateway:
+            return await fn(gateway)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from sms_core.errors import GatewayError, InputError
+    from sms_core.phones import parse_numbers
+    from sms_core.schedule import check_schedule, parse_schedule
+
+    settings = _settings()
+    try:
+        numbers = parse_numbers(",".join(args.numbers))
+        at = check_schedule(parse_schedule(args.at)) if args.at else None
+    except InputError as exc:
+        print(f"smsbot send: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def go(gateway):  # type: ignore[no-untyped-def]
+        return await gateway.send(numbers, args.text, at=at)
+
+    try:
+        result = asyncio.run(_with_gateway(settings, go))
+    except InputError as exc:
+        print(f"smsbot send: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GatewayError as exc:
+        print(f"smsbot send: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    ids = ",".join(result.ids)
+    print(f"accepted {result.accepted} · rejected {result.rejected} · {result.segments} segment(s) each · "
+          f"cost {result.cost}" + (f" · ids {ids}" if ids else ""))
+    for chunk in result.chunks:
+        if chunk.error is not None:
+            print(f"  {len(chunk.numbers)} number(s) {chunk.outcome.value}: {chunk.error}", file=sys.stderr)
+    if result.unknown:
+        print(f"outcome UNKNOWN for {len(result.unknown)} number(s): check before sending again", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_FAIL
+
+
+def cmd_balance(args: argparse.Namespace) -> int:
+    from sms_core.errors import GatewayError
+
+    settings = _settings()
+    try:
+        balance = asyncio.run(_with_gateway(settings, lambda g: g.balance()))
+    except GatewayError as exc:
+        print(f"smsbot balance: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    print(balance)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.checks import run_checks
+
+    return run_checks()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smsbot",
+        description="A Telegram bot that texts phones through the 112088 SMS gateway. "
+                    "Settings come from SMSBOT_* environment variables or a .env file.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    p = sub.add_parser("run", help="run the bot (long polling)", description="Run the Telegram bot until stopped.")
+    p.set_defaults(fn=cmd_run)
+    p = sub.add_parser("sandbox", help="run the stand-in gateway on 127.0.0.1",
+                       description="Run a faithful stand-in of the SMS gateway for trials and tests.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8088, help="port (default 8088)")
+    p.add_argument("--report-delay", type=float, default=2.0,
+                   help="seconds before a delivery report appears for a sent SMS (default 2)")
+    p.set_defaults(fn=cmd_sandbox)
+    p = sub.add_parser("send", help="send one SMS", description="Send one SMS through the configured gateway.")
+    p.add_argument("numbers", metavar="NUMBERS", nargs=1, help="comma-separated numbers, e.g. 13800138000,13900139000")
+    p.add_argument("text", metavar="TEXT", help="the text (at most 335 characters, GBK)")
+    p.add_argument("--at", metavar="YYYY-MM-DD HH:MM", help="schedule it (China Standard Time)")
+    p.set_defaults(fn=cmd_send)
+    p = sub.add_parser("balance", help="show the gateway balance", description="Print the messages left.")
+    p.set_defaults(fn=cmd_balance)
+    p = sub.add_parser("check", help="check the settings, the store, the gateway and Telegram",
+                       description="Check the whole deployment; each line ok or FAIL with what to do.")
+    p.set_defaults(fn=cmd_check)
+    p = sub.add_parser("demo", help="try everything locally: sandbox gateway, local Telegram, terminal chat",
+                       description="Start the sandbox gateway, a local Bot API stand-in and the real bot, "
+                                   "and chat with it in the terminal. No account, no token.")
+    p.set_defaults(fn=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.fn(args)
+    except SettingsError as exc:
+        print(f"smsbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""/start, /help, /id, the access guard and the error handler."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
+
+from bot.handlers.common import Context, answer, svc, translator
+
+log = logging.getLogger(__name__)
+_REFUSAL_INTERVAL = 600.0  # one neutral line per stranger per 10 minutes, not one per message
+
+
+async def show_id(update: Update, context: Context) -> None:
+    """Answers any chat, so an operator can fill in SMSBOT_ALLOWED_CHAT_IDS and ADMIN_USER_IDS."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return
+    tr = translator(update, context)
+    await answer(update, tr("id", chat_id=chat.id, user_id=user.id if user else "?"))
+    raise ApplicationHandlerStop
+
+
+async def guard(update: Update, context: Context) -> None:
+    """Stops every update from outside the allowed chats before any handler sees it."""
+    services = svc(context)
+    chat, user = update.effective_chat, update.effective_user
+    chat_id = chat.id if chat else None
+    user_id = user.id if user else None
+    if services.access.allows(chat_id, chat.type if chat else None, user_id):
+        return
+    msg = update.effective_message
+    what = (msg.text or "")[:64] if msg and msg.text else type(update).__name__
+    await services.store.audit("stranger", chat_id, user_id, what if what.startswith("/") else "(message)")
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    elif chat is not None and chat.type == "private" and msg is not None:
+        last = context.bot_data.setdefault("refused_at", {})
+        if time.monotonic() - last.get(user_id, -1e9) > _REFUSAL_INTERVAL:
+            last[user_id] = time.monotonic()
+            await answer(update, translator(update, context)("private_bot"))
+    raise ApplicationHandlerStop
+
+
+async def show_help(update: Update, context: Context) -> None:
+    await answer(update, translator(update, context)("help"))
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log (the log filter masks secrets) and tell the user in one line; never let it stop the bot."""
+    err = context.error
+    where = f"job {context.job.name}" if context.job else "update"
+    log.error("error in %s: %s: %s", where, type(err).__name__, err, exc_info=err)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        services = svc(context)
+        chat, user = update.effective_chat, update.effective_user
+        if not services.access.allows(chat.id, chat.type, user.id if user else None):
+            return
+        try:
+            await answer(update, translator(update, context)("error"))
+        except Exception as exc:  # the answer itself failed (Telegram down): logged, not raised
+            log.warning("could not tell the user about an error: %s", html.escape(str(exc)))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("id", show_id), group=-2)
+    app.add_handler(TypeHandler(Update, guard), group=-1)
+    app.add_handler(CommandHandler(["start", "help"], show_help))
+    app.add_error_handler(on_error)

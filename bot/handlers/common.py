@@ -1,0 +1,75 @@
+"""What every handler needs: the services, the user's language, one-line answers, error wording."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.commands import CommandSyntaxError
+from bot.errors import BotError
+from bot.i18n import Translator, pick_language
+from bot.services import Services, services_of
+from sms_core.errors import (
+    EmptyText,
+    GatewayError,
+    InputError,
+    InvalidNumber,
+    InvalidSchedule,
+    NoRecipients,
+    TextTooLong,
+    UnsupportedCharacters,
+)
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def svc(context: Context) -> Services:
+    return services_of(context)
+
+
+def translator(update: Update | None, context: Context) -> Translator:
+    settings = svc(context).settings
+    user = update.effective_user if update is not None else None
+    return Translator(pick_language(user.language_code if user else None, settings.language))
+
+
+def explain(exc: BaseException, tr: Translator) -> str:
+    """A refusal in the user's language that says what to change."""
+    if isinstance(exc, CommandSyntaxError | BotError):
+        return tr(exc.key, **exc.params)
+    if isinstance(exc, InvalidNumber):
+        return tr("invalid_number", raw=exc.raw, reason=exc.reason)
+    if isinstance(exc, UnsupportedCharacters):
+        return tr("unsupported_chars", chars=" ".join(f"'{c}'" for c in exc.chars), encoding=exc.encoding.upper())
+    if isinstance(exc, TextTooLong):
+        return tr("text_too_long", length=exc.length, limit=exc.limit)
+    if isinstance(exc, EmptyText):
+        return tr("empty_text")
+    if isinstance(exc, NoRecipients):
+        return tr("no_recipients")
+    if isinstance(exc, InvalidSchedule):
+        return tr("invalid_schedule", reason=exc.reason)
+    if isinstance(exc, InputError | GatewayError):
+        return tr("input_error", message=str(exc))
+    return tr("error")
+
+
+async def answer(update: Update, text: str, **kwargs: Any) -> Message | None:
+    """Reply in the same chat and topic, HTML parse mode."""
+    msg = update.effective_message
+    if msg is None:
+        return None
+    return await msg.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False,
+                                disable_web_page_preview=True, **kwargs)
+
+
+def user_label(update: Update) -> str | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    return f"@{user.username}" if user.username else user.full_name

@@ -1,0 +1,174 @@
+"""/sms: resolve, validate, show the cost, ask above the threshold, send, answer with a live status."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.commands import CommandSyntaxError, parse_sms
+from bot.errors import BotError
+from bot.handlers.common import Context, answer, explain, svc, translator, user_label
+from bot.i18n import Html, Translator
+from bot.sending import Origin, PreparedSend
+from bot.services import Services
+from bot.status import cost_line, render_status
+from sms_core.errors import InputError
+
+log = logging.getLogger(__name__)
+CONFIRM_TTL = 600.0
+_CB_PREFIX = "sms:"
+
+
+async def sms_command(update: Update, context: Context) -> None:
+    services = svc(context)
+    tr = translator(update, context)
+    msg = update.effective_message
+    if msg is None or msg.text is None:
+        return
+    args = msg.text.split(maxsplit=1)[1] if len(msg.text.split(maxsplit=1)) > 1 else ""
+    try:
+        contacts = {c.name.lower() for c in await services.store.list_contacts()}
+        command = parse_sms(args, lambda name: name.lower() in contacts)
+        text = command.text
+        if not text and msg.reply_to_message is not None and not _is_topic_root(msg):
+            text = msg.reply_to_message.text or msg.reply_to_message.caption or ""
+        if not text:
+            raise CommandSyntaxError("sms_no_text")
+        prepared = await services.sending.prepare(command.targets, text, command.at)
+    except (CommandSyntaxError, BotError, InputError) as exc:
+        await answer(update, explain(exc, tr))
+        return
+    await send_or_confirm(update, context, prepared, origin_kind="command")
+
+
+def _is_topic_root(msg: Message) -> bool:
+    """In a forum topic every message 'replies' to the topic's first message: that is no reply."""
+    reply = msg.reply_to_message
+    return bool(msg.is_topic_message and reply is not None and reply.forum_topic_created is not None)
+
+
+async def send_or_confirm(update: Update, context: Context, prepared: PreparedSend, *, origin_kind: str) -> None:
+    services = svc(context)
+    tr = translator(update, context)
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    if prepared.cost > services.settings.confirm_threshold:
+        token = secrets.token_urlsafe(9)
+        payload = json.dumps({
+            "numbers": prepared.numbers, "text": prepared.text, "segments": prepared.segments,
+            "at": prepared.at.isoformat() if prepared.at else None, "origin": origin_kind,
+            "lang": tr.lang, "user_name": user_label(update),
+        })
+        await services.store.add_confirmation(token, chat.id, user.id, payload)
+        question = await answer(
+            update,
+            tr("confirm_question", n=len(prepared.numbers),
+               cost=cost_line(tr, len(prepared.numbers), prepared.segments), text=prepared.text),
+            reply_markup=InlineKeyboardMarkup([[
+                InlineKeyboardButton(tr("confirm_button"), callback_data=f"{_CB_PREFIX}ok:{token}"),
+                InlineKeyboardButton(tr("cancel_button"), callback_data=f"{_CB_PREFIX}no:{token}"),
+            ]]),
+        )
+        if question is not None:
+            await services.store.set_confirmation_message(token, question.message_id)
+        return
+    origin = Origin(origin_kind, chat.id, user.id, user_label(update), lang=tr.lang)
+    await execute_and_report(services, context, prepared, origin, tr, reply_to=update.effective_message)
+
+
+async def execute_and_report(services: Services, context: Context, prepared: PreparedSend, origin: Origin,
+                             tr: Translator, *, reply_to: Message | None = None,
+                             edit: tuple[int, int] | None = None, thread_id: int | None = None) -> None:
+    """Send, then show the status message (a new reply, or an edit of the confirm question)."""
+    if origin.chat_id is not None:
+        try:
+            await context.bot.send_chat_action(origin.chat_id, "typing", message_thread_id=thread_id)
+        except TelegramError:
+            pass
+    record = await services.sending.execute(prepared, origin)
+    text = render_status(record, tr)
+    try:
+        if edit is not None:
+            chat_id, message_id = edit
+            await context.bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML)
+            sent_chat, sent_id, sent_thread = chat_id, message_id, thread_id
+        else:
+            assert reply_to is not None
+            sent = await reply_to.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False)
+            sent_chat, sent_id, sent_thread = sent.chat_id, sent.message_id, sent.message_thread_id
+    except TelegramError as exc:
+        # The SMS went out (or not) regardless; the forward job shows the status later if it can.
+        log.warning("could not show the status of send %d: %s", record.id, exc)
+        return
+    await services.store.set_status_message(record.id, sent_chat, sent_id, sent_thread,
+                                            shown_version=record.status_version)
+
+
+async def confirm_callback(update: Update, context: Context) -> None:
+    services = svc(context)
+    tr = translator(update, context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    action, _, token = query.data.removeprefix(_CB_PREFIX).partition(":")
+    conf = await services.store.get_confirmation(token)
+    if conf is None or conf.state != "open":
+        await query.answer(tr("confirm_gone"), show_alert=True)
+        return
+    if query.from_user.id != conf.user_id:
+        await services.store.audit("confirm_refused", conf.chat_id, query.from_user.id, token)
+        await query.answer(tr("confirm_not_yours"), show_alert=True)
+        return
+    if time.time() - conf.created_at > CONFIRM_TTL:
+        if await services.store.close_confirmation(token, "expired"):
+            await query.edit_message_text(tr("confirm_expired"), parse_mode=ParseMode.HTML)
+        await query.answer()
+        return
+    if action != "ok":
+        if await services.store.close_confirmation(token, "cancelled"):
+            await query.edit_message_text(tr("confirm_cancelled"), parse_mode=ParseMode.HTML)
+        await query.answer()
+        return
+    if not await services.store.close_confirmation(token, "confirmed"):
+        await query.answer(tr("confirm_gone"), show_alert=True)
+        return
+    await query.answer(tr("confirm_done"))
+    data = json.loads(conf.payload)
+    prepared = PreparedSend(tuple(data["numbers"]), data["text"], data["segments"],
+                            datetime.fromisoformat(data["at"]) if data["at"] else None)
+    origin = Origin(data.get("origin", "command"), conf.chat_id, conf.user_id, data.get("user_name"),
+                    lang=data.get("lang", tr.lang))
+    message = query.message
+    thread_id = message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
+    await execute_and_report(services, context, prepared, origin, tr,
+                             edit=(conf.chat_id, conf.message_id or 0), thread_id=thread_id)
+
+
+async def expire_confirmations(context: Context) -> None:
+    """Job: questions older than 10 minutes say that they expired."""
+    services = svc(context)
+    for conf in await services.store.expired_confirmations(time.time() - CONFIRM_TTL):
+        if not await services.store.close_confirmation(conf.token, "expired"):
+            continue
+        lang = json.loads(conf.payload).get("lang", "en")
+        if conf.message_id:
+            try:
+                await context.bot.edit_message_text(Translator(lang)("confirm_expired"), conf.chat_id,
+                                                    conf.message_id, parse_mode=ParseMode.HTML)
+            except TelegramError as exc:
+                log.info("could not mark confirmation %s expired: %s", conf.token, exc)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("sms", sms_command))
+    app.add_handler(CallbackQueryHandler(confirm_callback, pattern=f"^{_CB_PREFIX}"))
+
+
+__all__ = ["Html", "execute_and_report", "register", "send_or_confirm"]

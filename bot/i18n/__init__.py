@@ -1,0 +1,58 @@
+"""Message catalogues (English, Simplified Chinese) and the one way the bot words anything.
+
+Every value put into a message is HTML-escaped here, so an SMS text or a contact
+name can never break Telegram's HTML parse mode. A value that is already safe
+HTML (a rendered list) is passed wrapped in `Html`.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+from collections.abc import Mapping
+
+from bot.i18n.en import MESSAGES as EN
+from bot.i18n.zh import MESSAGES as ZH
+
+CATALOGUES: dict[str, Mapping[str, str]] = {"en": EN, "zh": ZH}
+LANGUAGES = tuple(CATALOGUES)
+
+
+class Html(str):
+    """A string that is already valid Telegram HTML: inserted as is."""
+
+
+def pick_language(language_code: str | None, forced: str | None = None) -> str:
+    """`zh*` Telegram language codes get Chinese; everything else English; a setting overrides."""
+    if forced in CATALOGUES:
+        return forced  # type: ignore[return-value]
+    if language_code and language_code.lower().startswith("zh"):
+        return "zh"
+    return "en"
+
+
+def _safe(value: object) -> str:
+    if isinstance(value, Html):
+        return str(value)
+    return html.escape(str(value), quote=False)
+
+
+def t(key: str, lang: str = "en", /, **params: object) -> str:
+    """The message `key` in `lang`, placeholders filled with escaped values."""
+    catalogue = CATALOGUES.get(lang, EN)
+    template = catalogue.get(key) or EN[key]
+    return template.format(**{k: _safe(v) for k, v in params.items()})
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Translator:
+    """`t` bound to one language, handed to code that words several messages."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        return t(key, self.lang, **params)

@@ -1,0 +1,117 @@
+"""English messages. Telegram HTML; placeholders are escaped by bot.i18n.t."""
+
+MESSAGES: dict[str, str] = {
+    # general
+    "error": "Something went wrong on our side; nothing was sent. Try again, and tell an admin if it repeats.",
+    "private_bot": "This is a private bot.",
+    "id": "Chat id: <code>{chat_id}</code>\nYour user id: <code>{user_id}</code>",
+    "admins_only": "Only admins can do that. Ask an admin listed in SMSBOT_ADMIN_USER_IDS.",
+    "help": (
+        "<b>smsbot</b> texts phones from this chat.\n\n"
+        "/sms TARGETS TEXT: send an SMS. Targets are numbers, contact names or @group, "
+        "separated by commas or spaces.\n"
+        "  <code>/sms 13800138000 Server is back</code>\n"
+        "  <code>/sms alice,bob,@oncall Deploy starts at 22:00</code>\n"
+        "  Reply to a message with <code>/sms alice</code> to text that message.\n"
+        "/sms at YYYY-MM-DD HH:MM TARGETS TEXT: schedule (China Standard Time).\n"
+        "  <code>/sms at 2026-12-01 09:00 @oncall Maintenance tonight</code>\n"
+        "/balance: messages left on the gateway account.\n"
+        "/history [NUMBER|NAME]: the last sends and their delivery.\n"
+        "/contacts, /groups: the address book.\n"
+        "/contact add NAME NUMBER, /contact del NAME (admins)\n"
+        "/group add NAME MEMBERS..., /group del NAME (admins)\n"
+        "  <code>/group add oncall alice bob 13900139000</code>\n"
+        "/ack CODE: acknowledge an alert.\n"
+        "/id: this chat's id and yours.\n\n"
+        "In the inbox chat every phone that writes gets its own topic; what you write there goes back to that phone by SMS."
+    ),
+    "commands_sms": "Send an SMS: /sms TARGETS TEXT",
+    "commands_balance": "Messages left on the gateway account",
+    "commands_history": "Recent sends and their delivery",
+    "commands_contacts": "List contacts",
+    "commands_groups": "List contact groups",
+    "commands_contact": "Add or delete a contact (admins)",
+    "commands_group": "Add or delete a group (admins)",
+    "commands_ack": "Acknowledge an alert: /ack CODE",
+    "commands_id": "Show this chat's id and yours",
+    "commands_help": "How to use this bot",
+    # /sms
+    "sms_usage": (
+        "Write it as <code>/sms TARGETS TEXT</code>, e.g. <code>/sms 13800138000 Server is back</code>, "
+        "or reply to a message with <code>/sms TARGETS</code>."
+    ),
+    "sms_no_text": "There is no text to send: write it after the numbers, or reply to a message with /sms TARGETS.",
+    "unknown_contact": "I don't know the contact '{name}': use a number, or add it with /contact add {name} NUMBER.",
+    "unknown_group": "There is no group '@{name}': see /groups, or create it with /group add {name} MEMBERS.",
+    "empty_group": "The group '@{name}' has no members: add some with /group add {name} MEMBERS.",
+    "invalid_number": "{raw} is not a valid number: {reason}. Fix it and send again.",
+    "unsupported_chars": "{chars} cannot be sent: the gateway's encoding ({encoding}) has no such character. Remove or replace it.",
+    "text_too_long": "The text has {length} characters; at most {limit}. Shorten it.",
+    "empty_text": "The text is empty: write what the SMS should say.",
+    "no_recipients": "There is no number to send to: give at least one number, contact or @group.",
+    "invalid_schedule": "{reason}",
+    "input_error": "{message}",
+    "cost_line": "{n} number(s) · {segments} segment(s) each · cost {cost}",
+    "confirm_question": "Send to {n} number(s)?\n{cost}\n\n<blockquote>{text}</blockquote>\nThis question expires in 10 minutes.",
+    "confirm_button": "Confirm",
+    "cancel_button": "Cancel",
+    "confirm_not_yours": "Only the person who asked can confirm this send.",
+    "confirm_expired": "This question expired after 10 minutes: nothing was sent. Send the command again.",
+    "confirm_cancelled": "Cancelled: nothing was sent.",
+    "confirm_done": "Confirmed.",
+    "confirm_gone": "This send was already confirmed or cancelled.",
+    # status of a send
+    "status_pending": "Sending to {n} number(s)…",
+    "status_sent": "Sent to {n} number(s) · {segments} segment(s) each · cost {cost} · delivered {delivered}/{n}",
+    "status_failed_part": " · failed {failed}",
+    "status_scheduled_part": " · scheduled for {when} (China time)",
+    "status_all_in": " · all reports in",
+    "status_rejected": "The gateway rejected {rejected} number(s) (usually a wrong length).",
+    "status_unknown": (
+        "⚠ Outcome unknown for {n} number(s): the gateway did not answer in time. "
+        "It may have been sent: check /history or the phones before sending again (nothing is retried automatically)."
+    ),
+    "status_failed": "✗ Not sent: {error}. Nothing was charged; try again later.",
+    "status_refused": "✗ The gateway refused the send: {error}",
+    # balance
+    "balance": "Balance: <b>{balance}</b> messages.",
+    "balance_failed": "Could not read the balance: {error}",
+    "low_balance": "⚠ The SMS balance is down to {balance} messages (warning threshold {threshold}). Top up the gateway account.",
+    # contacts & groups
+    "contact_usage": "Write <code>/contact add NAME NUMBER</code> or <code>/contact del NAME</code>, e.g. <code>/contact add alice 13800138000</code>.",
+    "group_usage": "Write <code>/group add NAME MEMBERS...</code> or <code>/group del NAME</code>, e.g. <code>/group add oncall alice 13900139000</code>.",
+    "bad_name": "'{name}' cannot be a name: use one word of at most 32 characters, not a number, without @ or commas.",
+    "contact_added": "Contact {name} → {phone} added.",
+    "contact_updated": "Contact {name} now → {phone}.",
+    "contact_deleted": "Contact {name} deleted.",
+    "contact_missing": "There is no contact '{name}'. See /contacts.",
+    "contacts_empty": "No contacts yet. Add one with /contact add NAME NUMBER.",
+    "contacts": "<b>Contacts</b>\n{lines}",
+    "group_added": "Group @{name} with {n} member(s) saved.",
+    "group_deleted": "Group @{name} deleted.",
+    "group_missing": "There is no group '@{name}'. See /groups.",
+    "groups_empty": "No groups yet. Create one with /group add NAME MEMBERS.",
+    "groups": "<b>Groups</b>\n{lines}",
+    # history
+    "history_empty": "No sends yet.",
+    "history_none_for": "No sends to {who} yet.",
+    "history": "<b>Last sends</b>\n{lines}",
+    "history_line": "#{id} {when} · {state} · {targets} · delivered {delivered}/{accepted}{failed}\n<i>{text}</i>",
+    "state_pending": "sending",
+    "state_accepted": "sent",
+    "state_partial": "partly sent",
+    "state_refused": "refused",
+    "state_failed": "not sent",
+    "state_unknown": "outcome unknown",
+    # two-way
+    "inbound_header": "📩 <b>{sender}</b> · {when}",
+    "inbound_line": "<i>{when}</i> {text}",
+    "topic_title": "{name} {phone}",
+    "only_text": "Only text can be sent by SMS: write your answer as a text message.",
+    "reply_failed": "Could not send this reply: {reason}",
+    "reply_unknown_thread": "This topic is not linked to a phone any more. Use /sms NUMBER TEXT.",
+    # alerts
+    "ack_usage": "Write <code>/ack CODE</code>, e.g. <code>/ack 12</code>.",
+    "ack_unknown": "There is no open alert with code {code}.",
+    "ack_done": "Alert {code} acknowledged by {who}.",
+}

@@ -1,0 +1,69 @@
+"""Logging that cannot leak a secret: every handler gets a filter that masks known secret values.
+
+httpx logs each request URL at INFO, and both the gateway password (in the query
+string) and the bot token (in the Bot API path) travel in URLs, so the filter sits
+on the handlers and also rewrites the record's arguments and traceback text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+
+_PWD_IN_QUERY = re.compile(r"(us_pwd=)[^&\s'\"]*", re.IGNORECASE)
+_TOKEN_IN_PATH = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+
+
+class SecretFilter(logging.Filter):
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 4]
+
+    def add(self, *secrets: str | None) -> None:
+        self.secrets.extend(s for s in secrets if s and len(s) >= 4 and s not in self.secrets)
+
+    def scrub(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "***")
+        text = _PWD_IN_QUERY.sub(r"\1***", text)
+        return _TOKEN_IN_PATH.sub("/bot***", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        record.msg = self.scrub(message)
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+_FILTER = SecretFilter()
+
+
+def secret_filter() -> SecretFilter:
+    return _FILTER
+
+
+def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> SecretFilter:
+    """Configure the root logger once; later calls only add secrets and change the level."""
+    _FILTER.add(*[s for s in secrets if s])
+    root = logging.getLogger()
+    if not any(getattr(h, "_smsbot", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._smsbot = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    for h in root.handlers:
+        if _FILTER not in h.filters:
+            h.addFilter(_FILTER)
+    root.setLevel(level.upper())
+    # Request lines are noise at INFO and carry credentials: keep them at WARNING.
+    for name in ("httpx", "httpcore", "apscheduler", "uvicorn.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return _FILTER

@@ -1,0 +1,17 @@
+"""Prometheus metrics, one set per process (the default registry)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+SMS_SENT = Counter("smsbot_sms_numbers_total", "Numbers texted, by outcome", ["outcome"])
+SMS_SEGMENTS = Counter("smsbot_sms_segments_total", "SMS segments (billing units), by outcome", ["outcome"])
+GATEWAY_ERRORS = Counter("smsbot_gateway_errors_total", "Gateway errors, by code", ["endpoint", "code"])
+POLLS = Counter("smsbot_polls_total", "Gateway polls, by endpoint and result", ["endpoint", "result"])
+POLL_LAG = Gauge("smsbot_poll_lag_seconds", "Seconds since the last successful poll")
+LAST_POLL_OK = Gauge("smsbot_last_poll_ok_timestamp", "Unix time of the last successful poll")
+FORWARD_QUEUE = Gauge("smsbot_forward_queue_depth", "Inbound SMS and status edits waiting for Telegram", ["kind"])
+TELEGRAM_RETRIES = Counter("smsbot_telegram_retries_total", "Telegram calls delayed by 429, 5xx or network", ["reason"])
+INBOUND = Counter("smsbot_inbound_sms_total", "Inbound SMS stored")
+REPORTS = Counter("smsbot_delivery_reports_total", "Delivery reports stored, by match", ["matched"])
+ALERTS = Counter("smsbot_alerts_total", "Alerts by what happened to them", ["event"])

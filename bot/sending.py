@@ -1,0 +1,176 @@
+"""Flow 1, the only way anything sends an SMS: resolve, validate, cost, journal, send, record.
+
+`/sms`, a reply in a phone's topic and an alert all come through `SendService`,
+so the rules hold everywhere: validation before anything is spent; the send is
+committed to the journal before the gateway is called; an unknown outcome is
+recorded as unknown and never retried by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import metrics
+from bot.errors import EmptyGroup, UnknownContact, UnknownGroup
+from bot.store import SendRecord, Store
+from sms_core import ChunkOutcome, ChunkResult, SmsGateway
+from sms_core.errors import GatewayError, InputError, NoRecipients
+from sms_core.phones import looks_like_number, normalize_number
+from sms_core.schedule import CST, check_schedule
+from sms_core.text import validate_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedSend:
+    """A send that passed every check: what would go out and what it would cost."""
+
+    numbers: tuple[str, ...]
+    text: str
+    segments: int
+    at: datetime | None = None
+
+    @property
+    def cost(self) -> int:
+        return self.segments * len(self.numbers)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who asked, for the journal and the audit log."""
+
+    kind: str  # command | reply | alert | cli
+    chat_id: int | None = None
+    user_id: int | None = None
+    user_name: str | None = None
+    alert_id: int | None = None
+    lang: str = "en"
+
+
+OnJournaled = Callable[[int], Awaitable[None]]
+
+
+class SendService:
+    def __init__(self, store: Store, gateway: SmsGateway, *, encoding: str = "gbk",
+                 segment_size: int = 67) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.encoding = encoding
+        self.segment_size = segment_size
+
+    async def resolve(self, targets: Sequence[str]) -> tuple[str, ...]:
+        """Numbers, contact names and @groups -> normalised numbers, deduplicated, in order."""
+        out: dict[str, None] = {}
+        for target in targets:
+            for number in await self._resolve_one(target, depth=0):
+                out.setdefault(number, None)
+        if not out:
+            raise NoRecipients()
+        return tuple(out)
+
+    async def _resolve_one(self, target: str, depth: int) -> list[str]:
+        if target.startswith("@"):
+            name = target[1:]
+            group = await self.store.get_group(name)
+            if group is None:
+                raise UnknownGroup(name)
+            if not group.members:
+                raise EmptyGroup(name)
+            numbers: list[str] = []
+            for member in group.members:
+                if member.startswith("@") and depth >= 2:
+                    continue  # groups inside groups: two levels, no cycles
+                numbers.extend(await self._resolve_one(member, depth + 1))
+            return numbers
+        if looks_like_number(target):
+            return [normalize_number(target)]
+        contact = await self.store.get_contact(target)
+        if contact is None:
+            raise UnknownContact(target)
+        return [contact.phone]
+
+    async def prepare(self, targets: Sequence[str], text: str, at: datetime | None = None) -> PreparedSend:
+        """Every check that can be made before spending anything. Raises InputError or BotError."""
+        numbers = await self.resolve(targets)
+        info = validate_text(text, encoding=self.encoding, segment_size=self.segment_size)
+        when = check_schedule(at) if at is not None else None
+        return PreparedSend(numbers, info.text, info.segments, when)
+
+    def prepare_numbers(self, numbers: Sequence[str], text: str) -> PreparedSend:
+        """For callers that already hold normalised numbers (alerts, replies)."""
+        if not numbers:
+            raise NoRecipients()
+        info = validate_text(text, encoding=self.encoding, segment_size=self.segment_size)
+        return PreparedSend(tuple(dict.fromkeys(normalize_number(n) for n in numbers)), info.text, info.segments)
+
+    async def execute(self, prepared: PreparedSend, origin: Origin,
+                      on_journaled: OnJournaled | None = None) -> SendRecord:
+        """Journal, send, record. Never raises for a gateway problem: the record says what happened."""
+        send_id = await self.store.journal_send(
+            origin=origin.kind, text=prepared.text, segments=prepared.segments, numbers=prepared.numbers,
+            chat_id=origin.chat_id, user_id=origin.user_id, user_name=origin.user_name,
+            scheduled_at=prepared.at.astimezone(CST).isoformat() if prepared.at else None,
+            alert_id=origin.alert_id, lang=origin.lang,
+        )
+        if on_journaled is not None:
+            await on_journaled(send_id)
+        chunk_index = 0
+
+        async def on_chunk(chunk: ChunkResult) -> None:
+            nonlocal chunk_index
+            error = _describe(chunk.error) if chunk.error is not None else None
+            await self.store.record_chunk(send_id, chunk_index, chunk.outcome.value, chunk.accepted,
+                                          chunk.rejected, chunk.ids, error)
+            _count(chunk, prepared.segments)
+            chunk_index += 1
+
+        try:
+            result = await self.gateway.send(prepared.numbers, prepared.text, at=prepared.at, on_chunk=on_chunk)
+        except InputError as exc:  # the gateway client's own checks; prepare() should have caught it
+            await self.store.finish_send(send_id, "refused", str(exc))
+        except GatewayError as exc:
+            await self.store.finish_send(send_id, "failed" if exc.retryable else "unknown", _describe(exc))
+        except Exception:
+            # We cannot tell whether anything went out: unknown, never retried.
+            log.exception("send %d ended in an unexpected error", send_id)
+            await self.store.finish_send(send_id, "unknown", "unexpected error during the send")
+        else:
+            await self.store.finish_send(send_id, _overall(result.chunks))
+        record = await self.store.get_send(send_id)
+        assert record is not None
+        log.info("send %d: %s, %d accepted, %d rejected, %d unknown", send_id, record.state,
+                 record.accepted, record.rejected, record.unknown)
+        return record
+
+
+def _describe(exc: GatewayError) -> str:
+    code = f" ({exc.code})" if exc.code is not None else ""
+    return f"{type(exc).__name__}{code}: {exc}"
+
+
+def _overall(chunks: Sequence[ChunkResult]) -> str:
+    outcomes = {c.outcome for c in chunks}
+    if outcomes == {ChunkOutcome.ACCEPTED}:
+        return "accepted"
+    if ChunkOutcome.UNKNOWN in outcomes:
+        return "unknown" if ChunkOutcome.ACCEPTED not in outcomes else "partial"
+    if ChunkOutcome.ACCEPTED in outcomes:
+        return "partial"
+    if outcomes == {ChunkOutcome.FAILED}:
+        return "failed"
+    return "refused"
+
+
+def _count(chunk: ChunkResult, segments: int) -> None:
+    outcome = chunk.outcome.value
+    n = chunk.accepted if chunk.outcome is ChunkOutcome.ACCEPTED else len(chunk.numbers)
+    metrics.SMS_SENT.labels(outcome).inc(n)
+    metrics.SMS_SEGMENTS.labels(outcome).inc(n * segments)
+    if chunk.outcome is ChunkOutcome.ACCEPTED and chunk.rejected:
+        metrics.SMS_SENT.labels("rejected").inc(chunk.rejected)
+    if chunk.error is not None:
+        metrics.GATEWAY_ERRORS.labels("send", str(chunk.error.code)).inc()

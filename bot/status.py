@@ -1,0 +1,41 @@
+"""The text of a send's status message, edited as delivery reports arrive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.i18n import Html, Translator
+from bot.store import SendRecord
+from sms_core.schedule import CST
+
+
+def render_status(record: SendRecord, tr: Translator) -> str:
+    n = record.recipients
+    parts: list[str] = []
+    if record.state == "pending":
+        return tr("status_pending", n=n)
+    if record.state in ("accepted", "partial") and record.accepted:
+        line = tr("status_sent", n=record.accepted, segments=record.segments, cost=record.cost,
+                  delivered=record.delivered)
+        if record.failed:
+            line += tr("status_failed_part", failed=record.failed)
+        if record.scheduled_at:
+            when = datetime.fromisoformat(record.scheduled_at).astimezone(CST).strftime("%Y-%m-%d %H:%M")
+            line += tr("status_scheduled_part", when=when)
+        elif record.waiting == 0:
+            line += tr("status_all_in")
+        parts.append(line)
+        if record.rejected:
+            parts.append(tr("status_rejected", rejected=record.rejected))
+    if record.unknown:
+        parts.append(tr("status_unknown", n=record.unknown))
+    if record.state in ("failed", "refused") or (record.state == "partial" and record.error and not record.unknown):
+        key = "status_failed" if record.state == "failed" else "status_refused"
+        parts.append(tr(key, error=record.error or "?"))
+    if not parts:
+        parts.append(tr("status_refused", error=record.error or "?"))
+    return "\n".join(parts)
+
+
+def cost_line(tr: Translator, numbers: int, segments: int) -> Html:
+    return Html(tr("cost_line", n=numbers, segments=segments, cost=numbers * segments))
