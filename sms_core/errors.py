@@ -41,7 +41,8 @@ class InvalidNumber(InputError):
     def __init__(self, raw: str, reason: str) -> None:
         self.raw = raw
         self.reason = reason
-        super().__init__(f"{raw} is not a valid number: {reason}")
+        # An empty entry has nothing to quote: the reason alone says it.
+        super().__init__(f"{raw} is not a valid number: {reason}" if raw.strip() else reason)
 
 
 class UnsupportedCharacters(InputError):
@@ -49,9 +50,8 @@ class UnsupportedCharacters(InputError):
         self.chars = chars
         self.encoding = encoding
         shown = " ".join(f"'{c}'" for c in chars)
-        verb = "cannot" if len(chars) > 1 else "cannot"
         super().__init__(
-            f"{shown} {verb} be sent: the gateway's encoding ({encoding.upper()}) has no such "
+            f"{shown} cannot be sent: the gateway's encoding ({encoding.upper()}) has no such "
             f"character{'s' if len(chars) > 1 else ''}"
         )
 

@@ -1,0 +1,216 @@
+"""sms_core.phones: typed numbers -> the gateway's form, or a reason to act on."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sms_core.errors import InputError, InvalidNumber
+from sms_core.phones import (
+    chunked,
+    looks_like_number,
+    normalize_number,
+    parse_numbers,
+    split_targets,
+)
+
+NORMALISED = re.compile(r"1[3-9][0-9]{9}|0[0-9]{9,11}")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13800138000",
+        "+86 138 0013 8000",
+        "86-13800138000",
+        "138-0013-8000",
+        "+8613800138000",
+        "0086 13800138000",
+        "  13800138000\n",
+        "１３８００１３８０００",  # full-width digits from a Chinese input method
+        "＋８６ １３８ ００１３ ８０００",
+        "(138) 0013-8000",
+        "013800138000",  # the old out-of-town way of dialling a mobile
+    ],
+)
+def test_mobile_numbers_in_any_usual_spelling_become_11_digits(raw):
+    assert normalize_number(raw) == "13800138000"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("075580808080", "075580808080"),
+        ("0755-80808080", "075580808080"),
+        ("+86 755 8080 8080", "075580808080"),
+        ("+86 (0)755 8080 8080", "075580808080"),
+        ("(0755) 8080-8080", "075580808080"),
+        ("0086 755 80808080", "075580808080"),
+        ("010-12345678", "01012345678"),
+        ("+86 10 1234 5678", "01012345678"),
+        ("021 6888 8888", "02168888888"),
+    ],
+)
+def test_landlines_keep_their_area_code_with_a_leading_zero(raw, expected):
+    assert normalize_number(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["19912345678", "16612345678", "19212345678", "14512345678"])
+def test_new_mobile_ranges_are_accepted_by_shape(raw):
+    assert normalize_number(raw) == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("13800", "13800 is not a valid number: a mobile number has 11 digits"),
+        ("138001380001", "138001380001 is not a valid number: a mobile number has 11 digits"),
+        ("12345678901", "12345678901 is not a valid number: a mobile number starts with 13 to 19"),
+        ("1380013800a", "1380013800a is not a valid number: "
+                        "a number may contain only digits, spaces, dashes and a leading +"),
+        ("alice", "alice is not a valid number: "
+                  "a number may contain only digits, spaces, dashes and a leading +"),
+        ("138+0013", "138+0013 is not a valid number: "
+                     "a number may contain only digits, spaces, dashes and a leading +"),
+        ("+1 650 253 0000", "+1 650 253 0000 is not a valid number: "
+                            "only Chinese numbers (+86) can be texted through this gateway"),
+        ("0044 20 7946 0000", "0044 20 7946 0000 is not a valid number: "
+                              "only Chinese numbers (+86) can be texted through this gateway"),
+        ("80808080", "80808080 is not a valid number: "
+                     "a landline number needs its area code, e.g. 0755-80808080"),
+        ("0755 8080", "0755 8080 is not a valid number: "
+                      "a landline number has 7 or 8 digits after the area code, e.g. 0755-80808080"),
+        ("", "the number is empty"),
+        ("   ", "the number is empty"),
+    ],
+)
+def test_refusals_say_what_is_wrong(raw, message):
+    with pytest.raises(InvalidNumber) as info:
+        normalize_number(raw)
+    assert str(info.value) == message
+    assert info.value.raw == raw
+
+
+@pytest.mark.parametrize("raw", ["23800138000", "4008001234", "95555", "0999 99999999", "+86",
+                                 "00", "+", "1" * 40])
+def test_other_shapes_are_refused_as_invalid_numbers(raw):
+    with pytest.raises(InvalidNumber) as info:
+        normalize_number(raw)
+    assert info.value.reason
+    assert isinstance(info.value, InputError)
+
+
+@given(st.text(max_size=40))
+def test_any_text_is_a_normalised_number_or_invalid_number(raw):
+    try:
+        number = normalize_number(raw)
+    except InvalidNumber as exc:
+        assert exc.reason
+    else:
+        assert NORMALISED.fullmatch(number)
+
+
+@given(st.text(st.sampled_from(list("0123456789+-() ８６")), max_size=25))
+def test_any_number_like_text_is_a_normalised_number_or_invalid_number(raw):
+    try:
+        number = normalize_number(raw)
+    except InvalidNumber:
+        return
+    assert NORMALISED.fullmatch(number)
+    assert normalize_number(number) == number  # normalising is idempotent
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+       st.sampled_from(["{}", "+86{}", "+86 {}", "0086{}", "86{}", "0{}"]))
+def test_every_mobile_in_every_prefix_form_normalises_to_itself(number, form):
+    assert normalize_number(form.format(number)) == number
+    spaced = f"{number[:3]} {number[3:7]} {number[7:]}"
+    assert normalize_number(form.format(spaced)) == number
+
+
+def test_split_targets_splits_on_every_separator_and_keeps_spaced_numbers_whole():
+    text = "+86 138 0013 8000, alice 13900139000；0755 8080 8080、 oncall\n13700137000;13600136000，bob"
+    assert split_targets(text) == [
+        "+86 138 0013 8000", "alice", "13900139000", "0755 8080 8080", "oncall",
+        "13700137000", "13600136000", "bob",
+    ]
+
+
+def test_split_targets_keeps_two_numbers_separated_by_a_space_apart():
+    assert split_targets("13800138000 13900139000") == ["13800138000", "13900139000"]
+
+
+def test_split_targets_keeps_a_bad_number_together_so_the_error_names_it():
+    assert split_targets("+86 138 0013 800 13900139000") == ["+86 138 0013 800", "13900139000"]
+    assert split_targets("13800 13900139000") == ["13800", "13900139000"]
+
+
+def test_split_targets_of_nothing_is_empty():
+    assert split_targets(" ,，、;\n ") == []
+
+
+def test_parse_numbers_normalises_and_deduplicates_keeping_first_order():
+    text = "13900139000, +86 138 0013 8000、8613800138000；0755-80808080\n13900139000"
+    assert parse_numbers(text) == ("13900139000", "13800138000", "075580808080")
+
+
+def test_parse_numbers_raises_the_first_invalid_number_naming_it():
+    with pytest.raises(InvalidNumber) as info:
+        parse_numbers("13800138000, 13800, abc")
+    assert info.value.raw == "13800"
+    assert str(info.value).startswith("13800 is not a valid number")
+
+
+def test_parse_numbers_of_nothing_is_empty():
+    assert parse_numbers("") == ()
+
+
+@given(st.lists(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), max_size=30),
+       st.sampled_from([",", "，", "、", ";", " ", "\n", ", "]))
+def test_parse_numbers_round_trips_any_list(numbers, sep):
+    assert parse_numbers(sep.join(numbers)) == tuple(dict.fromkeys(numbers))
+
+
+@given(st.text(max_size=60))
+def test_parse_numbers_raises_only_invalid_number(text):
+    try:
+        numbers = parse_numbers(text)
+    except InvalidNumber:
+        return
+    assert all(NORMALISED.fullmatch(n) for n in numbers)
+    assert len(set(numbers)) == len(numbers)
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("13800138000", True),
+        ("138-0013-8000", True),
+        ("+86 138 0013 8000", True),
+        ("(0755) 8080", True),
+        ("１３８", True),
+        ("123", True),
+        ("12", False),
+        ("+86", False),
+        ("oncall", False),
+        ("alice2024", False),
+        ("", False),
+    ],
+)
+def test_looks_like_number_tells_numbers_from_contact_names(token, expected):
+    assert looks_like_number(token) is expected
+
+
+def test_chunked_makes_requests_of_at_most_100():
+    numbers = [f"138{i:08d}" for i in range(205)]
+    chunks = chunked(numbers)
+    assert [len(c) for c in chunks] == [100, 100, 5]
+    assert [n for c in chunks for n in c] == numbers
+    assert all(isinstance(c, tuple) for c in chunks)
+    assert chunked([]) == []
+    assert chunked(numbers[:3], size=2) == [tuple(numbers[:2]), (numbers[2],)]
+    with pytest.raises(ValueError):
+        chunked(numbers, size=0)
