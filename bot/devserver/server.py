@@ -1,0 +1,290 @@
+"""The Bot API stand-in behind real HTTP on loopback (starlette + uvicorn in a thread).
+
+Real HTTP rather than a patched client, so python-telegram-bot's own request
+encoding, status-code mapping and timeouts are what the tests exercise.  The
+server runs in a background thread with its own event loop: it serves sync
+tests, async tests on another loop, and a bot running as a subprocess alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import threading
+import time
+from email import policy
+from email.parser import BytesParser
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .state import DEFAULT_TOKEN, ApiError, FakeTelegram, decode_params
+
+__all__ = ["BotApiServer"]
+
+_PATH_RE = re.compile(r"/bot([^/]+)/([^/]+)/?")
+_POLL_SLICE = 0.25  # seconds between checks that a long-polling client is still there
+
+
+def _json_response(body: dict[str, Any], status: int) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False), status_code=status, media_type="application/json"
+    )
+
+
+def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form fields of a multipart body; uploaded files become a small description."""
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename:
+            fields[name] = {"file_name": filename, "file_size": len(payload)}
+        else:
+            fields[name] = payload.decode("utf-8", "replace")
+    return fields
+
+
+async def _read_params(request: Request) -> dict[str, Any]:
+    """Parameters the way the Bot API reads them: query string, then form or JSON body."""
+    raw: dict[str, Any] = dict(request.query_params)
+    if request.method == "POST":
+        body = await request.body()
+        content_type = request.headers.get("content-type", "")
+        if body:
+            if content_type.startswith("application/json"):
+                try:
+                    data = json.loads(body)
+                except ValueError:
+                    raise ApiError(400, "Bad Request: can't parse JSON body") from None
+                if not isinstance(data, dict):
+                    raise ApiError(400, "Bad Request: JSON body must be an object")
+                raw.update(data)
+            elif content_type.startswith("multipart/form-data"):
+                raw.update(_parse_multipart(content_type, body))
+            else:
+                raw.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return decode_params(raw)
+
+
+class BotApiServer(FakeTelegram):
+    """A local Telegram for one bot token: ``base_url`` goes into SMSBOT_TELEGRAM_API_URL.
+
+    Use as ``with BotApiServer() as tg:`` or ``async with BotApiServer() as tg:``;
+    everything else (chats, pushes, queries, faults) comes from FakeTelegram.
+    """
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        **options: Any,
+    ) -> None:
+        super().__init__(token, **options)
+        self.host = host
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._app = Starlette(
+            routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])]
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def port(self) -> int:
+        """The TCP port (chosen by the OS when 0 was asked, known once started)."""
+        if not self._port:
+            raise RuntimeError("the server has not been started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What python-telegram-bot's ``base_url`` wants: the URL up to the token."""
+        return f"{self.url}/bot"
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop()."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> Self:
+        """Bind and serve in a background thread; returns once connections are accepted.
+
+        May be called again after stop() (same port): that is how a test simulates
+        Telegram going away and coming back.
+        """
+        if self.running:
+            return self
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self._port))
+        self._port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self._app,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http="h11",
+            ws="none",
+            loop="asyncio",
+            timeout_graceful_shutdown=2,
+            timeout_keep_alive=30,
+        )
+        server = uvicorn.Server(config)
+        self._closing = False
+        self._server = server
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                asyncio.run(server.serve(sockets=[sock]))
+            except BaseException as exc:  # surfaced by start()
+                failure.append(exc)
+            finally:
+                sock.close()
+
+        self._thread = threading.Thread(target=run, name=f"devserver:{self._port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if failure or not self._thread.is_alive():
+                raise RuntimeError(f"devserver failed to start: {failure[:1]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("devserver did not start within 10 s")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Answer waiting long polls, close connections and join the thread."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        self._closing = True
+        self._wake_pollers()
+        server.should_exit = True
+        thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def _endpoint(self, request: Request) -> Response:
+        match = _PATH_RE.fullmatch(request.url.path)
+        if match is None:
+            return _json_response({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+        token, method = match.groups()
+        try:
+            params = await _read_params(request)
+        except ApiError as exc:
+            params, early = {}, exc
+        else:
+            early = None
+        if token != self.token:
+            early = ApiError(401, "Unauthorized")
+        if early is None:
+            delay = self.take_delay(method)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            early = self.take_fault(method)
+        if early is not None:
+            self.record(method, params, early.status, early.description)
+            return _json_response(early.payload(), early.status)
+        try:
+            if method.lower() == "getupdates":
+                result = await self._long_poll(request, params)
+                if result is None:  # the client went away: nobody to answer
+                    return Response(status_code=499)
+            else:
+                result = self.dispatch(method, params)
+        except ApiError as exc:
+            self.record(method, params, exc.status, exc.description)
+            return _json_response(exc.payload(), exc.status)
+        self.record(method, params, 200, result=result)
+        return _json_response({"ok": True, "result": result}, 200)
+
+    async def _long_poll(self, request: Request, params: dict[str, Any]) -> Any:
+        """getUpdates: answer as soon as updates exist, else after ``timeout`` seconds.
+
+        A newer getUpdates makes this one answer 409 Conflict, as Telegram does when
+        two bot instances poll one token.
+        """
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+
+        def wake() -> None:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # loop already closed during shutdown
+                pass
+
+        timeout = params.get("timeout")
+        timeout = max(0.0, min(float(timeout), 60.0)) if isinstance(timeout, int | float) else 0.0
+        deadline = loop.time() + timeout
+        seq = self.begin_poll(wake)
+        try:
+            while True:
+                event.clear()
+                if self.poll_superseded(seq):
+                    if await request.is_disconnected():
+                        return None
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; "
+                        "make sure that only one bot instance is running",
+                    )
+                updates = self.dispatch("getUpdates", params)
+                remaining = deadline - loop.time()
+                if updates or self.closing or remaining <= 0:
+                    return updates
+                try:
+                    await asyncio.wait_for(event.wait(), timeout=min(remaining, _POLL_SLICE))
+                except TimeoutError:
+                    pass
+                if await request.is_disconnected():
+                    return None
+        finally:
+            self.end_poll(wake)
