@@ -306,13 +306,7 @@ class SandboxServer:
         """Bind, start serving in a thread, and return once it accepts connections."""
         if self.running:
             return self
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError:
-            sock.close()
-            raise
+        sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
         app = SandboxApp(self.gateway, should_stop=self._should_stop)
         server = uvicorn.Server(_config(app))
@@ -361,19 +355,31 @@ class SandboxServer:
         await asyncio.to_thread(self.stop)
 
 
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def run_sandbox(host: str = "127.0.0.1", port: int = 8088,
                 gateway: SandboxGateway | None = None, **settings: Any) -> None:
-    """Serve the sandbox gateway in the foreground (`smsbot sandbox`) until Ctrl-C.
+    """Serve the sandbox gateway in the foreground (`smsbot sandbox`) until Ctrl-C / SIGTERM.
 
     `settings` go to SandboxGateway (e.g. report_delay=5, id_style="batch")
-    when no gateway is given.
+    when no gateway is given. `port=0` picks a free port (the one printed).
     """
     gw = gateway if gateway is not None else SandboxGateway(**settings)
+    sock = _bind(host, port)
+    url = f"http://{host}:{sock.getsockname()[1]}"
     holder: dict[str, uvicorn.Server] = {}
     app = SandboxApp(gw, should_stop=lambda: holder["server"].should_exit)
-    server = uvicorn.Server(_config(app, host=host, port=port))
+    server = uvicorn.Server(_config(app))
     holder["server"] = server
-    url = f"http://{host}:{port}"
     print(f"sandbox SMS gateway on {url}  (Ctrl-C to stop)")
     print("use it with:")
     print(f"  SMSBOT_GATEWAY_URL={url}")
@@ -381,4 +387,7 @@ def run_sandbox(host: str = "127.0.0.1", port: int = 8088,
     print(f"  SMSBOT_GATEWAY_PASSWORD={gw.password}")
     print(f"balance {gw.balance}; forbidden words: {', '.join(gw.forbidden_words) or 'none'}")
     print(CONTROL_HELP, flush=True)
-    server.run()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

@@ -1,0 +1,492 @@
+"""SmsGateway against the sandbox gateway over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import traceback
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from sms_core import (
+    CST,
+    AccountLocked,
+    ChunkOutcome,
+    ChunkResult,
+    ForbiddenWord,
+    GatewayBusy,
+    GatewayProtocolError,
+    GatewayUnavailable,
+    InsufficientBalance,
+    InvalidNumber,
+    LoginFailed,
+    NoRecipients,
+    SendOutcomeUnknown,
+    SmsGateway,
+    UnsupportedCharacters,
+)
+from sms_core.client import RedactPasswordFilter
+from sms_core.sandbox import SandboxServer
+
+SECRET = "pw-S3CRET-xyz"
+
+
+def numbers(n: int, start: int = 0) -> list[str]:
+    return [f"138{i:08d}" for i in range(start, start + n)]
+
+
+def client(server: SandboxServer, **kw: object) -> SmsGateway:
+    """A client with the sandbox's own account."""
+    options: dict[str, object] = {"timeout": 3.0, "backoff": 0.01}
+    options.update(kw)
+    gw = server.gateway
+    return SmsGateway(server.url, gw.username, gw.password, **options)  # type: ignore[arg-type]
+
+
+def exception_chain(exc: BaseException | None) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and all(exc is not s for s in seen):
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def assert_no_secret(secret: str, *things: object, caplog: pytest.LogCaptureFixture | None = None) -> None:
+    for thing in things:
+        if isinstance(thing, BaseException):
+            for exc in exception_chain(thing):
+                assert secret not in str(exc)
+                assert secret not in repr(exc)
+            assert secret not in "".join(traceback.format_exception(thing))
+        else:
+            assert secret not in str(thing)
+            assert secret not in repr(thing)
+    if caplog is not None:
+        for record in caplog.records:
+            assert secret not in record.getMessage()
+        assert secret not in caplog.text
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "httpcore.http11", "httpcore.connection", "sms_core.client"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    return caplog
+
+
+# --- sending ------------------------------------------------------------------------
+
+
+async def test_250_numbers_make_three_requests_with_a_result_each(sms_gateway, sandbox_gateway):
+    given = numbers(250)
+    # the same numbers again, as people type them: deduplicated before sending
+    given += ["+86 138 0000 0000", "86-13800000001", "138-0000-0002"]
+    seen: list[ChunkResult] = []
+
+    async def on_chunk(chunk: ChunkResult) -> None:
+        seen.append(chunk)
+
+    result = await sms_gateway.send(given, "hello", on_chunk=on_chunk)
+
+    assert sandbox_gateway.request_count("send") == 3
+    assert [len(c.numbers) for c in result.chunks] == [100, 100, 50]
+    assert [c.outcome for c in result.chunks] == [ChunkOutcome.ACCEPTED] * 3
+    assert list(result.chunks) == seen
+    assert result.numbers == tuple(numbers(250))
+    assert result.accepted == 250 and result.rejected == 0 and result.ok
+    assert len(result.ids) == 250  # per-number SMSIDs
+    assert [len(s.accepted) for s in sandbox_gateway.sent] == [100, 100, 50]
+    assert sandbox_gateway.balance == 10_000 - 250
+
+
+async def test_chinese_text_travels_as_gbk_percent_escapes(sms_gateway, sandbox_gateway):
+    text = "发送测试 a+b c&d=e 100%;|,\n第二行"
+    await sms_gateway.send(["13800138000"], text)
+
+    [request] = sandbox_gateway.requests
+    raw = request.raw_query
+    assert b"send_content=%B7%A2%CB%CD%B2%E2%CA%D4" in raw  # 发送测试 in GBK
+    assert b"%E5%8F%91" not in raw  # not UTF-8 (发 = E5 8F 91)
+    assert request.gbk_ok
+    assert request.params["send_content"] == text
+    assert sandbox_gateway.sent[0].text == text
+    assert request.params["us_pwd"] == "***"
+
+
+async def test_balance_charged_by_segments_times_accepted(sms_gateway, sandbox_gateway):
+    text = "长" * 140  # 140 characters: ceil(140/67) = 3 segments
+    result = await sms_gateway.send([*numbers(5), "075580808080"], text)
+    assert result.segments == 3
+    assert result.accepted == 6
+    assert result.cost == 18
+    assert sandbox_gateway.balance == 10_000 - 18
+    assert await sms_gateway.balance() == 10_000 - 18
+    assert sandbox_gateway.sent[0].segments == 3
+
+
+async def test_scheduled_send_carries_cst_time_and_reports_wait(sms_gateway, sandbox_gateway):
+    at = datetime.now(CST).replace(microsecond=0) + timedelta(hours=1)
+    await sms_gateway.send(["13800138000"], "later", at=at)
+    assert sandbox_gateway.sent[0].send_time == at.strftime("%Y%m%d%H%M%S")
+    assert await sms_gateway.fetch_reports() == []  # not delivered before its time
+    sandbox_gateway.flush_reports()
+    [report] = await sms_gateway.fetch_reports()
+    assert report.phone == "13800138000" and report.delivered
+
+
+@pytest.mark.parametrize("style", ["per-number", "batch"])
+async def test_id_styles_and_report_matching(sms_gateway, sandbox_gateway, style):
+    sandbox_gateway.configure(id_style=style, fail_numbers={"13800000001"})
+    result = await sms_gateway.send(numbers(3), "hi")
+    if style == "batch":
+        assert len(result.ids) == 1
+        expected = {(result.ids[0], n) for n in numbers(3)}
+    else:
+        assert len(result.ids) == 3
+        expected = set(zip(result.ids, numbers(3), strict=True))
+    reports = await sms_gateway.fetch_reports()
+    assert {(r.sms_id, r.phone) for r in reports} == expected
+    assert {r.phone: r.status for r in reports} == {
+        "13800000000": 10, "13800000001": 20, "13800000002": 10}
+
+
+async def test_input_is_refused_before_anything_is_sent(sms_gateway, sandbox_gateway):
+    with pytest.raises(UnsupportedCharacters) as info:
+        await sms_gateway.send(["13800138000"], "ok 😀")
+    assert info.value.chars == ("😀",)
+    with pytest.raises(InvalidNumber):
+        await sms_gateway.send(["13800138000", "12345"], "hi")
+    with pytest.raises(NoRecipients):
+        await sms_gateway.send([], "hi")
+    assert sandbox_gateway.request_count() == 0
+
+
+async def test_secretstr_password_is_accepted(sandbox, sandbox_gateway):
+    async with SmsGateway(sandbox.url, sandbox_gateway.username,
+                          SecretStr(sandbox_gateway.password)) as gw:
+        assert await gw.balance() == 10_000
+
+
+# --- refusals -----------------------------------------------------------------------
+
+
+async def test_forbidden_word_names_the_word_and_stops_the_send(sms_gateway, sandbox_gateway):
+    result = await sms_gateway.send(numbers(150), "可以开发票吗")
+    first, second = result.chunks
+    assert first.outcome is ChunkOutcome.REFUSED
+    assert isinstance(first.error, ForbiddenWord) and first.error.word == "发票"
+    assert second.outcome is ChunkOutcome.REFUSED and second.error is first.error
+    assert second.attempts == 0
+    assert sandbox_gateway.request_count("send") == 1
+    assert sandbox_gateway.sent == []
+
+
+async def test_insufficient_balance_stops_the_remaining_chunks(sms_gateway, sandbox_gateway):
+    sandbox_gateway.set_balance(150)
+    result = await sms_gateway.send(numbers(250), "hi")
+    assert [c.outcome for c in result.chunks] == [
+        ChunkOutcome.ACCEPTED, ChunkOutcome.REFUSED, ChunkOutcome.REFUSED]
+    assert isinstance(result.chunks[1].error, InsufficientBalance)
+    assert result.chunks[2].attempts == 0
+    assert sandbox_gateway.request_count("send") == 2
+    assert sandbox_gateway.balance == 50
+
+
+async def test_locked_account(sms_gateway, sandbox_gateway):
+    sandbox_gateway.configure(locked=True)
+    result = await sms_gateway.send(numbers(120), "hi")
+    assert all(isinstance(c.error, AccountLocked) for c in result.chunks)
+    assert sandbox_gateway.request_count("send") == 1
+
+
+async def test_wrong_password_never_leaks(sandbox, sandbox_gateway, debug_logs):
+    gw = SmsGateway(sandbox.url, sandbox_gateway.username, SECRET, timeout=3.0, backoff=0.01)
+    async with gw:
+        result = await gw.send(numbers(150), "hi")
+        with pytest.raises(LoginFailed) as reports_error:
+            await gw.fetch_reports()
+        with pytest.raises(LoginFailed) as balance_error:
+            await gw.balance()
+    [first, second] = result.chunks
+    assert isinstance(first.error, LoginFailed) and first.error.code == -7
+    assert second.outcome is ChunkOutcome.REFUSED and second.attempts == 0
+    assert sandbox_gateway.request_count("send") == 1
+
+    # httpx did log the request URLs, with the password blanked
+    assert any("us_pwd=***" in r.getMessage() for r in debug_logs.records if r.name == "httpx")
+    # our own log line names the code
+    assert any("code -7" in r.getMessage() for r in debug_logs.records
+               if r.name == "sms_core.client")
+    assert_no_secret(SECRET, gw, result, first.error, reports_error.value, balance_error.value,
+                     caplog=debug_logs)
+    # the raw bytes did carry it (the sandbox keeps them in memory only)
+    assert SECRET.encode() in sandbox_gateway.requests[0].raw_query
+    assert_no_secret(SECRET, sandbox_gateway.requests, sandbox_gateway.state())
+
+
+async def test_transport_errors_never_leak_the_password(sandbox, sandbox_gateway, debug_logs):
+    port = closed_port()
+    async with SmsGateway(f"http://127.0.0.1:{port}", "demo", SECRET, timeout=1.0,
+                          backoff=0.01, max_attempts=2) as gw:
+        with pytest.raises(GatewayUnavailable) as refused:
+            await gw.balance()
+    async with SmsGateway(sandbox.url, sandbox_gateway.username, SECRET, timeout=0.3,
+                          backoff=0.01, max_attempts=1) as gw:
+        sandbox_gateway.add_fault("stall", endpoint="inbound")
+        with pytest.raises(GatewayUnavailable) as stalled:
+            await gw.fetch_inbound()
+        sandbox_gateway.add_fault("stall", endpoint="send")
+        result = await gw.send(["13800138000"], "hi")
+    assert isinstance(result.chunks[0].error, SendOutcomeUnknown)
+    assert_no_secret(SECRET, refused.value, stalled.value, result.chunks[0].error, result,
+                     caplog=debug_logs)
+
+
+async def test_an_error_page_that_echoes_the_url_is_blanked():
+    """An IIS error page may quote the request URL, password included."""
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=f"<html>error in {request.url}</html>".encode())
+
+    gw = SmsGateway("http://gateway.test", "demo", SECRET, transport=httpx.MockTransport(echo),
+                    backoff=0.0)
+    async with gw:
+        with pytest.raises(GatewayProtocolError) as info:
+            await gw.fetch_reports()
+        result = await gw.send(["13800138000"], "hi")
+    assert_no_secret(SECRET, info.value, result.chunks[0].error)
+    assert result.chunks[0].outcome is ChunkOutcome.UNKNOWN
+
+
+def test_log_filter_redacts_args_and_message():
+    gw = SmsGateway("http://x", "demo", SECRET)
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "HTTP Request: %s %s", (
+        "GET", httpx.URL(f"http://x/a?us_name=demo&us_pwd={SECRET}&b=1")), None)
+    RedactPasswordFilter().filter(record)
+    assert SECRET not in record.getMessage()
+    assert "us_pwd=***&b=1" in record.getMessage()
+    other = logging.LogRecord("httpx", logging.INFO, __file__, 1, "plain %s", (SECRET,), None)
+    RedactPasswordFilter().filter(other)
+    assert SECRET not in other.getMessage()
+    assert SECRET not in repr(gw)
+
+
+# --- faults -------------------------------------------------------------------------
+
+
+async def test_busy_send_is_retried_then_succeeds(sms_gateway, sandbox_gateway):
+    sandbox_gateway.add_fault("busy", count=2, endpoint="send")
+    result = await sms_gateway.send(["13800138000"], "hi")
+    [chunk] = result.chunks
+    assert chunk.outcome is ChunkOutcome.ACCEPTED and chunk.attempts == 3
+    assert sandbox_gateway.request_count("send") == 3
+    assert len(sandbox_gateway.sent) == 1
+
+
+async def test_busy_send_fails_after_max_attempts(sms_gateway, sandbox_gateway):
+    sandbox_gateway.add_fault("busy", count=5, endpoint="send")
+    [chunk] = (await sms_gateway.send(["13800138000"], "hi")).chunks
+    assert chunk.outcome is ChunkOutcome.FAILED
+    assert isinstance(chunk.error, GatewayBusy) and chunk.error.code == -99
+    assert chunk.attempts == 3
+    assert sandbox_gateway.request_count("send") == 3
+    assert sandbox_gateway.sent == []
+
+
+async def test_busy_polls_are_retried(sms_gateway, sandbox_gateway):
+    sandbox_gateway.add_inbound("13800138000", "hello")
+    sandbox_gateway.add_fault("busy", count=2, endpoint="inbound")
+    [sms] = await sms_gateway.fetch_inbound()
+    assert sms.text == "hello"
+    assert sandbox_gateway.request_count("inbound") == 3
+    sandbox_gateway.add_fault("busy", count=3, endpoint="reports")
+    with pytest.raises(GatewayBusy) as info:
+        await sms_gateway.fetch_reports()
+    assert info.value.code == -3
+    assert sandbox_gateway.request_count("reports") == 3
+
+
+@pytest.mark.parametrize("variant", ["html", "empty", "truncated"])
+async def test_garbage_answer_to_a_send_is_unknown_and_not_retried(sms_gateway, sandbox_gateway,
+                                                                   variant):
+    sandbox_gateway.add_fault("garbage", endpoint="send", variant=variant, process=True)
+    [chunk] = (await sms_gateway.send(["13800138000"], "hi")).chunks
+    assert chunk.outcome is ChunkOutcome.UNKNOWN
+    assert isinstance(chunk.error, SendOutcomeUnknown)
+    assert sandbox_gateway.request_count("send") == 1
+    assert len(sandbox_gateway.sent) == 1  # it was sent: a retry would have texted twice
+
+
+@pytest.mark.parametrize("variant", ["html", "empty"])
+@pytest.mark.parametrize("endpoint", ["reports", "inbound", "balance"])
+async def test_garbage_answer_to_a_poll_is_a_protocol_error(sms_gateway, sandbox_gateway,
+                                                             endpoint, variant):
+    sandbox_gateway.add_fault("garbage", endpoint=endpoint, variant=variant)
+    call = {"reports": sms_gateway.fetch_reports, "inbound": sms_gateway.fetch_inbound,
+            "balance": sms_gateway.balance}[endpoint]
+    with pytest.raises(GatewayProtocolError):
+        await call()
+    assert sandbox_gateway.request_count(endpoint) == 1
+
+
+async def test_raw_body_reaches_on_raw_before_parsing(sms_gateway, sandbox_gateway):
+    raw: list[tuple[str, str]] = []
+
+    async def on_raw(endpoint: str, body: str) -> None:
+        raw.append((endpoint, body))
+
+    assert (await sms_gateway.fetch_report_page(on_raw=on_raw)).reports == ()
+    assert raw == []  # "0" carries nothing
+    sandbox_gateway.add_fault("garbage", endpoint="reports", variant="truncated")
+    with pytest.raises(GatewayProtocolError):
+        await sms_gateway.fetch_report_page(on_raw=on_raw)
+    assert raw == [("/get_report_txt.asp", "3|6408676;13682250950;20|6408649;137")]
+    # a cut-short inbound page still parses: the count disagrees, the records are kept
+    sandbox_gateway.add_fault("garbage", endpoint="inbound", variant="truncated")
+    page = await sms_gateway.fetch_inbound_page(on_raw=on_raw)
+    assert page.count_mismatch and page.messages[0].phone == "13798361236"
+    assert raw[-1][0] == "/get_receive_message_txt.asp"
+
+
+async def test_stalled_send_is_unknown_after_one_request(sandbox, sandbox_gateway):
+    sandbox_gateway.add_fault("stall", endpoint="send", process=True)
+    async with client(sandbox, timeout=0.5) as gw:
+        [chunk] = (await gw.send(["13800138000"], "hi")).chunks
+    assert chunk.outcome is ChunkOutcome.UNKNOWN
+    assert isinstance(chunk.error, SendOutcomeUnknown)
+    assert chunk.attempts == 1
+    assert sandbox_gateway.request_count("send") == 1
+    assert len(sandbox_gateway.sent) == 1  # the gateway did send it
+
+
+@pytest.mark.parametrize("mode", ["drop", "http500"])
+async def test_lost_answer_to_a_send_is_unknown(sms_gateway, sandbox_gateway, mode):
+    sandbox_gateway.add_fault(mode, endpoint="send")
+    [chunk] = (await sms_gateway.send(["13800138000"], "hi")).chunks
+    assert chunk.outcome is ChunkOutcome.UNKNOWN
+    assert sandbox_gateway.request_count("send") == 1
+
+
+async def test_unknown_chunk_does_not_stop_the_others(sms_gateway, sandbox_gateway):
+    sandbox_gateway.add_fault("drop", endpoint="send")
+    result = await sms_gateway.send(numbers(150), "hi")
+    assert [c.outcome for c in result.chunks] == [ChunkOutcome.UNKNOWN, ChunkOutcome.ACCEPTED]
+    assert result.unknown == tuple(numbers(100))
+    assert sandbox_gateway.request_count("send") == 2
+
+
+@pytest.mark.parametrize("mode", ["drop", "http500", "slow"])
+async def test_poll_faults_are_retried(sandbox, sandbox_gateway, mode):
+    sandbox_gateway.add_fault(mode, endpoint="balance", delay=1.0)
+    async with client(sandbox, timeout=0.4) as gw:
+        assert await gw.balance() == 10_000
+    assert sandbox_gateway.request_count("balance") == 2
+
+
+async def test_stalled_poll_gives_up_after_max_attempts(sandbox, sandbox_gateway):
+    sandbox_gateway.add_fault("stall", count=3, endpoint="reports")
+    async with client(sandbox, timeout=0.3, max_attempts=3) as gw:
+        with pytest.raises(GatewayUnavailable, match="did not answer in time"):
+            await gw.fetch_reports()
+    assert sandbox_gateway.request_count("reports") == 3
+
+
+async def test_connection_refused_fails_after_max_attempts():
+    async with SmsGateway(f"http://127.0.0.1:{closed_port()}", "demo", "pw", timeout=1.0,
+                          backoff=0.01, max_attempts=3) as gw:
+        result = await gw.send(numbers(150), "hi")
+        with pytest.raises(GatewayUnavailable):
+            await gw.fetch_reports()
+    assert [c.outcome for c in result.chunks] == [ChunkOutcome.FAILED] * 2
+    assert all(isinstance(c.error, GatewayUnavailable) and c.attempts == 3 for c in result.chunks)
+    assert result.accepted == 0
+
+
+async def test_wrong_base_path_is_not_retried(sandbox, sandbox_gateway):
+    async with SmsGateway(sandbox.url + "/nope", sandbox_gateway.username,
+                          sandbox_gateway.password, backoff=0.01) as gw:
+        [chunk] = (await gw.send(["13800138000"], "hi")).chunks
+        with pytest.raises(GatewayProtocolError, match="HTTP 404"):
+            await gw.balance()
+    assert chunk.outcome is ChunkOutcome.FAILED and chunk.attempts == 1
+    assert isinstance(chunk.error, GatewayProtocolError)
+    assert sandbox_gateway.request_count() == 0
+
+
+# --- reads --------------------------------------------------------------------------
+
+
+async def test_reads_are_destructive(sms_gateway, sandbox_gateway):
+    await sms_gateway.send(numbers(3), "hi")
+    sandbox_gateway.add_inbound("13800000000", "收到")
+    assert len(await sms_gateway.fetch_reports()) == 3
+    assert await sms_gateway.fetch_reports() == []
+    [sms] = await sms_gateway.fetch_inbound()
+    assert (sms.phone, sms.text) == ("13800000000", "收到")
+    assert await sms_gateway.fetch_inbound() == []
+
+
+async def test_report_paging_by_100(sms_gateway, sandbox_gateway):
+    for i, n in enumerate(numbers(250)):
+        sandbox_gateway.add_report(str(7_000_000 + i), n, 10)
+    sizes = []
+    while True:
+        page = await sms_gateway.fetch_report_page()
+        sizes.append(len(page.reports))
+        assert not page.count_mismatch
+        if len(page.reports) < 100:
+            break
+    assert sizes == [100, 100, 50]
+    assert await sms_gateway.fetch_reports() == []
+
+
+@pytest.mark.parametrize("style", [";", ",", "mixed"])
+async def test_inbound_paging_by_50_in_every_separator_style(sms_gateway, sandbox_gateway, style):
+    sandbox_gateway.configure(inbound_style=style)
+    texts = [f"回复 {i}; a|b\n第二行" for i in range(120)]
+    for i, text in enumerate(texts):
+        sandbox_gateway.add_inbound(f"139{i:08d}", text)
+    got = []
+    sizes = []
+    while True:
+        page = await sms_gateway.fetch_inbound_page()
+        sizes.append(len(page.messages))
+        got.extend(page.messages)
+        if len(page.messages) < 50:
+            break
+    assert sizes == [50, 50, 20]
+    assert [m.text for m in got] == texts
+    assert [m.phone for m in got] == [f"139{i:08d}" for i in range(120)]
+    assert len({m.msg_id for m in got}) == 120
+
+
+async def test_reports_per_segment_and_pending_first_reach_the_caller(sms_gateway,
+                                                                      sandbox_gateway):
+    sandbox_gateway.configure(report_per_segment=True, pending_first=True)
+    result = await sms_gateway.send(["13800138000"], "长" * 100)  # 2 segments
+    reports = await sms_gateway.fetch_reports()
+    assert [r.status for r in reports] == [-1, 10, 10]
+    assert {r.sms_id for r in reports} == set(result.ids)
+    assert not reports[0].final
+
+
+async def test_the_right_password_is_not_logged_either(sms_gateway, sandbox_gateway, debug_logs):
+    sandbox_gateway.add_fault("busy", endpoint="send")
+    sandbox_gateway.add_fault("garbage", endpoint="reports")
+    await sms_gateway.send(numbers(2), "hi")
+    with pytest.raises(GatewayProtocolError) as info:
+        await sms_gateway.fetch_reports()
+    await sms_gateway.fetch_inbound()
+    await sms_gateway.balance()
+    assert len([r for r in debug_logs.records if r.name == "httpx"]) >= 5
+    assert_no_secret(sandbox_gateway.password, sms_gateway, info.value, caplog=debug_logs)
