@@ -1,0 +1,167 @@
+"""Runs the real bot (python-telegram-bot Application, our handlers and jobs) in the test's
+event loop against two real HTTP servers on 127.0.0.1: the sandbox gateway and the
+Bot API double. Nothing of ours is mocked.
+
+Secrets get distinctive values so tests can search logs and chat for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.devserver import BotApiServer
+from bot.services import Services
+from config import Settings
+from sms_core.sandbox import SandboxGateway, SandboxServer
+
+BOT_TOKEN = "987654321:SECRET-bot-token-zz9Q"
+GATEWAY_PASSWORD = "pw-S3CRET-xyz"
+WEBHOOK_TOKEN = "hook-SECRET-q7"
+SECRETS = (BOT_TOKEN, BOT_TOKEN.split(":", 1)[1], GATEWAY_PASSWORD, WEBHOOK_TOKEN)
+
+TEAM_CHAT = -1001000000001
+INBOX_CHAT = -1001000000002
+ALERT_CHAT = -1001000000003
+ADMIN = 1001
+MEMBER = 1002
+STRANGER = 6666
+
+
+class Harness:
+    def __init__(self, tmp_path: Path, **overrides: Any) -> None:
+        self.tmp_path = tmp_path
+        self.overrides = overrides
+        self.sandbox = SandboxServer(SandboxGateway(username="team", password=GATEWAY_PASSWORD,
+                                                    report_delay=0.2))
+        self.api = BotApiServer(token=BOT_TOKEN)
+        self.app: Any = None
+        self.settings: Settings | None = None
+
+    # -- lifecycle -----------------------------------------------------------
+    async def start(self) -> Harness:
+        self.sandbox.start()
+        self.api.start()
+        self.api.add_user(ADMIN, "Ada", username="ada", language_code="en")
+        self.api.add_user(MEMBER, "Max", username="max", language_code="en")
+        self.api.add_user(STRANGER, "Eve", username="eve", language_code="en")
+        self.api.add_chat(TEAM_CHAT, type="supergroup", title="Ops team")
+        self.api.add_chat(INBOX_CHAT, type="supergroup", title="SMS inbox", is_forum=True)
+        self.api.add_chat(ALERT_CHAT, type="supergroup", title="Alerts")
+        values: dict[str, Any] = {
+            "telegram_token": BOT_TOKEN,
+            "telegram_api_url": self.api.base_url,
+            "gateway_url": self.sandbox.url,
+            "gateway_username": "team",
+            "gateway_password": GATEWAY_PASSWORD,
+            "gateway_timeout": 2.0,
+            "allowed_chat_ids": [TEAM_CHAT],
+            "admin_user_ids": [ADMIN],
+            "inbox_chat_id": INBOX_CHAT,
+            "database_path": self.tmp_path / "smsbot.sqlite3",
+            "poll_interval": 0.2,
+            "http_listen": "127.0.0.1:0",
+        }
+        values.update(self.overrides)
+        self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        self.app = build_application(self.settings)
+        await self.app.initialize()
+        await self.app.post_init(self.app)
+        await self.app.updater.start_polling(poll_interval=0.0, timeout=1,
+                                             allowed_updates=["message", "edited_message", "callback_query"])
+        await self.app.start()
+        return self
+
+    async def stop(self) -> None:
+        app = self.app
+        if app is not None:
+            try:
+                if app.updater.running:
+                    await app.updater.stop()
+                if app.running:
+                    await app.stop()
+                await app.shutdown()
+            finally:
+                await app.post_shutdown(app)
+        self.api.stop()
+        self.sandbox.stop()
+
+    # -- conveniences ----------------------------------------------------------
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data["services"]
+
+    @property
+    def gateway(self) -> SandboxGateway:
+        return self.sandbox.gateway
+
+    def say(self, text: str, *, chat: int = TEAM_CHAT, user: int = MEMBER, **kw: Any) -> dict[str, Any]:
+        """A user types `text`; returns the pushed message."""
+        return self.api.push_message(chat, user, text, **kw)
+
+    def bot_messages(self, chat: int = TEAM_CHAT, **kw: Any) -> list[dict[str, Any]]:
+        return self.api.sent_messages(chat, **kw)
+
+    async def next_reply(self, chat: int = TEAM_CHAT, after: int = 0, timeout: float = 10.0,
+                         **kw: Any) -> dict[str, Any]:
+        """Wait for the bot's message number `after` (0-based) in `chat`; returns it."""
+        msgs = await self.api.await_for(lambda: (m := self.bot_messages(chat, **kw)) and len(m) > after and m,
+                                        timeout=timeout)
+        return msgs[after]
+
+    async def ask(self, text: str, *, chat: int = TEAM_CHAT, user: int = MEMBER, timeout: float = 10.0,
+                  **kw: Any) -> dict[str, Any]:
+        """Say something and wait for the bot's next message in that chat."""
+        before = len(self.bot_messages(chat))
+        self.say(text, chat=chat, user=user, **kw)
+        return await self.next_reply(chat, after=before, timeout=timeout)
+
+    async def until(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        return await self.api.await_for(predicate, timeout=timeout)
+
+    async def settle(self, seconds: float = 0.3) -> None:
+        """Give the bot a moment to (not) act, for tests that prove an absence."""
+        await asyncio.sleep(seconds)
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    h = Harness(tmp_path)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+@pytest.fixture
+async def make_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """For tests that need other settings: `h = await make_harness(confirm_threshold=0)`."""
+    made: list[Harness] = []
+
+    async def make(**overrides: Any) -> Harness:
+        h = Harness(tmp_path, **overrides)
+        made.append(h)
+        return await h.start()
+
+    try:
+        yield make
+    finally:
+        for h in made:
+            await h.stop()
+
+
+def assert_no_secrets(*texts: str) -> None:
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text, "a secret leaked"
+
+
+def all_logged(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(logging.Formatter().format(r) for r in caplog.records)

@@ -1,0 +1,124 @@
+"""Access control, HTML escaping, and secrets that never leave the process."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from harness import (  # noqa: F401
+    ADMIN,
+    GATEWAY_PASSWORD,
+    MEMBER,
+    STRANGER,
+    TEAM_CHAT,
+    all_logged,
+    assert_no_secrets,
+    harness,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.i18n import Html, t
+
+STRANGER_CHAT = -1009999999999
+
+
+async def test_a_stranger_in_a_group_gets_silence_and_spends_nothing(harness):
+    harness.api.add_chat(STRANGER_CHAT, type="supergroup", title="elsewhere")
+    for text in ("/sms 13800138000 hi", "/balance", "/contacts", "/history"):
+        harness.say(text, chat=STRANGER_CHAT, user=STRANGER)
+    await harness.settle(1.0)
+    assert harness.bot_messages(STRANGER_CHAT) == []
+    assert harness.gateway.request_count() == 0 or harness.gateway.request_count("send") == 0
+    assert harness.gateway.request_count("balance") == 0
+    audit = await harness.services.store.audit_records("stranger")
+    assert len(audit) == 4 and {a.chat_id for a in audit} == {STRANGER_CHAT}
+
+
+async def test_a_stranger_in_private_gets_one_neutral_refusal(harness):
+    harness.api.add_chat(STRANGER, type="private")
+    reply = await harness.ask("/sms 13800138000 hi", chat=STRANGER, user=STRANGER)
+    assert reply["text"] == "This is a private bot."
+    harness.say("/balance", chat=STRANGER, user=STRANGER)
+    await harness.settle(0.5)
+    assert len(harness.bot_messages(STRANGER)) == 1  # one refusal, not one per message
+    assert harness.gateway.request_count("send") == 0 and harness.gateway.request_count("balance") == 0
+
+
+async def test_a_member_of_an_allowed_chat_cannot_use_the_bot_in_private(harness):
+    harness.api.add_chat(MEMBER, type="private")
+    reply = await harness.ask("/balance", chat=MEMBER, user=MEMBER)
+    assert "Balance" not in reply["text"]
+
+
+async def test_an_admin_may_use_the_bot_in_private(harness):
+    harness.api.add_chat(ADMIN, type="private")
+    reply = await harness.ask("/balance", chat=ADMIN, user=ADMIN)
+    assert "Balance" in reply["text"]
+
+
+async def test_id_answers_any_chat(harness):
+    harness.api.add_chat(STRANGER_CHAT, type="supergroup", title="elsewhere")
+    reply = await harness.ask("/id", chat=STRANGER_CHAT, user=STRANGER)
+    assert str(STRANGER_CHAT) in reply["text"] and str(STRANGER) in reply["text"]
+
+
+async def test_only_admins_change_contacts(harness):
+    reply = await harness.ask("/contact add alice 13800138000", user=MEMBER)
+    assert "Only admins" in reply["text"]
+    assert await harness.services.store.list_contacts() == []
+    reply = await harness.ask("/contact add alice 13800138000", user=ADMIN)
+    assert "alice" in reply["text"]
+    reply = await harness.ask("/contacts", user=MEMBER)
+    assert "13800138000" in reply["text"]
+
+
+async def test_contact_names_and_sms_text_are_escaped_in_telegram(harness):
+    await harness.ask("/contact add <b>&x 13800138000", user=ADMIN)
+    reply = await harness.ask("/contacts")
+    assert "<b>&x" in reply["text"]  # the double parsed our HTML: the name shows as typed
+    reply = await harness.ask("/sms 13800138000 <i>x</i> & y")
+    assert reply["text"].startswith("Sent")
+    reply = await harness.ask("/history")
+    assert "<i>x</i> & y" in reply["text"]
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from("<>&\"'ab中😀 \n/;|"), max_size=60))
+def test_every_message_escapes_what_it_is_given(value):
+    from bot.i18n.en import MESSAGES
+
+    for key, template in MESSAGES.items():
+        names = [n for n in ("name", "phone", "text", "error", "raw", "reason", "who", "sender", "chars")
+                 if "{" + n + "}" in template]
+        if not names:
+            continue
+        params = {n: value for n in names}
+        rendered = t(key, "en", **_fill(template, params))
+        assert html.escape(value, quote=False) in rendered or value == ""
+
+
+def _fill(template: str, params: dict) -> dict:
+    from bot.i18n import placeholders
+
+    out = dict.fromkeys(placeholders(template), Html("0"))
+    out.update(params)
+    return out
+
+
+async def test_no_secret_appears_in_any_recorded_message_or_log(harness, caplog):
+    caplog.set_level(logging.DEBUG)
+    harness.gateway.add_fault("stall", endpoint="send")
+    await harness.ask("/sms 13800138000 hi", timeout=20)
+    harness.gateway.configure(password="another")  # the gateway now refuses our password
+    await harness.ask("/balance")
+    await harness.ask("/sms 13800138000 again")
+    harness.api.fail_next("sendMessage", 500)
+    harness.say("/help")
+    await harness.settle(1.5)
+    texts = [m["text"] for chat in (TEAM_CHAT,) for m in harness.bot_messages(chat)]
+    assert any("refused the login" in t_ for t_ in texts)
+    assert_no_secrets(*texts, all_logged(caplog), caplog.text)
+    assert GATEWAY_PASSWORD not in repr(harness.services.gateway)
+    calls = [str(c.params) for c in harness.api.calls()]
+    assert_no_secrets(*calls)

@@ -1,0 +1,167 @@
+"""/sms through the real bot: the Bot API double records the answer, the sandbox the SMS."""
+
+from __future__ import annotations
+
+import asyncio
+
+from harness import ADMIN, MEMBER, TEAM_CHAT, harness, make_harness  # noqa: F401
+
+
+async def test_sms_is_sent_and_answered_with_a_status(harness):
+    reply = await harness.ask("/sms 13800138000 Server is back")
+    assert "Sent to 1 number" in reply["text"] and "delivered 0/1" in reply["text"]
+    [sent] = harness.gateway.sent
+    assert sent.accepted == ("13800138000",) and sent.text == "Server is back"
+    for _ in range(200):  # the link is stored right after Telegram accepted the answer
+        record = (await harness.services.store.history())[0]
+        if record.status_message_id:
+            break
+        await asyncio.sleep(0.02)
+    assert record.state == "accepted" and record.status_message_id == reply["message_id"]
+
+
+async def test_numbers_in_any_form_are_normalised_and_deduplicated(harness):
+    await harness.ask("/sms +86-138-0013-8000,13800138000 138-0013-8001 hi")
+    [sent] = harness.gateway.sent
+    assert sent.accepted == ("13800138000", "13800138001")
+
+
+async def test_multiline_text_is_kept(harness):
+    await harness.ask("/sms 13800138000 line one\nline two")
+    assert harness.gateway.sent[0].text == "line one\nline two"
+
+
+async def test_reply_form_texts_the_replied_message(harness):
+    original = harness.say("Deploy finished, all green")
+    await harness.ask("/sms 13800138000", reply_to_message_id=original["message_id"])
+    assert harness.gateway.sent[0].text == "Deploy finished, all green"
+
+
+async def test_contacts_and_groups_are_resolved(harness):
+    await harness.ask("/contact add alice 13800138000", user=ADMIN)
+    await harness.ask("/contact add bob 13800138001", user=ADMIN)
+    await harness.ask("/group add oncall alice bob 13900139000", user=ADMIN)
+    reply = await harness.ask("/sms @oncall,alice paged")
+    assert "Sent to 3 numbers" in reply["text"] or "Sent to 3 number" in reply["text"]
+    assert harness.gateway.sent[0].accepted == ("13800138000", "13800138001", "13900139000")
+
+
+async def test_each_bad_input_says_what_to_change_and_sends_nothing(harness):
+    cases = {
+        "/sms 13800 hello": "13800 is not a valid number: a mobile number has 11 digits",
+        "/sms 13800138000 hi 😀": "'😀' cannot be sent",
+        "/sms 13800138000 " + "x" * 400: "The text has 400 characters; at most 335",
+        "/sms carol hello": "I don't know the contact 'carol'",
+        "/sms @nobody hello": "There is no group '@nobody'",
+        "/sms 13800138000": "There is no text to send",
+        "/sms": "Write it as /sms TARGETS TEXT",
+        "/sms at 2001-01-01 10:00 13800138000 late": "in the past",
+    }
+    for command, expected in cases.items():
+        reply = await harness.ask(command)
+        assert expected in reply["text"], (command, reply["text"])
+    assert harness.gateway.sent == []
+    assert harness.gateway.request_count("send") == 0
+
+
+async def test_forbidden_word_is_reported_with_the_word(harness):
+    reply = await harness.ask("/sms 13800138000 代开发票")
+    assert "发票" in reply["text"] or "代开" in reply["text"]
+    assert "refused" in reply["text"]
+
+
+async def test_scheduled_send_uses_the_gateway_send_time(harness):
+    reply = await harness.ask("/sms at 2099-01-02 03:04 13800138000 later")
+    assert "in the past" not in reply["text"]
+    # more than a year ahead is refused
+    assert "more than a year ahead" in reply["text"]
+    reply = await harness.ask("/sms at 2027-06-02 03:04 13800138000 later")
+    assert "scheduled for 2027-06-02 03:04" in reply["text"]
+    assert harness.gateway.sent[0].send_time == "20270602030400"
+
+
+async def test_send_above_threshold_asks_and_only_the_asker_can_confirm(make_harness):
+    h = await make_harness(confirm_threshold=1)
+    question = await h.ask("/sms 13800138000,13800138001 hello")
+    assert "Send to 2 number(s)?" in question["text"] and "cost 2" in question["text"]
+    buttons = question["reply_markup"]["inline_keyboard"][0]
+    confirm = buttons[0]["callback_data"]
+    assert h.gateway.sent == []
+
+    other = h.api.push_callback(TEAM_CHAT, ADMIN, question["message_id"], confirm)
+    await h.until(lambda: h.api.callback_answer(other))
+    assert "Only the person who asked" in h.api.callback_answer(other)["text"]
+    await h.settle()
+    assert h.gateway.sent == []
+
+    mine = h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
+    await h.until(lambda: h.gateway.sent)
+    await h.until(lambda: "Sent to 2" in h.bot_messages()[-1]["text"])
+    assert h.api.callback_answer(mine) is not None
+    assert len(h.gateway.sent) == 1
+    # the question became the status message: no button is left to press twice
+    assert not h.bot_messages()[-1].get("reply_markup")
+
+
+async def test_cancel_sends_nothing(make_harness):
+    h = await make_harness(confirm_threshold=0)
+    question = await h.ask("/sms 13800138000 hello")
+    cancel = question["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+    h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], cancel)
+    await h.until(lambda: "Cancelled" in h.bot_messages()[-1]["text"])
+    assert h.gateway.sent == []
+
+
+async def test_gateway_stall_gives_unknown_and_exactly_one_request(harness):
+    harness.gateway.add_fault("stall", endpoint="send")
+    reply = await harness.ask("/sms 13800138000 hello", timeout=20)
+    assert "Outcome unknown" in reply["text"] and "check" in reply["text"]
+    await harness.settle(0.5)
+    assert harness.gateway.request_count("send") == 1
+    record = (await harness.services.store.history())[0]
+    assert record.state == "unknown"
+
+
+async def test_gateway_busy_is_retried_and_sent_once(harness):
+    harness.gateway.add_fault("busy", endpoint="send")
+    reply = await harness.ask("/sms 13800138000 hello", timeout=20)
+    assert "Sent to 1" in reply["text"]
+    assert len(harness.gateway.sent) == 1
+
+
+async def test_a_429_from_telegram_is_waited_out_not_lost(harness):
+    harness.api.fail_next("sendMessage", 429, retry_after=1)
+    reply = await harness.ask("/balance", timeout=20)
+    assert "Balance" in reply["text"]
+    statuses = [c.status for c in harness.api.calls("sendMessage")]
+    assert statuses[:2] == [429, 200]
+
+
+async def test_balance_and_history(harness):
+    reply = await harness.ask("/balance")
+    assert "Balance: 10000" in reply["text"]
+    await harness.ask("/sms 13800138000 first")
+    reply = await harness.ask("/history 13800138000")
+    assert "first" in reply["text"] and "sent" in reply["text"]
+    reply = await harness.ask("/history 13900139000")
+    assert "No sends to 13900139000" in reply["text"]
+
+
+async def test_low_balance_warns_admins_once(harness):
+    from bot.handlers.balance import check_balance
+
+    harness.gateway.set_balance(5)
+    harness.api.add_chat(ADMIN, type="private")
+    context = type("C", (), {"application": harness.app, "bot": harness.app.bot})()
+    await check_balance(context)
+    await check_balance(context)
+    warnings = [m for m in harness.bot_messages(ADMIN) if "balance is down to 5" in m["text"]]
+    assert len(warnings) == 1
+
+
+async def test_concurrent_commands_each_get_an_answer(harness):
+    for i in range(5):
+        harness.say(f"/sms 1380013800{i} n{i}")
+    await harness.until(lambda: len(harness.bot_messages()) >= 5)
+    await asyncio.sleep(0)
+    assert len(harness.gateway.sent) == 5

@@ -1,0 +1,94 @@
+"""The pure parsing of /sms, /contact and /group."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.commands import CommandSyntaxError, parse_contact, parse_group, parse_sms
+
+CONTACTS = {"alice", "bob"}
+
+
+def known(name: str) -> bool:
+    return name.lower() in CONTACTS
+
+
+def test_numbers_then_text():
+    cmd = parse_sms("13800138000 Server is back", known)
+    assert cmd.targets == ("13800138000",)
+    assert cmd.text == "Server is back"
+
+
+def test_comma_and_space_separated_targets_with_contacts_and_groups():
+    cmd = parse_sms("13800138000, alice,@oncall bob hello there", known)
+    assert cmd.targets == ("13800138000", "alice", "@oncall", "bob")
+    assert cmd.text == "hello there"
+
+
+def test_multiline_text_is_kept():
+    cmd = parse_sms("alice line one\nline two\n\nline four", known)
+    assert cmd.text == "line one\nline two\n\nline four"
+
+
+def test_first_word_is_always_a_target_so_unknown_names_are_reported():
+    cmd = parse_sms("carol hello", known)
+    assert cmd.targets == ("carol",)
+    assert cmd.text == "hello"
+
+
+def test_targets_only_leaves_text_empty_for_reply_form():
+    assert parse_sms("alice,bob", known).text == ""
+
+
+def test_empty_arguments_ask_for_usage():
+    with pytest.raises(CommandSyntaxError) as err:
+        parse_sms("   ", known)
+    assert err.value.key == "sms_usage"
+
+
+def test_schedule_prefix():
+    cmd = parse_sms("at 2031-05-06 07:08 alice wake up", known)
+    assert cmd.at is not None and (cmd.at.year, cmd.at.hour, cmd.at.minute) == (2031, 7, 8)
+    assert cmd.targets == ("alice",) and cmd.text == "wake up"
+
+
+def test_word_that_is_not_a_target_starts_the_text():
+    cmd = parse_sms("alice bob says hi alice", known)
+    assert cmd.targets == ("alice", "bob")
+    assert cmd.text == "says hi alice"
+
+
+@given(st.text(max_size=200))
+def test_any_input_parses_or_raises_a_syntax_error(args):
+    try:
+        cmd = parse_sms(args, known)
+    except CommandSyntaxError:
+        return
+    except ValueError:  # a bad schedule is an InvalidSchedule (a ValueError with a message)
+        return
+    assert cmd.targets
+
+
+def test_contact_add_and_del():
+    assert parse_contact(["add", "alice", "138", "0013", "8000"]).number == "13800138000"
+    assert parse_contact(["del", "alice"]).action == "del"
+    for bad in ([], ["add", "alice"], ["frob"], ["del"]):
+        with pytest.raises(CommandSyntaxError):
+            parse_contact(bad)
+
+
+def test_contact_name_cannot_be_a_number_or_group():
+    for name in ("13800138000", "@ops", "a,b"):
+        with pytest.raises(CommandSyntaxError) as err:
+            parse_contact(["add", name, "13800138000"])
+        assert err.value.key == "bad_name"
+
+
+def test_group_members_split_on_commas_and_spaces():
+    cmd = parse_group(["add", "oncall", "alice,bob", "13900139000"])
+    assert cmd.members == ("alice", "bob", "13900139000")
+    assert parse_group(["add", "@oncall", "alice"]).name == "oncall"
+    with pytest.raises(CommandSyntaxError):
+        parse_group(["add", "oncall"])

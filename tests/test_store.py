@@ -1,0 +1,111 @@
+"""The store: migrations, the send journal, report matching, the process lock."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.store import SCHEMA_VERSION, SchemaTooNew, Store, StoreLocked
+from sms_core.models import DeliveryReport, InboundSms
+
+
+@pytest.fixture
+async def store(tmp_path):
+    s = await Store(tmp_path / "s.sqlite3").open()
+    yield s
+    await s.close()
+
+
+async def test_new_store_is_at_the_current_schema_and_uses_wal(tmp_path, store):
+    assert await store.schema_version() == SCHEMA_VERSION
+    conn = sqlite3.connect(tmp_path / "s.sqlite3")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(SchemaTooNew, match="newer smsbot"):
+        await Store(path).open()
+
+
+async def test_second_exclusive_open_is_refused_with_a_clear_message(tmp_path):
+    first = await Store(tmp_path / "x.sqlite3", exclusive=True).open()
+    try:
+        with pytest.raises(StoreLocked, match="already running"):
+            await Store(tmp_path / "x.sqlite3", exclusive=True).open()
+    finally:
+        await first.close()
+    again = await Store(tmp_path / "x.sqlite3", exclusive=True).open()  # released on close
+    await again.close()
+
+
+async def test_reports_match_per_number_ids_and_count_a_number_once(store):
+    sid = await store.journal_send(origin="command", text="t", segments=2,
+                                   numbers=["13800138000", "13800138001", "13800138002"])
+    await store.record_chunk(sid, 0, "accepted", 3, 0, ["a1", "a2", "a3"], None)
+    await store.finish_send(sid, "accepted")
+    out = await store.store_reports([
+        DeliveryReport("a1", "13800138000", -1),  # not final
+        DeliveryReport("a1", "13800138000", 10),
+        DeliveryReport("a1", "13800138000", 10),  # second segment of a long SMS
+        DeliveryReport("a2", "13800138001", 20),
+        DeliveryReport("zz", "13900000000", 10),  # matches nothing: kept
+    ])
+    assert (out.matched, out.unmatched) == (4, 1)
+    rec = await store.get_send(sid)
+    assert (rec.delivered, rec.failed, rec.waiting) == (1, 1, 1)
+    assert await store.unmatched_report_count() == 1
+    assert await store.report_count() == 5
+
+
+async def test_reports_match_a_single_batch_id(store):
+    sid = await store.journal_send(origin="command", text="t", segments=1, numbers=["13800138000", "13800138001"])
+    await store.record_chunk(sid, 0, "accepted", 2, 0, ["B77"], None)
+    await store.store_reports([DeliveryReport("B77", "13800138000", 10), DeliveryReport("B77", "13800138001", 10)])
+    rec = await store.get_send(sid)
+    assert rec.delivered == 2 and rec.waiting == 0
+
+
+async def test_a_report_that_came_before_its_ids_were_recorded_is_matched_later(store):
+    await store.store_reports([DeliveryReport("late", "13800138000", 10)])
+    sid = await store.journal_send(origin="command", text="t", segments=1, numbers=["13800138000"])
+    await store.record_chunk(sid, 0, "accepted", 1, 0, ["late"], None)
+    assert (await store.get_send(sid)).delivered == 1
+    assert await store.unmatched_report_count() == 0
+
+
+async def test_interrupted_sends_become_unknown_not_retried(store):
+    sid = await store.journal_send(origin="command", text="t", segments=1, numbers=["13800138000"])
+    assert await store.settle_interrupted_sends() == [sid]
+    rec = await store.get_send(sid)
+    assert rec.state == "unknown" and rec.unknown == 1
+    assert await store.settle_interrupted_sends() == []
+
+
+async def test_inbound_is_stored_once_per_message_id(store):
+    raw = await store.store_raw("inbound", "1|9;13800138000;hi")
+    new = await store.store_inbound([InboundSms("9", "13800138000", "hi")], raw)
+    again = await store.store_inbound([InboundSms("9", "13800138000", "hi")])
+    assert len(new) == 1 and again == []
+    assert await store.unparsed_raw() == []
+    assert [m.text for m in await store.pending_inbound()] == ["hi"]
+
+
+async def test_contacts_are_case_insensitive_and_groups_keep_order(store):
+    assert await store.upsert_contact("Alice", "13800138000") is True
+    assert await store.upsert_contact("alice", "13800138001") is False
+    assert (await store.get_contact("ALICE")).phone == "13800138001"
+    await store.replace_group("oncall", ["Alice", "13900139000"])
+    assert (await store.get_group("OnCall")).members == ("Alice", "13900139000")
+    assert await store.delete_group("oncall") is True
+    assert await store.get_group("oncall") is None
+
+
+async def test_a_confirmation_closes_only_once(store):
+    await store.add_confirmation("tok", 1, 2, "{}")
+    assert await store.close_confirmation("tok", "confirmed") is True
+    assert await store.close_confirmation("tok", "confirmed") is False
