@@ -9,6 +9,9 @@ import pytest
 from sms_core import SmsGateway
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
+# the bot harness (real Application + Bot API double + sandbox): fixtures `harness`, `make_harness`
+pytest_plugins = ["harness"]
+
 # --- sandbox gateway (sms_core.sandbox) ------------------------------------------
 #
 # One SandboxServer (real HTTP on 127.0.0.1, its own thread) for the whole session;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 
-from harness import (  # noqa: F401
+from harness import (
     ADMIN,
     GATEWAY_PASSWORD,
     MEMBER,
@@ -13,7 +13,6 @@ from harness import (  # noqa: F401
     TEAM_CHAT,
     all_logged,
     assert_no_secrets,
-    harness,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from harness import ADMIN, MEMBER, TEAM_CHAT, harness, make_harness  # noqa: F401
+from harness import ADMIN, MEMBER, TEAM_CHAT
 
 
 async def test_sms_is_sent_and_answered_with_a_status(harness):
