@@ -168,3 +168,14 @@ def _in_transaction(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple[
         raise
     conn.execute("COMMIT")
     return result
+
+
+def read_schema_version(path: str | Path) -> int | None:
+    """The schema version of a store file without changing it; None when there is no file."""
+    if str(path) != ":memory:" and not Path(path).exists():
+        return None
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
