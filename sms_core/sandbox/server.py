@@ -356,8 +356,12 @@ class SandboxServer:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    """The listening socket. proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on
+    sockets that say they are TCP, and without it every answer (headers, then body)
+    waits ~40 ms for a delayed ACK (Nagle)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError:
