@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.commands import CommandSyntaxError
 from bot.errors import BotError
 from bot.i18n import Translator, pick_language
+from bot.i18n.reasons import translate_reason
 from bot.services import Services, services_of
 from sms_core.errors import (
     EmptyText,
@@ -43,7 +44,7 @@ def explain(exc: BaseException, tr: Translator) -> str:
     if isinstance(exc, CommandSyntaxError | BotError):
         return tr(exc.key, **exc.params)
     if isinstance(exc, InvalidNumber):
-        return tr("invalid_number", raw=exc.raw, reason=exc.reason)
+        return tr("invalid_number", raw=exc.raw, reason=translate_reason(exc.reason, tr.lang))
     if isinstance(exc, UnsupportedCharacters):
         return tr("unsupported_chars", chars=" ".join(f"'{c}'" for c in exc.chars), encoding=exc.encoding.upper())
     if isinstance(exc, TextTooLong):

@@ -1,3 +1,122 @@
-"""Simplified Chinese messages (keys as in en.py). Missing keys fall back to English."""
+"""Simplified Chinese messages (keys as in en.py). Missing keys fall back to English.
 
-MESSAGES: dict[str, str] = {}
+Same HTML tags and {placeholders} as en.py (tests/test_i18n.py checks it);
+commands, keywords (at, add, del) and example names stay in Latin letters.
+"""
+
+MESSAGES: dict[str, str] = {
+    # general
+    "error": "系统内部出错，短信未发送。请重试；如反复出现，请联系管理员。",
+    "private_bot": "这是私有机器人。",
+    "id": "本聊天 ID：<code>{chat_id}</code>\n你的用户 ID：<code>{user_id}</code>",
+    "admins_only": "只有管理员可以执行此操作。请联系 SMSBOT_ADMIN_USER_IDS 中的管理员。",
+    "help": (
+        "<b>smsbot</b> 可以在本群直接给手机发短信。\n\n"
+        "/sms 目标 内容：发送短信。目标可以是号码、联系人名称或 @分组，用逗号或空格分隔。\n"
+        "  <code>/sms 13800138000 服务已恢复</code>\n"
+        "  <code>/sms alice,bob,@oncall 22:00 开始发布</code>\n"
+        "  回复某条消息并发送 <code>/sms alice</code>，即可把那条消息作为短信发出。\n"
+        "/sms at YYYY-MM-DD HH:MM 目标 内容：定时发送（北京时间）。\n"
+        "  <code>/sms at 2026-12-01 09:00 @oncall 今晚系统维护</code>\n"
+        "/balance：短信网关账户剩余条数。\n"
+        "/history [号码|名称]：最近的发送记录及送达情况。\n"
+        "/contacts、/groups：通讯录。\n"
+        "/contact add 名称 号码，/contact del 名称（管理员）\n"
+        "/group add 名称 成员...，/group del 名称（管理员）\n"
+        "  <code>/group add oncall alice bob 13900139000</code>\n"
+        "/ack 编号：确认告警。\n"
+        "/id：查看本聊天的 ID 和你的 ID。\n\n"
+        "在收件群里，每个发来短信的手机号都有自己的话题；在话题里发的消息会以短信回复给该手机号。"
+    ),
+    "commands_sms": "发送短信：/sms 目标 内容",
+    "commands_balance": "短信网关账户剩余条数",
+    "commands_history": "最近的发送及送达情况",
+    "commands_contacts": "查看联系人",
+    "commands_groups": "查看联系人分组",
+    "commands_contact": "添加或删除联系人（管理员）",
+    "commands_group": "添加或删除分组（管理员）",
+    "commands_ack": "确认告警：/ack 编号",
+    "commands_id": "查看本聊天和你的 ID",
+    "commands_help": "使用说明",
+    # /sms
+    "sms_usage": (
+        "请按 <code>/sms 目标 内容</code> 的格式发送，例如 <code>/sms 13800138000 服务已恢复</code>，"
+        "或回复一条消息并发送 <code>/sms 目标</code>。"
+    ),
+    "sms_no_text": "没有要发送的内容：请在号码后面写上短信内容，或回复一条消息并发送 /sms 目标。",
+    "unknown_contact": "找不到联系人“{name}”：请直接写号码，或用 /contact add {name} 号码 添加。",
+    "unknown_group": "没有分组“@{name}”：请查看 /groups，或用 /group add {name} 成员 创建。",
+    "empty_group": "分组“@{name}”没有成员：请用 /group add {name} 成员 添加。",
+    "invalid_number": "{raw} 不是有效号码：{reason}。请改正后重新发送。",
+    "unsupported_chars": "{chars} 无法发送：网关编码（{encoding}）不支持该字符。请删除或替换。",
+    "text_too_long": "内容共 {length} 个字符，最多 {limit} 个。请精简。",
+    "empty_text": "内容为空：请写上短信内容。",
+    "no_recipients": "没有可发送的号码：请至少填写一个号码、联系人或 @分组。",
+    "invalid_schedule": "{reason}",
+    "input_error": "{message}",
+    "cost_line": "{n} 个号码 · 每个 {segments} 条 · 共计 {cost} 条",
+    "confirm_question": "确定发送给 {n} 个号码吗？\n{cost}\n\n<blockquote>{text}</blockquote>\n此确认 10 分钟后失效。",
+    "confirm_button": "确认",
+    "cancel_button": "取消",
+    "confirm_not_yours": "只有发起人才能确认这次发送。",
+    "confirm_expired": "已超过 10 分钟，确认失效，未发送任何短信。请重新发送命令。",
+    "confirm_cancelled": "已取消，未发送任何短信。",
+    "confirm_done": "已确认。",
+    "confirm_gone": "这次发送已被确认或取消。",
+    # status of a send
+    "status_pending": "正在发送给 {n} 个号码…",
+    "status_sent": "已发送给 {n} 个号码 · 每个 {segments} 条 · 共计 {cost} 条 · 已送达 {delivered}/{n}",
+    "status_failed_part": " · 失败 {failed}",
+    "status_scheduled_part": " · 定时于 {when}（北京时间）",
+    "status_all_in": " · 回执已全部收到",
+    "status_rejected": "网关拒收了 {rejected} 个号码（通常是位数不对）。",
+    "status_unknown": (
+        "⚠ {n} 个号码的发送结果未知：网关未及时响应，短信可能已发出。"
+        "再次发送前请先查看 /history 或与对方确认（系统不会自动重发）。"
+    ),
+    "status_failed": "✗ 未发送：{error}。未扣费，请稍后重试。",
+    "status_refused": "✗ 网关拒绝发送：{error}",
+    # balance
+    "balance": "余额：<b>{balance}</b> 条。",
+    "balance_failed": "无法查询余额：{error}",
+    "low_balance": "⚠ 短信余额仅剩 {balance} 条（提醒阈值 {threshold} 条）。请及时为网关账户充值。",
+    # contacts & groups
+    "contact_usage": "请写成 <code>/contact add 名称 号码</code> 或 <code>/contact del 名称</code>，例如 <code>/contact add alice 13800138000</code>。",
+    "group_usage": "请写成 <code>/group add 名称 成员...</code> 或 <code>/group del 名称</code>，例如 <code>/group add oncall alice 13900139000</code>。",
+    "bad_name": "“{name}”不能用作名称：请用一个不超过 32 个字符的词，不能是号码，不能含 @ 或逗号。",
+    "contact_added": "已添加联系人 {name} → {phone}。",
+    "contact_updated": "联系人 {name} 已改为 → {phone}。",
+    "contact_deleted": "已删除联系人 {name}。",
+    "contact_missing": "没有联系人“{name}”。请查看 /contacts。",
+    "contacts_empty": "还没有联系人。用 /contact add 名称 号码 添加。",
+    "contacts": "<b>联系人</b>\n{lines}",
+    "group_added": "已保存分组 @{name}，共 {n} 个成员。",
+    "group_deleted": "已删除分组 @{name}。",
+    "group_missing": "没有分组“@{name}”。请查看 /groups。",
+    "groups_empty": "还没有分组。用 /group add 名称 成员 创建。",
+    "groups": "<b>分组</b>\n{lines}",
+    # history
+    "history_empty": "还没有发送记录。",
+    "history_none_for": "还没有发给 {who} 的记录。",
+    "history": "<b>最近发送</b>\n{lines}",
+    "history_line": "#{id} {when} · {state} · {targets} · 已送达 {delivered}/{accepted}{failed}\n<i>{text}</i>",
+    "state_pending": "发送中",
+    "state_accepted": "已发送",
+    "state_partial": "部分发送",
+    "state_refused": "被拒绝",
+    "state_failed": "未发送",
+    "state_unknown": "结果未知",
+    # two-way
+    "inbound_header": "📩 <b>{sender}</b> · {when}",
+    "inbound_line": "<i>{when}</i> {text}",
+    "topic_title": "{name} {phone}",
+    "only_text": "短信只能发送文字：请用文字消息回复。",
+    "reply_failed": "这条回复未能发送：{reason}",
+    "reply_unknown_thread": "此话题已不再关联任何手机号。请改用 /sms 号码 内容。",
+    # alerts
+    "ack_usage": "请写成 <code>/ack 编号</code>，例如 <code>/ack 12</code>。",
+    "ack_unknown": "没有编号为 {code} 的未处理告警。",
+    "ack_done": "告警 {code} 已由 {who} 确认。",
+    # two-way (forward job and topic replies)
+    "inbound_empty": "<i>（空短信）</i>",
+}

@@ -1,0 +1,154 @@
+"""English and Simplified Chinese: complete catalogues, same placeholders and HTML, the language
+picked per user, and a refusal read in Chinese end to end through the real bot."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from harness import MEMBER
+
+from bot.devserver import parse_html
+from bot.i18n import CATALOGUES, Html, Translator, pick_language, placeholders, t
+from bot.i18n.en import MESSAGES as EN
+from bot.i18n.reasons import REASONS_ZH, translate_reason
+from bot.i18n.zh import MESSAGES as ZH
+from sms_core import phones
+
+_TAG_RE = re.compile(r"<\s*(/?)\s*([a-zA-Z][\w-]*)")
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+
+IDENTICAL_OK = {"invalid_schedule", "input_error", "inbound_header", "inbound_line", "topic_title"}
+"""Keys whose text has no words to translate (only placeholders, markup, emoji)."""
+
+
+def _tags(template: str) -> Counter[str]:
+    return Counter(f"{slash}{name.lower()}" for slash, name in _TAG_RE.findall(template))
+
+
+def _why_constants() -> dict[str, str]:
+    return {name: value for name, value in vars(phones).items()
+            if name.startswith("WHY_") and isinstance(value, str)}
+
+
+# --- the catalogues ---------------------------------------------------------------------
+
+
+def test_every_english_key_has_a_chinese_translation() -> None:
+    missing = sorted(set(EN) - set(ZH))
+    assert not missing, (f"bot/i18n/zh.py lacks {len(missing)} key(s) of en.py "
+                         f"(they fall back to English): {', '.join(missing)}")
+
+
+def test_chinese_has_no_keys_english_lacks() -> None:
+    extra = sorted(set(ZH) - set(EN))
+    assert not extra, f"bot/i18n/zh.py has key(s) en.py does not (renamed or removed?): {extra}"
+
+
+@pytest.mark.parametrize("key", sorted(set(EN) & set(ZH)))
+def test_placeholders_match(key: str) -> None:
+    assert placeholders(ZH[key]) == placeholders(EN[key])
+
+
+@pytest.mark.parametrize("key", sorted(set(EN) & set(ZH)))
+def test_html_tags_match(key: str) -> None:
+    assert _tags(ZH[key]) == _tags(EN[key])
+
+
+@pytest.mark.parametrize("key", sorted(set(EN) & set(ZH)))
+def test_chinese_is_chinese(key: str) -> None:
+    if key in IDENTICAL_OK:
+        assert ZH[key] == EN[key]
+    else:
+        assert _HAN_RE.search(ZH[key]), f"zh[{key!r}] has no Chinese in it: {ZH[key]!r}"
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOGUES))
+@pytest.mark.parametrize("key", sorted(EN))
+def test_every_message_is_html_telegram_accepts(lang: str, key: str) -> None:
+    """Filled with awkward values, each message still parses as Telegram HTML."""
+    values = {name: "<b>&'x\"" for name in placeholders(EN[key])}
+    parse_html(t(key, lang, **values))
+
+
+def test_commands_stay_in_latin_letters() -> None:
+    for key, text in ZH.items():
+        for command in re.findall(r"/[A-Za-z_\u4e00-\u9fff]+", text):
+            assert re.fullmatch(r"/[a-z_]+", command), f"zh[{key!r}] writes the command {command!r}"
+
+
+def test_bot_command_descriptions_fit_telegram() -> None:
+    for key in (k for k in ZH if k.startswith("commands_")):
+        assert 1 <= len(ZH[key]) <= 256 and "<" not in ZH[key]
+
+
+def test_chinese_fills_and_escapes_like_english() -> None:
+    tr = Translator("zh")
+    assert tr("contact_added", name="<x&y>", phone="13800138000") == "已添加联系人 &lt;x&amp;y&gt; → 13800138000。"
+    assert tr("contacts", lines=Html("<b>a</b>")) == "<b>联系人</b>\n<b>a</b>"
+
+
+def test_a_missing_key_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(ZH, "confirm_done")
+    assert t("confirm_done", "zh") == EN["confirm_done"]
+
+
+# --- number refusal reasons ---------------------------------------------------------------
+
+
+def test_every_number_refusal_reason_has_a_translation() -> None:
+    untranslated = sorted(name for name, value in _why_constants().items() if value not in REASONS_ZH)
+    assert not untranslated, f"bot/i18n/reasons.py lacks: {untranslated}"
+    assert set(REASONS_ZH) <= set(_why_constants().values()), "a translation of a reason phones.py no longer has"
+    assert all(_HAN_RE.search(zh) for zh in REASONS_ZH.values())
+
+
+def test_translate_reason() -> None:
+    assert translate_reason(phones.WHY_MOBILE_LENGTH, "zh") == "手机号应为 11 位"
+    assert translate_reason(phones.WHY_MOBILE_LENGTH, "en") == phones.WHY_MOBILE_LENGTH
+    assert translate_reason("something new", "zh") == "something new"
+
+
+# --- choosing the language ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("code", "forced", "expected"), [
+    ("zh-hans", None, "zh"),
+    ("zh-hant", None, "zh"),
+    ("zh", None, "zh"),
+    ("ZH-CN", None, "zh"),
+    ("en", None, "en"),
+    ("en-GB", None, "en"),
+    ("ru", None, "en"),
+    (None, None, "en"),
+    ("", None, "en"),
+    ("zh-hans", "en", "en"),
+    ("en", "zh", "zh"),
+    (None, "zh", "zh"),
+    ("zh-hans", "fr", "zh"),  # not a catalogue: ignored
+])
+def test_pick_language(code: str | None, forced: str | None, expected: str) -> None:
+    assert pick_language(code, forced) == expected
+
+
+# --- through the real bot -----------------------------------------------------------------
+
+
+async def test_chinese_user_gets_the_refusal_in_chinese(harness) -> None:  # type: ignore[no-untyped-def]
+    harness.api.add_user(MEMBER, "Max", username="max", language_code="zh-hans")
+    reply = await harness.ask("/sms 13800 hi")
+    assert reply["text"] == "13800 不是有效号码：手机号应为 11 位。请改正后重新发送。"
+    assert harness.gateway.sent == []
+
+
+async def test_forced_english_overrides_the_users_language(make_harness) -> None:  # type: ignore[no-untyped-def]
+    h = await make_harness(language="en")
+    h.api.add_user(MEMBER, "Max", username="max", language_code="zh-hans")
+    reply = await h.ask("/sms 13800 hi")
+    assert reply["text"] == "13800 is not a valid number: a mobile number has 11 digits. Fix it and send again."
+
+
+async def test_commands_menu_is_set_in_chinese_for_chinese_clients(harness) -> None:  # type: ignore[no-untyped-def]
+    menu = {c["command"]: c["description"] for c in harness.api.my_commands(language_code="zh")}
+    assert menu["sms"] == ZH["commands_sms"] and menu["help"] == ZH["commands_help"]
