@@ -60,6 +60,11 @@ async def send_or_confirm(update: Update, context: Context, prepared: PreparedSe
     tr = translator(update, context)
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
+    msg = update.effective_message
+    if msg is not None and not await services.store.claim_message(chat.id, msg.message_id):
+        log.warning("message %s in chat %s was already acted on (redelivered update): not sent again",
+                    msg.message_id, chat.id)
+        return
     if prepared.cost > services.settings.confirm_threshold:
         token = secrets.token_urlsafe(9)
         payload = json.dumps({

@@ -225,6 +225,9 @@ class Store:
     async def kv_set(self, key: str, value: str | None) -> None:
         await self.db.run(_audit.kv_set, key, value)
 
+    async def claim_message(self, chat_id: int, message_id: int) -> bool:
+        return await self.db.run(_audit.claim_message, chat_id, message_id)
+
     async def add_confirmation(self, token: str, chat_id: int, user_id: int, payload: str) -> None:
         await self.db.run(_audit.add_confirmation, token, chat_id, user_id, payload)
 

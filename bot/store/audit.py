@@ -69,3 +69,15 @@ def expired_confirmations(conn: sqlite3.Connection, older_than: float) -> list[C
     )
     return [Confirmation(r["token"], r["created_at"], r["chat_id"], r["user_id"], r["message_id"],
                          r["payload"], r["state"]) for r in rows]
+
+
+def claim_message(conn: sqlite3.Connection, chat_id: int, message_id: int) -> bool:
+    """True the first time a Telegram message is acted on, False after.
+
+    Telegram hands an update out again when the bot died before confirming it; the
+    claim is committed before the SMS goes out, so a redelivered /sms never texts twice.
+    """
+    cur = conn.execute(
+        "INSERT OR IGNORE INTO kv(key, value) VALUES (?, ?)", (f"msg:{chat_id}:{message_id}", str(time.time()))
+    )
+    return cur.rowcount > 0
