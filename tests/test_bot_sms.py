@@ -165,3 +165,12 @@ async def test_concurrent_commands_each_get_an_answer(harness):
     await harness.until(lambda: len(harness.bot_messages()) >= 5)
     await asyncio.sleep(0)
     assert len(harness.gateway.sent) == 5
+
+
+async def test_a_redelivered_update_never_texts_twice(harness):
+    """Telegram hands an update out again when the bot died before confirming it."""
+    message = harness.say("/sms 13800138000 once only")
+    await harness.until(lambda: harness.gateway.sent)
+    harness.api.push_update("message", message)  # the same message, as a new update
+    await harness.settle(1.0)
+    assert len(harness.gateway.sent) == 1
