@@ -15,3 +15,8 @@ TELEGRAM_RETRIES = Counter("smsbot_telegram_retries_total", "Telegram calls dela
 INBOUND = Counter("smsbot_inbound_sms_total", "Inbound SMS stored")
 REPORTS = Counter("smsbot_delivery_reports_total", "Delivery reports stored, by match", ["matched"])
 ALERTS = Counter("smsbot_alerts_total", "Alerts by what happened to them", ["event"])
+
+# alerts (issue 6): ALERTS above counts events (received, deduplicated, silenced, skipped, sent,
+# suppressed, summary, failed, gave_up, unknown, refused, error, acked)
+WEBHOOK_REQUESTS = Counter("smsbot_webhook_requests_total", "Alert webhook requests, by HTTP status", ["status"])
+ALERTS_PENDING = Gauge("smsbot_alerts_pending", "Alerts stored and not sent yet (queued, sending or waiting to retry)")

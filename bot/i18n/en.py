@@ -114,4 +114,19 @@ MESSAGES: dict[str, str] = {
     "ack_usage": "Write <code>/ack CODE</code>, e.g. <code>/ack 12</code>.",
     "ack_unknown": "There is no open alert with code {code}.",
     "ack_done": "Alert {code} acknowledged by {who}.",
+    # alerts (webhook, the copy in the alert chat)
+    "alert_copy_head": "🚨 <b>Alert {id}</b> → @{group}{code}\n<blockquote>{text}</blockquote>",
+    "alert_copy_code": " · ack code <code>{code}</code>",
+    "alert_copy_more": "Also in this SMS: {names}",
+    "alert_copy_sending": "⏳ Sending…",
+    "alert_copy_retry": "↻ Not sent yet: trying again at {when} (China time), attempt {attempt} of {max}.",
+    "alert_copy_gave_up": "✗ Not sent after {attempts} attempts: {error}",
+    "alert_copy_error": "✗ Not sent: {error}",
+    "alert_copy_attempts": "Sent at attempt {attempts}.",
+    "alert_copy_capped": (
+        "⏸ Held back from {n} phone(s) by the hourly cap ({max} alert SMS per phone per hour): "
+        "each gets one summary SMS when its hour reopens."
+    ),
+    "alert_copy_acked": "✅ Acknowledged by {who} at {when} (China time)",
+    "alert_copy_resolved": "✔ Resolved.",
 }

@@ -119,4 +119,19 @@ MESSAGES: dict[str, str] = {
     "ack_done": "告警 {code} 已由 {who} 确认。",
     # two-way (forward job and topic replies)
     "inbound_empty": "<i>（空短信）</i>",
+    # alerts (webhook, the copy in the alert chat)
+    "alert_copy_head": "🚨 <b>告警 {id}</b> → @{group}{code}\n<blockquote>{text}</blockquote>",
+    "alert_copy_code": " · 确认编号 <code>{code}</code>",
+    "alert_copy_more": "本条短信还包括：{names}",
+    "alert_copy_sending": "⏳ 发送中…",
+    "alert_copy_retry": "↻ 尚未发出：将于 {when}（北京时间）重试，第 {attempt}/{max} 次。",
+    "alert_copy_gave_up": "✗ 尝试 {attempts} 次后仍未发出：{error}",
+    "alert_copy_error": "✗ 未发送：{error}",
+    "alert_copy_attempts": "第 {attempts} 次尝试时发出。",
+    "alert_copy_capped": (
+        "⏸ 受每小时上限（每个号码每小时 {max} 条告警短信）限制，{n} 个号码暂未收到："
+        "额度恢复后，每个号码会收到一条汇总短信。"
+    ),
+    "alert_copy_acked": "✅ 已由 {who} 于 {when}（北京时间）确认",
+    "alert_copy_resolved": "✔ 已恢复。",
 }

@@ -242,3 +242,97 @@ class Store:
 
     async def expired_confirmations(self, older_than: float) -> list[Confirmation]:
         return await self.db.run(_audit.expired_confirmations, older_than)
+
+    # -- alerts (issue 6; SQL in bot/store/alerts.py, values there too) ------------------------
+    async def insert_alerts(self, source: str, batches: Sequence[tuple[str, Sequence[_alerts.AlertItemIn]]], *,
+                            now: float, dedup_window: float, send_resolved: bool, open_ttl: float,
+                            code_reuse_after: float) -> list[_alerts.AlertRecord]:
+        """Commit one webhook request (a notification per group) with its dedup and ack decisions."""
+        return await self.db.run(_alerts.insert_alerts, source, [(g, list(i)) for g, i in batches], now,
+                                 dedup_window, send_resolved, open_ttl, code_reuse_after)
+
+    async def get_alert(self, alert_id: int) -> _alerts.AlertRecord | None:
+        return await self.db.run(_alerts.get_alert, alert_id)
+
+    async def alert_items(self, alert_id: int) -> list[_alerts.AlertItemRecord]:
+        return await self.db.run(_alerts.alert_items, alert_id)
+
+    async def recent_alerts(self, limit: int = 20) -> list[_alerts.AlertRecord]:
+        return await self.db.run(_alerts.recent_alerts, limit)
+
+    async def next_due_alert(self, now: float, after_id: int = 0) -> _alerts.AlertRecord | None:
+        return await self.db.run(_alerts.next_due_alert, now, after_id)
+
+    async def next_alert_retry_at(self) -> float | None:
+        return await self.db.run(_alerts.next_retry_at)
+
+    async def claim_alert(self, alert_id: int, phones: Sequence[str], text: str, max_per_hour: int,
+                          now: float) -> _alerts.AlertClaim | None:
+        return await self.db.run(_alerts.claim_alert, alert_id, list(phones), text, max_per_hour, now)
+
+    async def set_alert_send(self, alert_id: int, send_id: int) -> None:
+        await self.db.run(_alerts.set_alert_send, alert_id, send_id)
+
+    async def finish_alert(self, alert_id: int, state: str, now: float, *, error: str | None = None,
+                           next_attempt_at: float | None = None, release: Sequence[str] = ()) -> None:
+        await self.db.run(lambda c: _alerts.finish_alert(c, alert_id, state, now, error=error,
+                                                         next_attempt_at=next_attempt_at, release=list(release)))
+
+    async def alert_recipient_states(self, alert_id: int) -> dict[str, str]:
+        return await self.db.run(_alerts.alert_recipient_states, alert_id)
+
+    async def alert_held_phones(self, alert_id: int) -> set[str]:
+        return await self.db.run(_alerts.held_phones, alert_id)
+
+    async def release_alert_quota(self, alert_id: int) -> None:
+        await self.db.run(_alerts.release_alert_quota, alert_id)
+
+    async def alerts_in_state(self, state: str) -> list[_alerts.AlertRecord]:
+        return await self.db.run(_alerts.alerts_in_state, state)
+
+    async def alert_counts(self) -> dict[str, int]:
+        return await self.db.run(_alerts.alert_counts)
+
+    async def open_alert_by_code(self, code: int, now: float, open_ttl: float) -> _alerts.AlertRecord | None:
+        return await self.db.run(_alerts.open_alert_by_code, code, now, open_ttl)
+
+    async def alert_phones(self, alert_id: int) -> set[str]:
+        return await self.db.run(_alerts.alert_phones, alert_id)
+
+    async def ack_alert(self, alert_id: int, by: str, now: float,
+                        expires_at: float | None = None) -> _alerts.AlertRecord | None:
+        return await self.db.run(_alerts.ack_alert, alert_id, by, now, expires_at)
+
+    async def dirty_alert_copies(self, since: float, limit: int = 20) -> list[_alerts.AlertRecord]:
+        return await self.db.run(_alerts.dirty_alert_copies, since, limit)
+
+    async def set_alert_copy(self, alert_id: int, chat_id: int, message_id: int, version: int,
+                             send_version: int, now: float) -> None:
+        await self.db.run(_alerts.set_alert_copy, alert_id, chat_id, message_id, version, send_version, now)
+
+    async def mark_alert_copy_shown(self, alert_id: int, version: int, send_version: int, now: float) -> None:
+        await self.db.run(_alerts.mark_alert_copy_shown, alert_id, version, send_version, now)
+
+    async def touch_alert_copy(self, alert_id: int) -> None:
+        await self.db.run(_alerts.touch_alert_copy, alert_id)
+
+    async def alert_for_send(self, send_id: int) -> _alerts.AlertRecord | None:
+        return await self.db.run(_alerts.alert_for_send, send_id)
+
+    async def suppressed_due(self, max_per_hour: int, now: float) -> list[_alerts.SuppressedAlert]:
+        return await self.db.run(_alerts.suppressed_due, max_per_hour, now)
+
+    async def claim_summary(self, phones: Sequence[str], max_per_hour: int, now: float) -> list[str]:
+        return await self.db.run(_alerts.claim_summary, list(phones), max_per_hour, now)
+
+    async def mark_summarised(self, phones: Sequence[str], alert_ids: Sequence[int], send_id: int | None) -> None:
+        await self.db.run(_alerts.mark_summarised, list(phones), list(alert_ids), send_id)
+
+    async def release_summary_slots(self, phones: Sequence[str], at: float) -> None:
+        await self.db.run(_alerts.release_summary_slots, list(phones), at)
+
+    async def prune_alert_quota(self, before: float) -> int:
+        return await self.db.run(_alerts.prune_quota, before)
+
+
+from bot.store import alerts as _alerts  # noqa: E402  (alerts section; kept apart from the imports above)

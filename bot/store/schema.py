@@ -146,6 +146,80 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: alerts (issue 6): notifications from monitoring, their alerts, acks, the hourly cap
+    """
+    CREATE TABLE alerts (                       -- one notification for one group = one alert SMS
+        id INTEGER PRIMARY KEY,
+        received_at REAL NOT NULL,
+        source TEXT NOT NULL,                   -- alertmanager | grafana | text
+        group_name TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,              -- of the lead alert (the one the SMS names)
+        status TEXT NOT NULL,                   -- firing | resolved (of the lead alert)
+        name TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        labels TEXT NOT NULL,                   -- JSON object, the lead alert's labels
+        code INTEGER,                           -- ack code; NULL when there is nothing to ack
+        state TEXT NOT NULL,                    -- stored|sending|sent|partial|failed|unknown|refused|
+                                                -- gave_up|error|suppressed|deduplicated|acked|skipped
+        text TEXT,                              -- the SMS, once rendered
+        send_id INTEGER,                        -- the last send
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL,                   -- state failed: when to try again
+        error TEXT,
+        suppressed INTEGER NOT NULL DEFAULT 0,  -- phones held back by the hourly cap
+        acked_by TEXT,
+        acked_at REAL,
+        closed_at REAL,                         -- the code is free again (acked, resolved)
+        copy_chat_id INTEGER,
+        copy_message_id INTEGER,
+        copy_version INTEGER NOT NULL DEFAULT 1,  -- bumped whenever the chat copy should change
+        copy_shown INTEGER NOT NULL DEFAULT 0,
+        copy_send_shown INTEGER NOT NULL DEFAULT 0,  -- the send's status_version the copy shows
+        copy_edited_at REAL
+    );
+    CREATE INDEX alerts_received ON alerts(received_at);
+    CREATE INDEX alerts_due ON alerts(state, next_attempt_at);
+    CREATE INDEX alerts_open_code ON alerts(code) WHERE code IS NOT NULL AND closed_at IS NULL;
+    CREATE INDEX alerts_copy_dirty ON alerts(copy_version, copy_shown);
+
+    CREATE TABLE alert_items (                  -- every alert of a notification
+        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL,
+        name TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        outcome TEXT NOT NULL,                  -- new | deduplicated | acked | skipped
+        PRIMARY KEY (alert_id, position)
+    );
+    CREATE INDEX alert_items_fp ON alert_items(fingerprint, status);
+
+    CREATE TABLE alert_acks (                   -- acknowledged fingerprints: repeats stop until resolved
+        fingerprint TEXT PRIMARY KEY,
+        alert_id INTEGER NOT NULL,
+        acked_by TEXT NOT NULL,
+        acked_at REAL NOT NULL,
+        expires_at REAL                         -- NULL: until resolved
+    );
+
+    CREATE TABLE alert_quota (                  -- alert SMS per phone, for the hourly cap
+        id INTEGER PRIMARY KEY,
+        phone TEXT NOT NULL,
+        at REAL NOT NULL,
+        alert_id INTEGER                        -- NULL: a summary
+    );
+    CREATE INDEX alert_quota_phone ON alert_quota(phone, at);
+
+    CREATE TABLE alert_suppressed (             -- alerts the cap held back from a phone
+        phone TEXT NOT NULL,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        at REAL NOT NULL,
+        summary_send_id INTEGER,                -- the summary SMS that told the phone (journaled)
+        PRIMARY KEY (phone, alert_id)
+    );
+    CREATE INDEX alert_suppressed_open ON alert_suppressed(phone) WHERE summary_send_id IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,219 @@
+"""The copy of each alert in SMSBOT_ALERT_CHAT_ID: what was texted, to whom, delivery, retries, ack.
+
+The copy is posted and edited from the store (alerts.copy_version vs copy_shown,
+and the send's status_version vs copy_send_shown), by a loop of its own, so a
+slow or rate-limited Telegram never delays an SMS, and a copy Telegram refused
+now is shown on a later run. Edits that only move delivery counts are spaced
+out (Telegram allows about 20 messages a minute into one group, edits
+included); an ack, a retry or a hold-back is shown at once.
+
+The copy is not linked as the send's status message (store.set_status_message):
+the forward job would overwrite it with the bare delivery line. See
+`status_text`, which the forward job can use to render alert copies instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot import metrics
+from bot.alerts.render import alert_sms, short_label
+from bot.i18n import Html, Translator
+from bot.services import Services
+from bot.status import render_status
+from bot.store import SendRecord
+from bot.store.alerts import AlertItemRecord, AlertRecord
+from sms_core import CST
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+COUNTS_EDIT_INTERVAL = 5.0
+"""Seconds between two edits of one copy for delivery counts alone."""
+POLL = 1.0
+"""Seconds between looks for copies whose delivery counts moved (one indexed query)."""
+WINDOW = 24 * 3600.0
+"""Copies older than this are no longer edited."""
+TELEGRAM_TIMEOUT = 90.0
+"""A hard bound on one call, python-telegram-bot's rate limiter's waiting included."""
+
+
+class _Stop(Exception):
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, CST).strftime("%m-%d %H:%M:%S")
+
+
+def copy_text(alert: AlertRecord, items: list[AlertItemRecord], record: SendRecord | None, tr: Translator, *,
+              max_per_hour: int, max_attempts: int, segments: int = 1, segment_size: int = 67,
+              encoding: str = "gbk") -> str:
+    """The copy's HTML. Every value is escaped by the translator."""
+    new = [i for i in items if i.outcome == "new"] or items
+    sms = alert.text or alert_sms(new, alert.code, segments=segments, segment_size=segment_size, encoding=encoding)
+    code = Html(tr("alert_copy_code", code=alert.code)) if alert.code is not None else ""
+    lines = [tr("alert_copy_head", id=alert.id, group=alert.group_name, code=code, text=sms)]
+    if len(new) > 1:
+        lines.append(tr("alert_copy_more", names=", ".join(short_label(i) for i in new[1:6])
+                        + (" …" if len(new) > 6 else "")))
+    lines.extend(status_lines(alert, record, tr, max_per_hour=max_per_hour, max_attempts=max_attempts))
+    return "\n".join(lines)
+
+
+def status_lines(alert: AlertRecord, record: SendRecord | None, tr: Translator, *, max_per_hour: int,
+                 max_attempts: int) -> list[str]:
+    """Where the alert stands: delivery, retry, hold-back, ack."""
+    lines: list[str] = []
+    if alert.state in ("stored", "sending") and record is None:
+        lines.append(tr("alert_copy_sending"))
+    elif record is not None:
+        lines.append(render_status(record, tr))
+    if alert.state == "failed" and alert.next_attempt_at is not None:
+        lines.append(tr("alert_copy_retry", when=_when(alert.next_attempt_at), attempt=alert.attempts + 1,
+                        max=max_attempts))
+    elif alert.state == "gave_up":
+        lines.append(tr("alert_copy_gave_up", attempts=alert.attempts, error=alert.error or "?"))
+    elif alert.state == "error":
+        lines.append(tr("alert_copy_error", error=alert.error or "?"))
+    if alert.attempts > 1 and alert.state in ("sent", "partial"):
+        lines.append(tr("alert_copy_attempts", attempts=alert.attempts))
+    if alert.suppressed:
+        lines.append(tr("alert_copy_capped", n=alert.suppressed, max=max_per_hour))
+    if alert.acked_at is not None:
+        lines.append(tr("alert_copy_acked", who=alert.acked_by or "?", when=_when(alert.acked_at)))
+    elif alert.code is not None and alert.closed_at is not None and alert.state in ("sent", "partial", "unknown"):
+        lines.append(tr("alert_copy_resolved"))
+    return lines
+
+
+class CopyKeeper:
+    """Posts and edits alert copies; its own loop, woken by the dispatcher and by acks."""
+
+    def __init__(self, app: Any, services: Services, *, max_attempts: int,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.app = app
+        self.services = services
+        self.settings = services.settings
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._resume_at = 0.0
+        self._failures = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self.settings.alert_chat_id is None:
+            return
+        self._stopping = False
+        self._task = asyncio.create_task(self._loop(), name="alerts-copies")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()  # a copy is at least once: one cut short is posted again later
+            with contextlib.suppress(BaseException):
+                await task
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL)
+            self._wake.clear()
+            if self._stopping or not self.app.running or time.monotonic() < self._resume_at:
+                continue
+            try:
+                await self.run_once()
+                self._failures = 0
+            except _Stop as stop:
+                self._failures += 1
+                self._resume_at = time.monotonic() + stop.delay
+                log.warning("alert copies: %s; next try in %.1f s", stop, stop.delay)
+            except Exception:
+                self._failures += 1
+                self._resume_at = time.monotonic() + min(2.0 ** self._failures, 60.0)
+                log.exception("alert copies: run failed")
+
+    async def run_once(self) -> int:
+        """Post or edit every copy that is behind; returns how many Telegram accepted."""
+        chat_id = self.settings.alert_chat_id
+        if chat_id is None:
+            return 0
+        store = self.services.store
+        done = 0
+        now = self.clock()
+        for alert in await store.dirty_alert_copies(now - WINDOW, limit=20):
+            record = await store.get_send(alert.send_id) if alert.send_id is not None else None
+            send_version = record.status_version if record is not None else 0
+            counts_only = alert.copy_version <= alert.copy_shown
+            final = record is None or (record.state != "pending" and record.waiting == 0)
+            if (counts_only and not final and alert.copy_edited_at is not None
+                    and now - alert.copy_edited_at < COUNTS_EDIT_INTERVAL):
+                continue
+            items = await store.alert_items(alert.id)
+            text = copy_text(alert, items, record, Translator(self.settings.language or "en"),
+                             max_per_hour=self.settings.alert_max_per_hour, max_attempts=self.max_attempts,
+                             segments=self.settings.alert_max_segments, segment_size=self.settings.segment_size,
+                             encoding=self.settings.gateway_encoding)
+            if alert.copy_message_id is None:
+                try:
+                    msg = await self._call(lambda t=text: self.app.bot.send_message(
+                        chat_id, t, parse_mode=ParseMode.HTML, disable_web_page_preview=True))
+                except BadRequest as exc:
+                    log.error("the copy of alert %d cannot be posted in %s (%s); not trying again",
+                              alert.id, chat_id, exc)
+                    await store.mark_alert_copy_shown(alert.id, alert.copy_version, send_version, self.clock())
+                    continue
+                await store.set_alert_copy(alert.id, chat_id, msg.message_id, alert.copy_version, send_version,
+                                           self.clock())
+            else:
+                copy_chat, copy_id = alert.copy_chat_id or chat_id, alert.copy_message_id
+                try:
+                    await self._call(lambda t=text, c=copy_chat, m=copy_id: self.app.bot.edit_message_text(
+                        t, c, m, parse_mode=ParseMode.HTML, disable_web_page_preview=True))
+                except BadRequest as exc:
+                    if "not modified" not in str(exc).lower():
+                        log.warning("the copy of alert %d cannot be edited (%s); leaving it", alert.id, exc)
+                await store.mark_alert_copy_shown(alert.id, alert.copy_version, send_version, self.clock())
+            done += 1
+        return done
+
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """One Telegram call; BadRequest is the caller's, anything else ends the run for a while."""
+        try:
+            result = await asyncio.wait_for(fn(), TELEGRAM_TIMEOUT)
+        except BadRequest:
+            raise
+        except RetryAfter as exc:
+            metrics.TELEGRAM_RETRIES.labels("429").inc()
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise _Stop(f"Telegram asked to wait {seconds:g} s", seconds + 0.1) from None
+        except (TimedOut, TimeoutError):
+            metrics.TELEGRAM_RETRIES.labels("timeout").inc()
+            raise _Stop("Telegram did not answer in time", min(2.0 ** (self._failures + 1), 60.0)) from None
+        except NetworkError as exc:
+            metrics.TELEGRAM_RETRIES.labels("network").inc()
+            raise _Stop(f"Telegram is unreachable ({type(exc).__name__})", min(2.0 ** (self._failures + 1), 60.0)) from None
+        except TelegramError as exc:
+            metrics.TELEGRAM_RETRIES.labels("other").inc()
+            raise _Stop(f"Telegram error ({type(exc).__name__})", 60.0) from None
+        self.services.extras["telegram_ok_at"] = time.time()
+        return result

@@ -1,0 +1,158 @@
+"""The starlette app: the alerts webhook, /healthz and /metrics.
+
+Answers are JSON, errors `{"error": "..."}` saying what to change. The webhook
+answers 2xx only once the alert is committed, 5xx when it could not be (the
+sender retries; Alertmanager retries 5xx and never 4xx), and 4xx for a request
+that would fail again as it is. Every refusal is audited. The bearer token is
+compared in constant time and never written anywhere: not in a log line, an
+audit record or an answer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot import metrics
+from bot.alerts.errors import (
+    AlertError,
+    AlertNotStored,
+    EmptyAlertGroup,
+    NoGroup,
+    NotJson,
+    UnknownAlertGroup,
+    UnknownShape,
+)
+from bot.alerts.service import AlertService
+from bot.services import Services
+from bot.web.health import HealthChecker
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 256 * 1024
+ALERTS_OFF = ("alerts are off: set SMSBOT_WEBHOOK_TOKEN to a long random secret and send it as "
+              "'Authorization: Bearer <token>'")
+_STATUS: list[tuple[type[AlertError], int]] = [
+    (NotJson, 400), (NoGroup, 400), (UnknownShape, 422), (UnknownAlertGroup, 404),
+    (EmptyAlertGroup, 422), (AlertNotStored, 503),
+]
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers
+
+
+def build_web_app(services: Services, alerts: AlertService | None, health: HealthChecker) -> Starlette:
+    token = services.settings.webhook_token
+    secret = token.get_secret_value().encode("utf-8") if token is not None else None
+
+    def check_token(request: Request) -> None:
+        if secret is None:
+            raise _Refused(404, ALERTS_OFF)
+        challenge = {"WWW-Authenticate": 'Bearer realm="smsbot"'}
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            raise _Refused(401, "missing token: send the header 'Authorization: Bearer <SMSBOT_WEBHOOK_TOKEN>'",
+                           challenge)
+        if not hmac.compare_digest(given.strip().encode("utf-8"), secret):
+            raise _Refused(401, "wrong token: send the value of SMSBOT_WEBHOOK_TOKEN as the bearer token",
+                           challenge)
+
+    async def read_body(request: Request) -> bytes:
+        length = request.headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                raise _Refused(400, "the Content-Length header is not a number")
+            if int(length) > MAX_BODY:
+                raise _Refused(413, f"the body has {int(length)} bytes; at most {MAX_BODY} (256 KiB)")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise _Refused(413, f"the body is over {MAX_BODY} bytes (256 KiB)")
+        return bytes(body)
+
+    async def refuse(request: Request, status: int, message: str,
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+        client = request.client.host if request.client else "?"
+        group = request.path_params.get("group", "")
+        detail = f"{status} {message} (from {client}{', group ' + group[:64] if group else ''})"
+        try:
+            await services.store.audit("webhook_refused", detail=detail[:400])
+        except Exception:  # the store is down: the answer still goes out
+            log.warning("could not audit a refused webhook request: %s", detail[:200])
+        log.info("alert webhook refused: %s", detail[:200])
+        metrics.WEBHOOK_REQUESTS.labels(str(status)).inc()
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+    async def post_alert(request: Request) -> Response:
+        try:
+            check_token(request)
+            body = await read_body(request)
+            if alerts is None:
+                raise _Refused(503, "alerts are not running yet; try again")
+            received = await alerts.receive(request.path_params.get("group"), body)
+        except _Refused as exc:
+            return await refuse(request, exc.status, str(exc), exc.headers)
+        except AlertError as exc:
+            status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
+            return await refuse(request, status, str(exc))
+        except Exception:
+            log.exception("alert webhook: unexpected error; answered 500 so that the sender retries")
+            return await refuse(request, 500, "internal error: the alert was not stored; try again")
+        metrics.WEBHOOK_REQUESTS.labels("202").inc()
+        return JSONResponse(received.to_json(), status_code=202)
+
+    async def healthz(request: Request) -> Response:
+        ok, report = await health.report()
+        report["alerts"] = {"enabled": secret is not None}
+        return JSONResponse(report, status_code=200 if ok else 503)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        await _refresh_gauges(services)
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": f"no such endpoint {request.url.path[:100]}: "
+                                      "POST /alerts/GROUP, GET /healthz, GET /metrics"}, status_code=404)
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        allowed = exc.headers.get("Allow", "") if isinstance(exc, HTTPException) and exc.headers else ""
+        return JSONResponse({"error": f"method {request.method} not allowed here; use {allowed or 'another'}"},
+                            status_code=405, headers={"Allow": allowed} if allowed else None)
+
+    app = Starlette(
+        routes=[
+            Route("/alerts", post_alert, methods=["POST", "PUT"]),
+            Route("/alerts/{group}", post_alert, methods=["POST", "PUT"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+        ],
+        exception_handlers={404: not_found, 405: not_allowed},
+    )
+    app.state.alerts_on = secret is not None
+    return app
+
+
+async def _refresh_gauges(services: Services) -> None:
+    """Values that are a function of time (poll lag) or of the store, taken at scrape time."""
+    last_ok: Any = services.extras.get("last_poll_ok")
+    if last_ok is not None:
+        metrics.POLL_LAG.set(max(time.time() - float(last_ok), 0.0))
+    try:
+        counts = await services.store.alert_counts()
+        metrics.ALERTS_PENDING.set(sum(counts.get(s, 0) for s in ("stored", "sending", "failed")))
+    except Exception:
+        log.debug("could not read alert counts for /metrics", exc_info=True)

@@ -1,0 +1,286 @@
+"""Alerts without HTTP: payload parsing, SMS rendering, ack parsing, and the store's decisions."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.alerts.errors import NoGroup, NotJson, UnknownShape
+from bot.alerts.payload import ParsedAlert, parse_body, parse_payload, split_by_group
+from bot.alerts.render import alert_sms, summary_sms
+from bot.alerts.service import overall_state
+from bot.handlers.ack import parse_ack_sms
+from bot.store import Store
+from bot.store.alerts import AlertItemIn
+from sms_core.text import segments_limit, unencodable_chars
+
+SAMPLES = Path("/work/shared/samples")
+
+# Grafana's documented webhook payload (unified alerting), as in its docs.
+GRAFANA_SAMPLE = {
+    "receiver": "My Super Webhook",
+    "status": "firing",
+    "orgId": 1,
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {"alertname": "High memory usage", "team": "blue", "zone": "us-1"},
+            "annotations": {
+                "description": "The system has high memory usage",
+                "runbook_url": "https://myrunbook.com/runbook/1234",
+                "summary": "This alert was triggered for zone us-1",
+            },
+            "startsAt": "2021-10-12T09:51:03.157076+02:00",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "https://play.grafana.org/alerting/1afz29v7z/edit",
+            "fingerprint": "c6eadffa33fcdf37",
+            "silenceURL": "https://play.grafana.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT2%2Cteam%3Dblue%2Czone%3Dus-1",
+            "dashboardURL": "",
+            "panelURL": "",
+            "values": {"B": 44.23943737541908, "C": 1},
+            "valueString": "[ var='B' labels={__name__=go_memstats_alloc_bytes, instance=host.docker.internal:3000, job=grafana} value=44.23943737541908 ], [ var='C' labels={__name__=go_memstats_alloc_bytes, instance=host.docker.internal:3000, job=grafana} value=1 ]",
+        },
+        {
+            "status": "firing",
+            "labels": {"alertname": "High CPU usage", "team": "blue", "zone": "eu-1"},
+            "annotations": {
+                "description": "The system has high CPU usage",
+                "runbook_url": "https://myrunbook.com/runbook/1234",
+                "summary": "This alert was triggered for zone eu-1",
+            },
+            "startsAt": "2021-10-12T09:56:03.157076+02:00",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "https://play.grafana.org/alerting/d1rdpdv7k/edit",
+            "fingerprint": "bc97ff14869b13e3",
+            "silenceURL": "https://play.grafana.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT1%2Cteam%3Dblue%2Czone%3Deu-1",
+            "dashboardURL": "",
+            "panelURL": "",
+            "values": {"B": 44.23943737541908, "C": 1},
+            "valueString": "[ var='B' labels={__name__=go_memstats_alloc_bytes, instance=host.docker.internal:3000, job=grafana} value=44.23943737541908 ], [ var='C' labels={__name__=go_memstats_alloc_bytes, instance=host.docker.internal:3000, job=grafana} value=1 ]",
+        },
+    ],
+    "groupLabels": {},
+    "commonLabels": {"team": "blue"},
+    "commonAnnotations": {},
+    "externalURL": "https://play.grafana.org/",
+    "version": "1",
+    "groupKey": "{}:{}",
+    "truncatedAlerts": 0,
+    "title": "[FIRING:2]  (blue)",
+    "state": "alerting",
+    "message": "**Firing**\n\nLabels:\n - alertname = T2\n - team = blue\n - zone = us-1\nAnnotations:\n - description = This is the alert rule checking the second system\n - runbook_url = https://myrunbook.com\n - summary = This is my summary\nSource: https://play.grafana.org/alerting/1afz29v7z/edit\nSilence: https://play.grafana.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT2%2Cteam%3Dblue%2Czone%3Dus-1\n\nLabels:\n - alertname = T1\n - team = blue\n - zone = eu-1\nAnnotations:\nSource: https://play.grafana.org/alerting/d1rdpdv7k/edit\nSilence: https://play.grafana.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT1%2Cteam%3Dblue%2Czone%3Deu-1\n",
+}
+
+
+# --- payloads -----------------------------------------------------------------------------------
+
+
+def test_alertmanager_samples_parse() -> None:
+    firing = parse_body((SAMPLES / "alertmanager-0.25-firing.json").read_bytes())
+    resolved = parse_body((SAMPLES / "alertmanager-0.25-resolved.json").read_bytes())
+    assert firing.source == resolved.source == "alertmanager"
+    [a] = firing.alerts
+    assert (a.fingerprint, a.status, a.name, a.summary, a.instance) == (
+        "7c1a9e03b2d4f5a6", "firing", "HighLatency", "p99 latency 2.4s on api-3", "api-3")
+    assert resolved.alerts[0].status == "resolved" and resolved.alerts[0].fingerprint == a.fingerprint
+
+
+def test_grafana_documented_sample_parses() -> None:
+    n = parse_payload(GRAFANA_SAMPLE)
+    assert n.source == "grafana"
+    assert [(a.name, a.fingerprint, a.summary) for a in n.alerts] == [
+        ("High memory usage", "c6eadffa33fcdf37", "This alert was triggered for zone us-1"),
+        ("High CPU usage", "bc97ff14869b13e3", "This alert was triggered for zone eu-1"),
+    ]
+
+
+def test_grafana_without_annotations_falls_back_to_the_value_string() -> None:
+    payload = json.loads(json.dumps(GRAFANA_SAMPLE))
+    payload["alerts"][0]["annotations"] = {}
+    assert parse_payload(payload).alerts[0].summary.startswith("[ var='B'")
+
+
+def test_plain_text_alert() -> None:
+    n = parse_body(b'{"text": "  disk full on db-1  "}')
+    [a] = n.alerts
+    assert (n.source, a.status, a.name, a.summary) == ("text", "firing", "", "disk full on db-1")
+    assert parse_body(b'{"text": "disk full on db-1"}').alerts[0].fingerprint == a.fingerprint
+    assert parse_body(b'{"text": "disk full on db-2"}').alerts[0].fingerprint != a.fingerprint
+    keyed = parse_body(b'{"text": "x", "fingerprint": "disk-db1", "status": "resolved"}').alerts[0]
+    assert (keyed.fingerprint, keyed.status) == ("disk-db1", "resolved")
+
+
+def test_missing_fingerprint_is_derived_from_the_labels() -> None:
+    payload = {"alerts": [{"status": "firing", "labels": {"alertname": "A", "instance": "x:9100"}}]}
+    first, again = parse_payload(payload).alerts[0], parse_payload(payload).alerts[0]
+    assert first.fingerprint == again.fingerprint and len(first.fingerprint) == 16
+    assert first.instance == "x"  # the port is noise on a phone
+
+
+@pytest.mark.parametrize(("body", "error", "words"), [
+    (b"{not json", NotJson, "not valid JSON"),
+    (b"\xff\xfe", NotJson, "not UTF-8 JSON"),
+    (b"[1, 2]", UnknownShape, "unknown payload"),
+    (b'{"hello": "world"}', UnknownShape, "unknown payload"),
+    (b'{"alerts": []}', UnknownShape, "non-empty list"),
+    (b'{"alerts": [1]}', UnknownShape, "alerts[0] must be an object"),
+    (b'{"alerts": [{"status": "bad", "labels": {}}]}', UnknownShape, "'firing' or 'resolved'"),
+    (b'{"alerts": [{"status": "firing", "labels": "x"}]}', UnknownShape, "labels must be an object"),
+    (b'{"text": ""}', UnknownShape, "non-empty string"),
+    (b'{"text": 5}', UnknownShape, "non-empty string"),
+])
+def test_bad_bodies_say_what_is_wrong(body: bytes, error: type[Exception], words: str) -> None:
+    with pytest.raises(error, match=re.escape(words)):
+        parse_body(body)
+
+
+def test_the_group_label_overrides_the_url_and_one_is_needed() -> None:
+    payload = {"alerts": [
+        {"status": "firing", "labels": {"alertname": "A"}},
+        {"status": "firing", "labels": {"alertname": "B", "smsbot_group": "db"}},
+    ]}
+    by_group = split_by_group(parse_payload(payload), "oncall")
+    assert {g: [a.name for a in alerts] for g, alerts in by_group.items()} == {"oncall": ["A"], "db": ["B"]}
+    with pytest.raises(NoGroup, match="smsbot_group"):
+        split_by_group(parse_payload(payload), None)
+    only_label = {"text": "x", "labels": {"smsbot_group": "@db"}}
+    assert list(split_by_group(parse_payload(only_label), None)) == ["db"]
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+
+def _alert(name: str = "HighCPU", summary: str = "load 12", status: str = "firing", **labels: str) -> ParsedAlert:
+    return ParsedAlert("fp-" + name, status, name, summary, {"alertname": name, **labels})
+
+
+def test_alert_sms_reads_as_designed() -> None:
+    alerts = [_alert(instance="db-1:9100"), _alert("DiskFull", "95%"), _alert("X"), _alert("Y")]
+    assert alert_sms(alerts, 1) == "[FIRING] HighCPU db-1: load 12 (+3 more) Reply 1 to ack"
+    assert alert_sms([_alert(status="resolved", instance="db-1")], None) == "[RESOLVED] HighCPU db-1: load 12"
+    assert alert_sms([ParsedAlert("f", "firing", "", "disk full on db-1", {})], 7) == "disk full on db-1 Reply 7 to ack"
+
+
+def test_the_ack_code_and_the_count_survive_cutting() -> None:
+    alerts = [_alert(summary="x" * 300), _alert("B")]
+    text = alert_sms(alerts, 123)
+    assert len(text) == 70 and text.endswith("… (+1 more) Reply 123 to ack")
+    assert len(alert_sms(alerts, 123, segments=2)) == segments_limit(2)
+
+
+def test_characters_the_gateway_cannot_carry_become_question_marks() -> None:
+    text = alert_sms([_alert(summary="disk 😀 full · 磁盘已满")], 1)
+    assert "?" in text and "磁盘已满" in text and not unencodable_chars(text, "gbk")
+
+
+@given(name=st.text(max_size=80), summary=st.text(max_size=400), more=st.integers(0, 200),
+       code=st.one_of(st.none(), st.integers(1, 999_999)), segments=st.integers(1, 5))
+def test_any_alert_fits_its_segments_in_gbk_and_keeps_its_code(name: str, summary: str, more: int,
+                                                                  code: int | None, segments: int) -> None:
+    alerts = [ParsedAlert("f", "firing", name, summary, {})] + [_alert("B")] * more
+    text = alert_sms(alerts, code, segments=segments)
+    assert 0 < len(text) <= segments_limit(segments)
+    assert not unencodable_chars(text, "gbk")
+    if code is not None:
+        assert text.endswith(f"Reply {code} to ack")
+
+
+def test_summary_sms_names_what_was_held_back() -> None:
+    text = summary_sms([_alert("A", instance="db-1"), _alert("B"), _alert("C")])
+    assert text == "3 more alerts suppressed: A db-1, B, C"
+    assert len(summary_sms([_alert("N" * 50)] * 9)) == 70
+
+
+# --- acks, states ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("1", 1), (" 12 ", 12), ("ack 3", 3), ("ACK #4", 4), ("Ack4", 4), ("确认5", 5), ("ok 6.", 6),
+    ("1 2", None), ("thanks", None), ("", None), ("call me at 13800138000", None), ("-1", None),
+])
+def test_ack_sms_forms(text: str, code: int | None) -> None:
+    assert parse_ack_sms(text) == code
+
+
+def test_overall_state() -> None:
+    assert overall_state(["accepted", "accepted"], 0) == "sent"
+    assert overall_state(["accepted", "unknown"], 0) == "partial"
+    assert overall_state(["unknown"], 0) == "unknown"
+    assert overall_state(["refused"], 0) == "refused"
+    assert overall_state([], 3) == "suppressed"
+
+
+# --- the store's decisions ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    s = await Store(tmp_path / "a.sqlite3").open()
+    yield s
+    await s.close()
+
+
+def _in(fp: str = "fp1", status: str = "firing", name: str = "A") -> AlertItemIn:
+    return AlertItemIn(fp, status, name, "summary", {"alertname": name})
+
+
+async def _insert(store: Store, items: list[AlertItemIn], now: float, group: str = "oncall",
+                  dedup: float = 900.0, send_resolved: bool = True):
+    [record] = await store.insert_alerts("alertmanager", [(group, items)], now=now, dedup_window=dedup,
+                                         send_resolved=send_resolved, open_ttl=86400.0,
+                                         code_reuse_after=3600.0)
+    return record
+
+
+async def test_dedup_is_per_group_fingerprint_and_status_within_the_window(store: Store) -> None:
+    first = await _insert(store, [_in()], 1000.0)
+    assert (first.state, first.code) == ("stored", 1)
+    assert (await _insert(store, [_in()], 1500.0)).state == "deduplicated"
+    assert (await _insert(store, [_in()], 1500.0, group="db")).state == "stored"
+    assert (await _insert(store, [_in(status="resolved")], 1600.0)).state == "stored"
+    assert (await _insert(store, [_in()], 1000.0 + 901)).state == "stored"
+    mixed = await _insert(store, [_in(), _in("fp2")], 1950.0)
+    assert mixed.state == "stored" and mixed.fingerprint == "fp2"
+    assert [i.outcome for i in await store.alert_items(mixed.id)] == ["deduplicated", "new"]
+
+
+async def test_resolved_alerts_can_be_skipped(store: Store) -> None:
+    assert (await _insert(store, [_in(status="resolved")], 10.0, send_resolved=False)).state == "skipped"
+
+
+async def test_codes_are_small_unique_among_open_alerts_and_not_reused_within_the_hour(store: Store) -> None:
+    a = await _insert(store, [_in("a")], 0.0)
+    b = await _insert(store, [_in("b")], 1.0)
+    assert (a.code, b.code) == (1, 2)
+    await _insert(store, [_in("a", "resolved")], 2.0)  # closes alert a: its code is free...
+    assert (await store.get_alert(a.id)).closed_at == 2.0
+    assert (await _insert(store, [_in("c")], 3.0)).code == 3  # ...but not within the hour
+    assert (await _insert(store, [_in("d")], 4000.0)).code == 1
+
+
+async def test_an_ack_silences_repeats_until_the_alert_resolves(store: Store) -> None:
+    a = await _insert(store, [_in()], 0.0)
+    acked = await store.ack_alert(a.id, "alice", 5.0)
+    assert acked is not None and acked.acked_by == "alice" and acked.state == "acked"
+    assert await store.ack_alert(a.id, "bob", 6.0) is None  # once
+    assert (await _insert(store, [_in()], 2000.0)).state == "acked"
+    assert (await _insert(store, [_in(status="resolved")], 2100.0)).state == "stored"
+    assert (await _insert(store, [_in()], 4000.0)).state == "stored"
+
+
+async def test_the_cap_reserves_slots_per_phone_and_holds_back_the_rest(store: Store) -> None:
+    phones = ["13800138000", "13800138001"]
+    await store.claim_summary(["13800138001"], 1, 0.0)  # 13800138001 used its hour already
+    a = await _insert(store, [_in()], 0.0)
+    claim = await store.claim_alert(a.id, phones, "text", 1, 1.0)
+    assert claim.phones == ("13800138000",) and claim.capped == ("13800138001",)
+    assert claim.alert.state == "sending" and claim.alert.suppressed == 1
+    assert await store.claim_alert(a.id, phones, "text", 1, 1.0) is None  # not due while sending
+    due = await store.suppressed_due(1, 3601.0)
+    assert [(d.phone, d.alert_id) for d in due] == [("13800138001", a.id)]
+    assert await store.suppressed_due(1, 100.0) == []
