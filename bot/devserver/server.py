@@ -136,7 +136,9 @@ class BotApiServer(FakeTelegram):
         """
         if self.running:
             return self
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only
+        # when the listener says TCP, and without it every answer waits ~40 ms (Nagle).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Accepted sockets inherit this: without it Nagle + delayed ACK add ~40 ms per answer.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

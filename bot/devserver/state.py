@@ -309,25 +309,42 @@ class FakeTelegram:
         self.overall_limit = overall_limit
         #: Refuse an ``&`` that starts no entity (Telegram keeps it; see markup.py).
         self.strict_ampersand = strict_ampersand
+        self._update_ids = itertools.count(1)
+        self._callback_ids = itertools.count(4_000_000_000_000_000_001)
+        self._subscribers: list[Callable[[Call], None]] = []
+        self._update_wakers: set[Callable[[], None]] = set()
+        self._defaults = (privacy_mode, group_limit, overall_limit, strict_ampersand)
+        self._clear()
+        self._poll_seq = 0
+        self._closing = False
+
+    def reset(self) -> None:
+        """Forget chats, users, messages, updates, calls, faults and settings (not the token).
+
+        update_id keeps counting up, so a bot still polling with an old offset sees new
+        updates: a session-wide server can be reset between tests.
+        """
+        with self._lock:
+            self._clear()
+            self._changed()
+
+    def _clear(self) -> None:
+        self.privacy_mode, self.group_limit, self.overall_limit, self.strict_ampersand = (
+            self._defaults
+        )
         self._users: dict[int, _User] = {}
         self._chats: dict[int, _Chat] = {}
         self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1)
         self._allowed_updates: list[str] = []
         self._webhook_url = ""
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._callbacks: dict[str, dict[str, Any]] = {}
-        self._callback_ids = itertools.count(4_000_000_000_000_000_001)
         self._calls: list[Call] = []
         self._count_429 = 0
         self._faults: list[_Fault] = []
         self._delays: list[_Delay] = []
         self._group_sent: dict[int, deque[float]] = {}
         self._overall_sent: deque[float] = deque()
-        self._subscribers: list[Callable[[Call], None]] = []
-        self._update_wakers: set[Callable[[], None]] = set()
-        self._poll_seq = 0
-        self._closing = False
 
     # ------------------------------------------------------------------ identity
 
@@ -909,6 +926,11 @@ class FakeTelegram:
         """True when a newer getUpdates started after the one numbered ``seq``."""
         with self._lock:
             return seq != self._poll_seq
+
+    def waiting_polls(self) -> int:
+        """How many getUpdates are waiting right now (they are logged only when answered)."""
+        with self._lock:
+            return len(self._update_wakers)
 
     @property
     def closing(self) -> bool:
