@@ -1,0 +1,54 @@
+"""`smsbot run` as a process: it starts, serves, and a second one on the same store refuses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from harness import BOT_TOKEN, GATEWAY_PASSWORD, SECRETS
+
+from bot.devserver import BotApiServer
+from sms_core.sandbox import SandboxGateway, SandboxServer
+
+TEAM = -100500
+
+
+@pytest.fixture
+def env(tmp_path):
+    sandbox = SandboxServer(SandboxGateway(username="team", password=GATEWAY_PASSWORD)).start()
+    api = BotApiServer(token=BOT_TOKEN).start()
+    api.add_user(7, "Op")
+    api.add_chat(TEAM, type="supergroup", title="team")
+    values = {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
+    values.update(SMSBOT_TELEGRAM_TOKEN=BOT_TOKEN, SMSBOT_TELEGRAM_API_URL=api.base_url,
+                  SMSBOT_GATEWAY_URL=sandbox.url, SMSBOT_GATEWAY_USERNAME="team",
+                  SMSBOT_GATEWAY_PASSWORD=GATEWAY_PASSWORD, SMSBOT_ALLOWED_CHAT_IDS=str(TEAM),
+                  SMSBOT_DATABASE_PATH=str(tmp_path / "db.sqlite3"), SMSBOT_HTTP_LISTEN="127.0.0.1:0",
+                  SMSBOT_POLL_INTERVAL="0.5")
+    yield values, api, sandbox
+    api.stop()
+    sandbox.stop()
+
+
+def test_run_serves_and_a_second_run_on_the_same_store_refuses(env, tmp_path):
+    values, api, sandbox = env
+    first = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=values, cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        api.wait_for(lambda: api.calls("getUpdates"), timeout=30)
+        api.push_message(TEAM, 7, "/sms 13800138000 from a real process")
+        api.wait_for(lambda: any("Sent to 1" in m["text"] for m in api.sent_messages(TEAM)), timeout=30)
+        assert len(sandbox.gateway.sent) == 1
+        second = subprocess.run([sys.executable, "-m", "bot", "run"], env=values, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1
+        assert "already running" in second.stderr
+        assert first.poll() is None  # the first one is unharmed
+    finally:
+        first.terminate()
+        out, _ = first.communicate(timeout=30)
+    assert first.returncode == 0, out
+    for secret in SECRETS:
+        assert secret not in out
