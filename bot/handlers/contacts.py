@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
@@ -10,6 +12,11 @@ from bot.handlers.common import Context, answer, explain, svc, translator
 from bot.i18n import Html, Translator
 from sms_core.errors import InputError
 from sms_core.phones import looks_like_number, normalize_number
+
+
+async def _audit(update: Update, context: Context, kind: str, detail: str) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    await svc(context).store.audit(kind, chat.id if chat else None, user.id if user else None, detail)
 
 
 async def _admin_or_refuse(update: Update, context: Context, tr: Translator) -> bool:
@@ -29,11 +36,10 @@ async def contact_command(update: Update, context: Context) -> None:
         if cmd.action == "add":
             phone = normalize_number(cmd.number)
             new = await services.store.upsert_contact(cmd.name, phone)
-            await services.store.audit("contact_add", update.effective_chat.id if update.effective_chat else None,
-                                       update.effective_user.id if update.effective_user else None,
-                                       f"{cmd.name} {phone}")
+            await _audit(update, context, "contact_add", f"{cmd.name} {phone}")
             await answer(update, tr("contact_added" if new else "contact_updated", name=cmd.name, phone=phone))
         elif await services.store.delete_contact(cmd.name):
+            await _audit(update, context, "contact_del", cmd.name)
             await answer(update, tr("contact_deleted", name=cmd.name))
         else:
             await answer(update, tr("contact_missing", name=cmd.name))
@@ -58,8 +64,10 @@ async def group_command(update: Update, context: Context) -> None:
     try:
         cmd = parse_group(context.args or [])
         if cmd.action == "del":
-            key = "group_deleted" if await services.store.delete_group(cmd.name) else "group_missing"
-            await answer(update, tr(key, name=cmd.name))
+            deleted = await services.store.delete_group(cmd.name)
+            if deleted:
+                await _audit(update, context, "group_del", cmd.name)
+            await answer(update, tr("group_deleted" if deleted else "group_missing", name=cmd.name))
             return
         contacts = {c.name.lower(): c.name for c in await services.store.list_contacts()}
         members: list[str] = []
@@ -75,9 +83,7 @@ async def group_command(update: Update, context: Context) -> None:
             else:
                 raise CommandSyntaxError("unknown_contact", name=m)
         await services.store.replace_group(cmd.name, members)
-        await services.store.audit("group_add", update.effective_chat.id if update.effective_chat else None,
-                                   update.effective_user.id if update.effective_user else None,
-                                   f"{cmd.name}: {' '.join(members)}")
+        await _audit(update, context, "group_add", f"{cmd.name}: {' '.join(members)}")
         await answer(update, tr("group_added", name=cmd.name, n=len(members)))
     except (CommandSyntaxError, InputError) as exc:
         await answer(update, explain(exc, tr))
@@ -94,8 +100,6 @@ async def list_groups(update: Update, context: Context) -> None:
 
 
 def _esc(text: str) -> str:
-    import html
-
     return html.escape(text, quote=False)
 
 
