@@ -165,3 +165,35 @@ def assert_no_secrets(*texts: str) -> None:
 
 def all_logged(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(logging.Formatter().format(r) for r in caplog.records)
+
+
+# --- two-way SMS (issue 5): harnesses set up before they start; reading the inbox ------------
+
+
+@pytest.fixture
+async def prepared_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Harness]]:
+    """A harness NOT yet started, for tests that queue gateway state before the first poll:
+    `h = prepared_harness(poll_interval=3600); h.gateway.add_inbound(...); await h.start()`.
+    Every harness made is stopped at the end (started or not)."""
+    made: list[Harness] = []
+
+    def make(**overrides: Any) -> Harness:
+        h = Harness(tmp_path, **overrides)
+        made.append(h)
+        return h
+
+    try:
+        yield make
+    finally:
+        for h in reversed(made):
+            await h.stop()
+
+
+def inbox_messages(h: Harness, thread_id: int | None = None) -> list[dict[str, Any]]:
+    """The bot's messages in the inbox chat (one topic's with `thread_id`), oldest first."""
+    return h.api.sent_messages(INBOX_CHAT, thread_id=thread_id)
+
+
+def live_topics(h: Harness) -> list[dict[str, Any]]:
+    """The inbox chat's topics that were not deleted."""
+    return [t for t in h.api.topics(INBOX_CHAT) if not t["deleted"]]

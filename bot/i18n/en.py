@@ -129,4 +129,6 @@ MESSAGES: dict[str, str] = {
     ),
     "alert_copy_acked": "✅ Acknowledged by {who} at {when} (China time)",
     "alert_copy_resolved": "✔ Resolved.",
+    # two-way (forward job and topic replies)
+    "inbound_empty": "<i>(empty SMS)</i>",
 }

@@ -17,8 +17,21 @@ from bot.handlers.sms import expire_confirmations
 JOB_KWARGS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
 
+FORWARD_INTERVAL = 1.0
+"""Seconds between forward runs when nothing asks sooner: retries after an outage, status edits."""
+
+
 def schedule_jobs(app: Application) -> None:  # type: ignore[type-arg]
+    from bot.jobs.forward import forward_job
+    from bot.jobs.poll import poll_job
+
     jq = app.job_queue
     assert jq is not None, "python-telegram-bot[job-queue] is required"
     jq.run_repeating(check_balance, interval=3600, first=5, name="balance", job_kwargs=JOB_KWARGS)
     jq.run_repeating(expire_confirmations, interval=30, first=30, name="confirmations", job_kwargs=JOB_KWARGS)
+    interval = app.bot_data["settings"].poll_interval
+    jq.run_repeating(poll_job, interval=interval, first=0.1, name="poll", job_kwargs=JOB_KWARGS)
+    # The forward job keeps its own lock (it is also started at once after a poll); a tick that
+    # finds it running only asks for one more pass, instead of a "skipped" warning every second.
+    jq.run_repeating(forward_job, interval=min(FORWARD_INTERVAL, interval), first=0.2, name="forward",
+                     job_kwargs={**JOB_KWARGS, "max_instances": 2})

@@ -211,6 +211,19 @@ class Store:
     async def phone_for_message(self, chat_id: int, message_id: int) -> str | None:
         return await self.db.run(_inbound.phone_for_message, chat_id, message_id)
 
+    # -- two-way SMS -------------------------------------------------------------------------
+    async def inbound_by_ids(self, ids: Sequence[int]) -> list[InboundRecord]:
+        return await self.db.run(_inbound.inbound_by_ids, list(ids))
+
+    async def pending_phones(self, limit: int = 100) -> list[str]:
+        return await self.db.run(_inbound.pending_phones, limit)
+
+    async def pending_for_phone(self, phone: str, limit: int = 500) -> list[InboundRecord]:
+        return await self.db.run(_inbound.pending_for_phone, phone, limit)
+
+    async def dirty_status_count(self) -> int:
+        return await self.db.run(_sends.dirty_status_count)
+
     # -- audit, facts, confirmations --------------------------------------------------------
     async def audit(self, kind: str, chat_id: int | None = None, user_id: int | None = None,
                     detail: str | None = None) -> None:

@@ -123,3 +123,35 @@ def phone_for_message(conn: sqlite3.Connection, chat_id: int, message_id: int) -
         "SELECT phone FROM tg_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
     ).fetchone()
     return row["phone"] if row else None
+
+
+# --- two-way SMS (poll, forward and reply jobs) ---------------------------------------------
+
+
+def inbound_by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[InboundRecord]:
+    """The rows just stored, for the inbound hooks (alerts acknowledged by SMS)."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT * FROM inbound WHERE id IN ({marks}) ORDER BY id", list(ids))
+    return [_inbound(r) for r in rows]
+
+
+def pending_phones(conn: sqlite3.Connection, limit: int = 100) -> list[str]:
+    """Phones with SMS not yet in Telegram, the one waiting longest first."""
+    rows = conn.execute(
+        "SELECT phone, MIN(id) AS first FROM inbound WHERE forwarded_at IS NULL "
+        "GROUP BY phone ORDER BY first LIMIT ?",
+        (limit,),
+    )
+    return [r["phone"] for r in rows]
+
+
+def pending_for_phone(conn: sqlite3.Connection, phone: str, limit: int = 500) -> list[InboundRecord]:
+    """One phone's backlog, oldest first: what the forward job joins into few messages."""
+    rows = conn.execute(
+        "SELECT * FROM inbound WHERE phone = ? AND forwarded_at IS NULL ORDER BY id LIMIT ?",
+        (phone, limit),
+    )
+    return [_inbound(r) for r in rows]
+

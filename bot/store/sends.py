@@ -249,3 +249,13 @@ def unmatched_report_count(conn: sqlite3.Connection) -> int:
 
 def report_count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+
+
+# --- two-way SMS (forward job) --------------------------------------------------------
+
+
+def dirty_status_count(conn: sqlite3.Connection) -> int:
+    """Status messages whose counts changed since Telegram last showed them (a metric)."""
+    return conn.execute(
+        "SELECT COUNT(*) FROM sends WHERE status_message_id IS NOT NULL AND status_version > status_shown"
+    ).fetchone()[0]

@@ -1,0 +1,117 @@
+"""Flow 4, replies: text in a phone's topic (or a reply to its SMS) goes back to the phone by SMS."""
+
+from __future__ import annotations
+
+import asyncio
+
+from harness import INBOX_CHAT, MEMBER, inbox_messages, live_topics
+
+PHONE = "13900001111"
+
+
+async def _topic(h, phone: str = PHONE, text: str = "hello team") -> int:
+    """An SMS from `phone` arrives; returns its topic's thread id."""
+    h.gateway.add_inbound(phone, text)
+    await h.until(lambda: any(text in m["text"] for m in inbox_messages(h)))
+    return next(t["message_thread_id"] for t in live_topics(h) if t["name"].endswith(phone))
+
+
+async def test_text_in_a_topic_goes_to_its_phone_and_the_status_appears_there(harness):
+    thread = await _topic(harness)
+    status = await harness.ask("On our way", chat=INBOX_CHAT, thread_id=thread)
+    [sent] = harness.gateway.sent
+    assert sent.accepted == (PHONE,) and sent.text == "On our way"
+    assert status["message_thread_id"] == thread and "Sent to 1 number" in status["text"]
+    [record] = await harness.services.store.history(limit=1)
+    assert record.origin == "reply" and record.user_id == MEMBER
+
+
+async def test_the_reply_shows_its_delivery(harness):
+    harness.gateway.configure(report_delay=0.1)
+    thread = await _topic(harness)
+    status = await harness.ask("delivered?", chat=INBOX_CHAT, thread_id=thread)
+    await harness.until(lambda: any(
+        m["message_id"] == status["message_id"] and "all reports in" in m["text"]
+        for m in inbox_messages(harness, thread_id=thread)))
+
+
+async def test_a_command_in_a_topic_is_still_a_command(harness):
+    thread = await _topic(harness)
+    answer = await harness.ask("/id", chat=INBOX_CHAT, thread_id=thread)
+    assert "Chat id" in answer["text"] and answer["message_thread_id"] == thread
+    answer = await harness.ask("/sms 13900002222 from a topic", chat=INBOX_CHAT, thread_id=thread)
+    assert "Sent to 1 number" in answer["text"]
+    assert [s.accepted for s in harness.gateway.sent] == [("13900002222",)]  # not to the topic's phone
+
+
+async def test_a_sticker_gets_only_text(harness):
+    thread = await _topic(harness)
+    before = len(harness.bot_messages(INBOX_CHAT))
+    harness.api.push_sticker(INBOX_CHAT, MEMBER, thread_id=thread)
+    answer = await harness.next_reply(INBOX_CHAT, after=before)
+    assert "Only text can be sent by SMS" in answer["text"] and answer["message_thread_id"] == thread
+    harness.api.push_photo(INBOX_CHAT, MEMBER, caption="a caption is not a reply", thread_id=thread)
+    answer = await harness.next_reply(INBOX_CHAT, after=before + 1)
+    assert "Only text can be sent by SMS" in answer["text"]
+    assert harness.gateway.sent == []
+
+
+async def test_a_reply_that_cannot_be_sent_says_why(harness):
+    thread = await _topic(harness)
+    answer = await harness.ask("ok 😀", chat=INBOX_CHAT, thread_id=thread)
+    assert answer["text"].startswith("Could not send this reply: '😀' cannot be sent")
+    answer = await harness.ask("x" * 400, chat=INBOX_CHAT, thread_id=thread)
+    assert "The text has 400 characters; at most 335" in answer["text"]
+    assert harness.gateway.sent == []
+
+
+async def test_a_reply_to_an_unknown_sender_says_why(harness):
+    thread = await _topic(harness, phone="10086")
+    answer = await harness.ask("thanks", chat=INBOX_CHAT, thread_id=thread)
+    assert answer["text"].startswith("Could not send this reply: 10086 is not a valid number")
+    assert harness.gateway.sent == []
+
+
+async def test_talk_outside_a_phones_topic_is_left_alone(harness):
+    await _topic(harness)
+    mine = harness.api.add_topic(INBOX_CHAT, "Team chatter", user_id=MEMBER)
+    harness.say("coffee?", chat=INBOX_CHAT, thread_id=mine["message_thread_id"])
+    harness.say("in General", chat=INBOX_CHAT)
+    await harness.settle(0.8)
+    assert harness.gateway.sent == []
+    assert len(harness.bot_messages(INBOX_CHAT)) == 1  # only the forwarded SMS
+
+
+async def test_without_topics_a_reply_to_a_forwarded_sms_goes_to_its_phone(harness):
+    harness.api.set_forum(INBOX_CHAT, False)
+    harness.gateway.add_inbound(PHONE, "any news?")
+    harness.gateway.add_inbound("13900002222", "and me?")
+    forwarded = await harness.until(lambda: len(m := inbox_messages(harness)) == 2 and m)
+    status = await harness.ask("yes, tomorrow", chat=INBOX_CHAT,
+                               reply_to_message_id=forwarded[0]["message_id"])
+    assert "Sent to 1 number" in status["text"]
+    harness.say("not a reply", chat=INBOX_CHAT)
+    await harness.settle(0.5)
+    assert [(s.accepted, s.text) for s in harness.gateway.sent] == [((PHONE,), "yes, tomorrow")]
+
+
+async def test_an_update_handed_out_twice_texts_once(harness):
+    thread = await _topic(harness)
+    pushed = harness.say("only once", chat=INBOX_CHAT, thread_id=thread)
+    await harness.until(lambda: harness.gateway.sent)
+    # Telegram redelivers an update when the bot died before confirming it
+    message = {k: v for k, v in pushed.items() if k not in ("raw_text", "parse_mode")}
+    harness.api.push_update("message", message)
+    await harness.settle(0.8)
+    assert len(harness.gateway.sent) == 1
+
+
+async def test_an_edited_message_is_not_sent_again(harness):
+    thread = await _topic(harness)
+    pushed = harness.say("first version", chat=INBOX_CHAT, thread_id=thread)
+    await harness.until(lambda: harness.gateway.sent)
+    edited = {k: v for k, v in pushed.items() if k not in ("raw_text", "parse_mode")}
+    edited.update(text="second version", edit_date=edited["date"] + 5)
+    harness.api.push_update("edited_message", edited)
+    await asyncio.sleep(0.8)
+    assert [s.text for s in harness.gateway.sent] == ["first version"]
