@@ -115,6 +115,14 @@ async def test_unknown_method_and_raw_http_shapes(tg: BotApiServer) -> None:
 # ---------------------------------------------------------------- sendMessage and HTML
 
 
+async def test_sent_messages_keep_the_order_of_sending(tg: BotApiServer, bot: Bot) -> None:
+    for chat, text in [(GROUP, "one"), (FORUM, "two"), (GROUP, "three")]:
+        await bot.send_message(chat, text)
+    assert [m["text"] for m in tg.sent_messages()] == ["one", "two", "three"]
+    assert [m["text"] for m in tg.sent_messages(GROUP)] == ["one", "three"]
+    assert tg.sent_messages(GROUP)[0]["message_id"] > 1
+
+
 async def test_send_message_round_trip(tg: BotApiServer, bot: Bot) -> None:
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="yes")]])
     sent = await bot.send_message(
@@ -171,6 +179,9 @@ async def test_text_checks(tg: BotApiServer, bot: Bot) -> None:
     # The limit applies after entity parsing: markup does not count.
     ok = await bot.send_message(GROUP, "<b>" + "x" * 4096 + "</b>", parse_mode=ParseMode.HTML)
     assert len(ok.text) == 4096
+    # Texts that look like JSON or numbers stay texts.
+    for text in ("[1]", "{}", "123", "true"):
+        assert (await bot.send_message(GROUP, text)).text == text
     # Without a parse mode, HTML is just text.
     plain = await bot.send_message(GROUP, "1 < 2 & <b>")
     assert plain.text == "1 < 2 & <b>"
@@ -542,10 +553,10 @@ def test_sync_use_wait_for_subscribe_and_render() -> None:
         transcript = tg.render_chat(FORUM)
     assert transcript.splitlines() == [
         f"== Inbox (supergroup, forum {FORUM}) ==",
-        '#1 [topic 1 "+8613800138000"] User 4201: created topic "+8613800138000"',
-        '#2 [topic 1 "+8613800138000"] User 4201: first line',
+        '#2 [topic 2 "+8613800138000"] User 4201: created topic "+8613800138000"',
+        '#3 [topic 2 "+8613800138000"] User 4201: first line',
         "    second line",
-        '#3 [topic 1 "+8613800138000"] smsbot [bot]: from the bot',
+        '#4 [topic 2 "+8613800138000"] smsbot [bot]: from the bot',
         "    [Stop]",
     ]
 

@@ -107,8 +107,23 @@ _JSON_PARAMS = frozenset(
         "caption_entities",
     }
 )
-_DEFAULT_ALLOWED = frozenset(
-    {"message", "edited_message", "callback_query", "my_chat_member", "channel_post"}
+_STR_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "name",
+        "parse_mode",
+        "callback_query_id",
+        "inline_message_id",
+        "url",
+        "action",
+        "language_code",
+        "icon_custom_emoji_id",
+        "secret_token",
+        "description",
+        "short_description",
+        "data",
+    }
 )
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -193,7 +208,7 @@ def decode_params(raw: Mapping[str, Any]) -> dict[str, Any]:
                 raise _bad(f"invalid {name} specified") from None
         elif name in _BOOL_PARAMS:
             out[name] = value.strip().lower() in ("true", "1")
-        elif name in _JSON_PARAMS or value[:1] in ("{", "["):
+        elif name in _JSON_PARAMS or (name not in _STR_PARAMS and value[:1] in ("{", "[")):
             try:
                 out[name] = json.loads(value)
             except ValueError:
@@ -244,6 +259,7 @@ class _Msg:
     deleted: bool = False
     by_bot: bool = False
     service: bool = False
+    seq: int = 0  # global order of creation, across chats
 
 
 @dataclass
@@ -311,6 +327,7 @@ class FakeTelegram:
         self.strict_ampersand = strict_ampersand
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(4_000_000_000_000_000_001)
+        self._message_seq = itertools.count(1)
         self._subscribers: list[Callable[[Call], None]] = []
         self._update_wakers: set[Callable[[], None]] = set()
         self._defaults = (privacy_mode, group_limit, overall_limit, strict_ampersand)
@@ -429,7 +446,10 @@ class FakeTelegram:
                 self._users[chat_id] = _User(chat_id, title or f"User {chat_id}")
             chat = self._chats.get(chat_id)
             if chat is None:
+                # In groups message 1 is the creation service message, and in forums
+                # thread 1 is the General topic: real ids start later, never 1.
                 chat = _Chat(id=chat_id, type=type, title=None)
+                chat.next_message_id = 1 if type == "private" else 2
                 self._chats[chat_id] = chat
             chat.type = type
             chat.title = None if type == "private" else (title or f"Test {type} {chat_id}")
@@ -715,10 +735,9 @@ class FakeTelegram:
                         continue
                     if thread_id is not None and msg.thread_id != thread_id:
                         continue
-                    out.append((msg.date, chat.id, msg.message_id, self._record_json(chat, msg)))
-            if chat_id is None:
-                out.sort(key=lambda item: (item[0], item[1], item[2]))
-            return [item[3] for item in out]
+                    out.append((msg.seq, self._record_json(chat, msg)))
+            out.sort(key=lambda item: item[0])
+            return [item[1] for item in out]
 
     def messages(self, chat_id: int, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """All messages of a chat (people's, the bot's, service messages), oldest first."""
@@ -1263,7 +1282,11 @@ class FakeTelegram:
 
     def _new_message(self, chat: _Chat, from_id: int, **fields: Any) -> _Msg:
         msg = _Msg(
-            message_id=chat.next_message_id, from_id=from_id, date=int(time.time()), **fields
+            message_id=chat.next_message_id,
+            from_id=from_id,
+            date=int(time.time()),
+            seq=next(self._message_seq),
+            **fields,
         )
         chat.next_message_id += 1
         chat.messages[msg.message_id] = msg
