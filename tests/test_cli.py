@@ -1,0 +1,115 @@
+"""The `smsbot` command line as a user runs it: help everywhere, human messages, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from harness import GATEWAY_PASSWORD
+
+from sms_core.sandbox import SandboxGateway, SandboxServer
+
+COMMANDS = ["run", "sandbox", "send", "balance", "check", "demo"]
+
+
+def smsbot(*args: str, env: dict[str, str] | None = None, cwd=None, timeout: float = 60):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
+    base.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot", *args], env=base, cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture
+def gateway_env(tmp_path):
+    server = SandboxServer(SandboxGateway(username="team", password=GATEWAY_PASSWORD, report_delay=0.1)).start()
+    yield server, {"SMSBOT_GATEWAY_URL": server.url, "SMSBOT_GATEWAY_USERNAME": "team",
+                   "SMSBOT_GATEWAY_PASSWORD": GATEWAY_PASSWORD}
+    server.stop()
+
+
+def test_help_everywhere(tmp_path):
+    top = smsbot("--help", cwd=tmp_path)
+    assert top.returncode == 0 and all(c in top.stdout for c in COMMANDS)
+    for command in COMMANDS:
+        out = smsbot(command, "--help", cwd=tmp_path)
+        assert out.returncode == 0 and "usage: smsbot " + command in out.stdout
+
+
+def test_send_through_the_gateway_in_gbk(gateway_env, tmp_path):
+    server, env = gateway_env
+    out = smsbot("send", "13800138000,+86 139 0013 9000", "服务器已恢复", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "accepted 2" in out.stdout and "cost 2" in out.stdout
+    [sent] = server.gateway.sent
+    assert sent.text == "服务器已恢复" and sent.accepted == ("13800138000", "13900139000")
+    assert GATEWAY_PASSWORD not in out.stdout + out.stderr
+
+
+def test_scheduled_send(gateway_env, tmp_path):
+    server, env = gateway_env
+    out = smsbot("send", "13800138000", "later", "--at", "2027-03-04 05:06", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert server.gateway.sent[0].send_time == "20270304050600"
+
+
+@pytest.mark.parametrize("args,expected", [
+    (("13800", "hi"), "13800 is not a valid number: a mobile number has 11 digits"),
+    (("13800138000", "hi 😀"), "'😀' cannot be sent: the gateway's encoding (GBK) has no such character"),
+    (("13800138000", "x" * 412), "the text has 412 characters; at most 335"),
+    (("13800138000", "hi", "--at", "2001-01-01 00:00"), "in the past"),
+])
+def test_bad_input_is_refused_with_a_clear_message_and_nothing_sent(gateway_env, tmp_path, args, expected):
+    server, env = gateway_env
+    out = smsbot("send", *args, env=env, cwd=tmp_path)
+    assert out.returncode == 2
+    assert expected in out.stderr
+    assert server.gateway.request_count("send") == 0
+
+
+def test_forbidden_word_names_the_word(gateway_env, tmp_path):
+    _, env = gateway_env
+    out = smsbot("send", "13800138000", "开发票", env=env, cwd=tmp_path)
+    assert out.returncode == 1 and "the gateway refused the word 发票" in out.stderr
+
+
+def test_balance_and_a_wrong_password(gateway_env, tmp_path):
+    server, env = gateway_env
+    out = smsbot("balance", env=env, cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout.strip() == "10000"
+    server.gateway.configure(password="rotated")
+    out = smsbot("balance", env=env, cwd=tmp_path)
+    assert out.returncode == 1 and "SMSBOT_GATEWAY_PASSWORD" in out.stderr
+    assert GATEWAY_PASSWORD not in out.stdout + out.stderr
+
+
+def test_unreachable_gateway_fails_cleanly(tmp_path):
+    env = {"SMSBOT_GATEWAY_URL": "http://127.0.0.1:9", "SMSBOT_GATEWAY_USERNAME": "u",
+           "SMSBOT_GATEWAY_PASSWORD": GATEWAY_PASSWORD}
+    out = smsbot("send", "13800138000", "hi", env=env, cwd=tmp_path)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert GATEWAY_PASSWORD not in out.stdout + out.stderr
+
+
+def test_missing_account_for_the_real_gateway_says_what_to_set(tmp_path):
+    out = smsbot("balance", cwd=tmp_path)
+    assert out.returncode == 2 and "SMSBOT_GATEWAY_USERNAME" in out.stderr and "sandbox" in out.stderr
+
+
+def test_sandbox_word_needs_no_account(tmp_path):
+    out = smsbot("send", "13800138000", "hi", env={"SMSBOT_GATEWAY_URL": "sandbox"}, cwd=tmp_path)
+    assert out.returncode == 0 and "accepted 1" in out.stdout
+
+
+def test_sandbox_command_prints_its_url_and_demo_account(tmp_path):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SMSBOT_")}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "sandbox", "--port", "0"], env=base, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(5)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    text = "".join(lines)
+    assert "http://127.0.0.1:" in text and "SMSBOT_GATEWAY_USERNAME=demo" in text
