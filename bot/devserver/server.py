@@ -136,11 +136,11 @@ class BotApiServer(FakeTelegram):
         """
         if self.running:
             return self
-        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only
-        # when the listener says TCP, and without it every answer waits ~40 ms (Nagle).
+        # Without TCP_NODELAY on accepted sockets, Nagle + delayed ACK add ~40 ms to every
+        # answer. asyncio sets it only when the listener says proto=IPPROTO_TCP (a plain
+        # socket.socket() says 0); setting it on the listener too makes Linux inherit it.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted sockets inherit this: without it Nagle + delayed ACK add ~40 ms per answer.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((self.host, self._port))
         self._port = sock.getsockname()[1]
