@@ -37,7 +37,7 @@ def test_run_serves_and_a_second_run_on_the_same_store_refuses(env, tmp_path):
     first = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=values, cwd=tmp_path,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        api.wait_for(lambda: api.calls("getUpdates"), timeout=30)
+        api.wait_for(api.waiting_polls, timeout=30)
         api.push_message(TEAM, 7, "/sms 13800138000 from a real process")
         api.wait_for(lambda: any("Sent to 1" in m["text"] for m in api.sent_messages(TEAM)), timeout=30)
         assert len(sandbox.gateway.sent) == 1
