@@ -1,0 +1,259 @@
+"""What happens to an alert after the webhook answered: the cap, big groups, retries when the
+gateway is down, unknown outcomes, a restart, and acknowledgements by SMS and by /ack."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from harness import ALERT_CHAT, MEMBER, TEAM_CHAT, Harness
+from test_alerts_web import (
+    FIRING,
+    ONCALL,
+    accepted_id,
+    alert_state,
+    alerts_bot,
+    copies,
+    copy_saying,
+    post,
+)
+
+from bot.alerts.service import AlertService
+
+
+def service(h: Harness) -> AlertService:
+    return h.services.extras["alerts"]
+
+
+def alert(name: str, instance: str = "db-1", status: str = "firing") -> dict[str, Any]:
+    return {"status": status, "alerts": [{
+        "status": status, "fingerprint": f"fp-{name}",
+        "labels": {"alertname": name, "instance": instance}, "annotations": {"summary": f"{name} on {instance}"},
+    }]}
+
+
+async def sends_of(h: Harness, alert_id: int) -> list[Any]:
+    return [s for s in await h.services.store.history(limit=1000) if s.alert_id == alert_id]
+
+
+# --- the hourly cap ------------------------------------------------------------------------------
+
+
+async def test_the_hourly_cap_holds_back_and_summarises_once_when_the_hour_reopens(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness, alert_max_per_hour=2, members=["13800138000"])
+    ids = [accepted_id(await post(h, alert(name))) for name in ("DiskFull", "HighCPU", "Swap", "NoBackup")]
+    await alert_state(h, ids[-1], "suppressed")
+    assert [s.text.split(" Reply")[0] for s in h.gateway.sent] == [
+        "[FIRING] DiskFull: DiskFull on db-1", "[FIRING] HighCPU: HighCPU on db-1"]
+    # the alert chat learns at once
+    await copy_saying(h, ids[2], "Held back from 1 phone(s) by the hourly cap (2 alert SMS per phone per hour)")
+    await copy_saying(h, ids[3], "Held back from 1 phone(s)")
+
+    svc = service(h)
+    await svc.run_due()
+    assert len(h.gateway.sent) == 2  # the hour has not reopened
+    svc.clock = lambda: time.time() + 3601
+    await svc.run_due()
+    await svc.run_due()  # once, not once per run
+    assert len(h.gateway.sent) == 3
+    summary = h.gateway.sent[2]
+    assert summary.text == "2 more alerts suppressed: Swap db-1, NoBackup db-1"
+    assert summary.accepted == ("13800138000",)
+    assert len(h.gateway.sent) == 3
+
+
+async def test_the_cap_counts_per_phone(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness, alert_max_per_hour=1, members=["13800138000"])
+    await h.services.store.replace_group("db", ["13800138000", "13700137000"])
+    await post(h, alert("A"))
+    await h.until(lambda: h.gateway.sent)
+    second = accepted_id(await post(h, alert("B"), group="db"))
+    await alert_state(h, second, "sent")
+    assert h.gateway.sent[1].accepted == ("13700137000",)  # 13800138000 had its one for this hour
+    await copy_saying(h, second, "Held back from 1 phone(s)", "Sent to 1 number(s)")
+
+
+# --- big groups ------------------------------------------------------------------------------------
+
+
+async def test_a_group_of_150_is_two_gateway_requests_and_one_copy(make_harness: Any) -> None:
+    members = [f"139{n:08d}" for n in range(150)]
+    h = await alerts_bot(make_harness, members=members)
+    alert_id = accepted_id(await post(h, FIRING))
+    await alert_state(h, alert_id, "sent")
+    assert h.gateway.request_count("send") == 2
+    assert [len(s.accepted) for s in h.gateway.sent] == [100, 50]
+    assert sorted(n for s in h.gateway.sent for n in s.accepted) == sorted(members)
+    await copy_saying(h, alert_id, "Sent to 150 number(s)")
+    assert len(copies(h)) == 1
+
+
+# --- the gateway down ------------------------------------------------------------------------------------
+
+
+async def test_gateway_down_the_alert_is_kept_retried_and_sent_exactly_once(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    service(h).retry_base = 0.5
+    h.sandbox.stop()  # connection refused: the send certainly did not arrive
+    try:
+        r = await post(h, FIRING)
+        assert r.status_code == 202  # committed: Alertmanager is done with it
+        alert_id = accepted_id(r)
+        failed = await alert_state(h, alert_id, "failed")
+        assert failed.attempts == 1 and failed.next_attempt_at is not None
+        await copy_saying(h, alert_id, "Not sent", "trying again at", "attempt 2 of")
+    finally:
+        h.sandbox.start()  # the same port
+    done = await alert_state(h, alert_id, "sent")
+    assert done.attempts >= 2
+    await h.settle(1.0)
+    assert len(h.gateway.sent) == 1 and h.gateway.request_count("send") == 1
+    assert sorted(h.gateway.sent[0].accepted) == sorted(ONCALL)
+    states = [s.state for s in await sends_of(h, alert_id)]
+    assert states.count("accepted") == 1 and set(states) <= {"failed", "accepted"}
+    await copy_saying(h, alert_id, "Sent to 3 number(s)", f"Sent at attempt {done.attempts}")
+
+
+async def test_busy_gateway_then_back(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    service(h).retry_base = 0.3
+    h.gateway.add_fault("busy", count=3, endpoint="send")  # one attempt's three tries
+    alert_id = accepted_id(await post(h, FIRING))
+    await alert_state(h, alert_id, "sent")
+    assert len(h.gateway.sent) == 1 and h.gateway.request_count("send") == 4
+
+
+async def test_a_balance_too_low_is_retried_after_a_top_up(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    service(h).retry_base = 0.3
+    h.gateway.set_balance(0)
+    alert_id = accepted_id(await post(h, FIRING))
+    failed = await alert_state(h, alert_id, "failed")
+    assert "InsufficientBalance" in (failed.error or "")
+    h.gateway.set_balance(1000)
+    await alert_state(h, alert_id, "sent")
+    assert len(h.gateway.sent) == 1
+
+
+async def test_a_refusal_that_would_repeat_is_not_retried(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    service(h).retry_base = 0.1
+    alert_id = accepted_id(await post(h, {"text": "代开发票 on db-1"}))  # the gateway's forbidden words
+    refused = await alert_state(h, alert_id, "refused")
+    await h.settle(0.5)
+    assert refused.attempts == 1 and h.gateway.request_count("send") == 1
+
+
+async def test_an_unknown_outcome_is_never_sent_again(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    service(h).retry_base = 0.1
+    h.gateway.add_fault("drop", endpoint="send", process=True)  # sent, but the answer is lost
+    alert_id = accepted_id(await post(h, FIRING))
+    await alert_state(h, alert_id, "unknown")
+    await service(h).run_due()
+    await h.settle(0.5)
+    assert h.gateway.request_count("send") == 1 and len(h.gateway.sent) == 1
+    await copy_saying(h, alert_id, "Outcome unknown for 3 number(s)")
+
+
+# --- a restart --------------------------------------------------------------------------------------------
+
+
+async def test_alerts_committed_but_not_sent_are_sent_after_a_restart(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    await service(h).stop()  # as if the process died right after the commits
+    queued = accepted_id(await post(h, alert("Queued")))
+    claimed = accepted_id(await post(h, alert("Claimed")))
+    # the second one died between being taken for sending and its journal entry
+    assert await h.services.store.claim_alert(claimed, ONCALL, "[FIRING] Claimed", 10, time.time())
+    await h.settle(0.3)
+    assert h.gateway.sent == []
+    await h.stop()
+
+    again = await alerts_bot(make_harness)
+    await alert_state(again, queued, "sent")
+    await alert_state(again, claimed, "sent")
+    texts = sorted(s.text for s in again.gateway.sent)
+    assert len(texts) == 2 and texts[0].startswith("[FIRING] Claimed") and texts[1].startswith("[FIRING] Queued")
+
+
+async def test_an_alert_interrupted_mid_send_is_unknown_after_a_restart_never_resent(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    await service(h).stop()
+    alert_id = accepted_id(await post(h, FIRING))
+    store = h.services.store
+    await store.claim_alert(alert_id, ONCALL, "[FIRING] x", 10, time.time())
+    send_id = await store.journal_send(origin="alert", text="[FIRING] x", segments=1, numbers=ONCALL,
+                                       alert_id=alert_id)  # the gateway was being called when it died
+    await store.set_alert_send(alert_id, send_id)
+    await h.stop()
+
+    again = await alerts_bot(make_harness)
+    await alert_state(again, alert_id, "unknown")
+    await again.settle(0.5)
+    assert again.gateway.sent == []
+    # the copy (posted by the first run) is edited to say so; this double never saw it, so it says 400
+    await again.until(lambda: any("Outcome unknown for 3 number(s)" in c.params.get("text", "")
+                                  for c in again.api.calls("editMessageText")))
+
+
+# --- acknowledgements -----------------------------------------------------------------------------------
+
+
+async def test_an_sms_with_the_code_from_a_recipient_acknowledges_and_stops_repeats(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness, alert_dedup=0)  # every repeat would be texted
+    await h.services.store.upsert_contact("alice", "13800138001")
+    alert_id = accepted_id(await post(h, FIRING))
+    await alert_state(h, alert_id, "sent")
+    h.gateway.add_inbound("13900000000", "1")  # not a recipient: no ack
+    h.gateway.add_inbound("13800138001", " ack 1 ")
+    copy = await copy_saying(h, alert_id, "Acknowledged by alice (13800138001)")
+    assert "Sent to 3 number(s)" in copy
+    acked = await h.services.store.get_alert(alert_id)
+    assert acked.acked_by == "alice (13800138001)"
+
+    repeat = await post(h, FIRING)
+    assert repeat.json()["accepted"][0]["state"] == "acked"  # silenced until it resolves
+    resolved = await post(h, FIRING.replace(b'"firing"', b'"resolved"'))
+    await alert_state(h, accepted_id(resolved), "sent")
+    fires_again = accepted_id(await post(h, FIRING))
+    await alert_state(h, fires_again, "sent")
+    assert [s.text.split(":")[0] for s in h.gateway.sent] == [
+        "[FIRING] HighLatency", "[RESOLVED] HighLatency", "[FIRING] HighLatency"]
+    audits = await h.services.store.audit_records("alert_ack")
+    assert len(audits) == 1 and "alice" in (audits[0].detail or "")
+
+
+async def test_ack_command_in_chat(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    alert_id = accepted_id(await post(h, FIRING))
+    await alert_state(h, alert_id, "sent")
+    assert (await h.ask("/ack")) ["text"].startswith("Write /ack CODE")
+    assert "no open alert with code 7" in (await h.ask("/ack 7"))["text"]
+    reply = await h.ask("/ack 1", chat=TEAM_CHAT, user=MEMBER)
+    assert reply["text"] == "Alert 1 acknowledged by @max."
+    await copy_saying(h, alert_id, "Acknowledged by @max")
+    assert "no open alert with code 1" in (await h.ask("/ack 1"))["text"]  # once
+    # in the alert chat itself too (it is an allowed chat)
+    second = accepted_id(await post(h, {"text": "backup failed"}))
+    await alert_state(h, second, "sent")
+    code = (await h.services.store.get_alert(second)).code
+    reply = await h.ask(f"/ack {code}", chat=ALERT_CHAT, user=MEMBER)
+    assert "acknowledged by @max" in reply["text"]
+
+
+async def test_the_copy_is_escaped_html(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    alert_id = accepted_id(await post(h, {"text": "<b>load</b> & <script>"}))
+    copy = await copy_saying(h, alert_id, "<b>load</b> & <script>")
+    raw = next(m["raw_text"] for m in h.bot_messages(ALERT_CHAT) if m["text"] == copy)
+    assert "&lt;b&gt;load&lt;/b&gt; &amp; &lt;script&gt;" in raw
+
+
+async def test_no_alert_chat_no_copies(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness, alert_chat_id=None)
+    alert_id = accepted_id(await post(h, FIRING))
+    await alert_state(h, alert_id, "sent")
+    await asyncio.sleep(0.3)
+    assert h.bot_messages(ALERT_CHAT) == []

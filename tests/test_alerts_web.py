@@ -1,0 +1,362 @@
+"""The alerts webhook, /healthz and /metrics over real HTTP, against the real bot (Bot API double,
+sandbox gateway): what a monitoring system and an operator see."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from harness import (
+    ALERT_CHAT,
+    MEMBER,
+    TEAM_CHAT,
+    WEBHOOK_TOKEN,
+    Harness,
+    all_logged,
+    assert_no_secrets,
+)
+from test_alerts_units import GRAFANA_SAMPLE
+
+SAMPLES = Path("/work/shared/samples")
+FIRING = (SAMPLES / "alertmanager-0.25-firing.json").read_bytes()
+RESOLVED = (SAMPLES / "alertmanager-0.25-resolved.json").read_bytes()
+ONCALL = ["13800138000", "13800138001", "13900139000"]
+
+
+# --- helpers (test_alerts_flow.py uses them too) ------------------------------------------------
+
+
+async def alerts_bot(make_harness: Any, *, members: list[str] | None = None, **overrides: Any) -> Harness:
+    """The real bot with alerts on (token, alert chat) and a group @oncall."""
+    values: dict[str, Any] = {"webhook_token": WEBHOOK_TOKEN, "alert_chat_id": ALERT_CHAT}
+    values.update(overrides)
+    h = await make_harness(**values)
+    h.api.set_rate_limits(None, None)  # many copies and edits in little time; limits are tested elsewhere
+    await h.services.store.replace_group("oncall", members or ONCALL)
+    return h
+
+
+def web_url(h: Harness) -> str:
+    return h.services.extras["web"].url
+
+
+async def post(h: Harness, body: bytes | dict[str, Any], *, group: str | None = "oncall",
+               token: str | None = WEBHOOK_TOKEN, headers: dict[str, str] | None = None,
+               method: str = "POST") -> httpx.Response:
+    content = json.dumps(body).encode() if isinstance(body, dict) else body
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    path = f"/alerts/{group}" if group else "/alerts"
+    async with httpx.AsyncClient(base_url=web_url(h), timeout=30) as client:
+        return await client.request(method, path, content=content, headers=sent)
+
+
+def sms_texts(h: Harness) -> list[str]:
+    return [s.text for s in h.gateway.sent]
+
+
+def copies(h: Harness) -> list[str]:
+    return [m["text"] for m in h.bot_messages(ALERT_CHAT)]
+
+
+async def copy_saying(h: Harness, alert_id: int, *words: str, timeout: float = 15.0) -> str:
+    """Wait until the copy of alert `alert_id` in the alert chat says every one of `words`."""
+    def found() -> str | None:
+        for text in copies(h):
+            if text.startswith(f"🚨 Alert {alert_id} ") and all(w in text for w in words):
+                return text
+        return None
+    return await h.until(found, timeout=timeout)
+
+
+async def alert_state(h: Harness, alert_id: int, *states: str, timeout: float = 15.0) -> Any:
+    async def poll() -> Any:
+        while True:
+            alert = await h.services.store.get_alert(alert_id)
+            if alert is not None and alert.state in states:
+                return alert
+            await asyncio.sleep(0.02)
+    return await asyncio.wait_for(poll(), timeout)
+
+
+def accepted_id(response: httpx.Response, n: int = 0) -> int:
+    assert response.status_code == 202, response.text
+    return response.json()["accepted"][n]["id"]
+
+
+# --- the three payload shapes -------------------------------------------------------------------
+
+
+async def test_alertmanager_firing_then_resolved(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    r = await post(h, FIRING)
+    assert r.status_code == 202
+    assert r.json() == {"accepted": [{"id": 1, "group": "oncall", "state": "stored", "code": 1}]}
+    await h.until(lambda: h.gateway.sent)
+    [sent] = h.gateway.sent
+    assert sent.text == "[FIRING] HighLatency: p99 latency 2.4s on api-3 Reply 1 to ack"
+    assert sorted(sent.accepted) == sorted(ONCALL) and sent.segments == 1
+    copy = await copy_saying(h, 1, "@oncall", "ack code 1", sent.text, "Sent to 3 number(s)")
+    assert "delivered" in copy
+    await copy_saying(h, 1, "delivered 3/3")  # live counts, from the delivery reports the poll job stores
+
+    r = await post(h, RESOLVED)
+    assert r.json()["accepted"][0]["code"] is None
+    await h.until(lambda: len(h.gateway.sent) == 2)
+    assert h.gateway.sent[1].text == "[RESOLVED] HighLatency: p99 latency 2.4s on api-3"
+    await copy_saying(h, 1, "Resolved")  # the firing alert's code is free again
+    record = await h.services.store.get_send((await h.services.store.get_alert(1)).send_id)
+    assert record.origin == "alert" and record.alert_id == 1
+
+
+async def test_grafana_documented_payload(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    r = await post(h, GRAFANA_SAMPLE, method="PUT")  # Grafana can be set to PUT
+    assert r.status_code == 202
+    await h.until(lambda: h.gateway.sent)
+    text = h.gateway.sent[0].text
+    assert text == "[FIRING] High memory usage: This alert was t… (+1 more) Reply 1 to ack"
+    await copy_saying(h, 1, "Also in this SMS: High CPU usage")
+
+
+async def test_plain_text_and_the_group_label(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    await h.services.store.replace_group("db", ["13700137000"])
+    r = await post(h, {"text": "backup failed on db-1", "smsbot_group": "db"}, group=None)
+    assert r.json()["accepted"][0]["group"] == "db"
+    await h.until(lambda: h.gateway.sent)
+    assert h.gateway.sent[0].text == "backup failed on db-1 Reply 1 to ack"
+    assert h.gateway.sent[0].accepted == ("13700137000",)
+    labelled = json.loads(FIRING)
+    labelled["alerts"][0]["labels"]["smsbot_group"] = "db"
+    r = await post(h, labelled, group="oncall")  # the label wins over the URL
+    assert r.json()["accepted"][0]["group"] == "db"
+
+
+async def test_long_alerts_are_cut_to_the_segments_allowed(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness, alert_max_segments=2)
+    await post(h, {"text": "磁盘将满 " + "x" * 400 + " 😀"})
+    await h.until(lambda: h.gateway.sent)
+    sent = h.gateway.sent[0]
+    assert sent.segments == 2 and len(sent.text) == 134 and sent.text.endswith("… Reply 1 to ack")
+    assert h.gateway.requests[-1].gbk_ok
+
+
+async def test_a_replay_within_the_dedup_window_sends_one_sms(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    first, again = await post(h, FIRING), await post(h, FIRING)
+    assert first.json()["accepted"][0]["state"] == "stored"
+    assert again.status_code == 202 and again.json()["accepted"][0]["state"] == "deduplicated"
+    await h.until(lambda: h.gateway.sent)
+    await copy_saying(h, 1, "Sent to 3")
+    await h.settle(0.5)
+    assert len(h.gateway.sent) == 1 and len(copies(h)) == 1
+
+
+async def test_resolved_alerts_are_not_texted_when_switched_off(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness, alert_send_resolved=False)
+    assert (await post(h, RESOLVED)).json()["accepted"][0]["state"] == "skipped"
+    await h.settle(0.5)
+    assert h.gateway.sent == []
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+
+async def _audited(h: Harness) -> list[str]:
+    return [a.detail or "" for a in await h.services.store.audit_records("webhook_refused")]
+
+
+async def test_token_failures_are_401_audited_and_the_token_never_shows(make_harness: Any,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    h = await alerts_bot(make_harness)
+    missing = await post(h, FIRING, token=None)
+    wrong = await post(h, FIRING, token=WEBHOOK_TOKEN + "x")  # holds the real token: must not be echoed
+    basic = await post(h, FIRING, token=None, headers={"Authorization": "Basic aG9vazpTRUNSRVQ="})
+    for r in (missing, wrong, basic):
+        assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+    assert "missing token" in missing.json()["error"] and "Authorization: Bearer" in missing.json()["error"]
+    assert "wrong token" in wrong.json()["error"]
+    bad_body = await post(h, b"{oops")  # the right token, then a refusal that logs
+    assert bad_body.status_code == 400
+    await h.settle(0.3)
+    assert h.gateway.sent == [] and h.gateway.request_count("send") == 0
+    audited = await _audited(h)
+    assert len(audited) == 4 and all("401" in a for a in audited[1:])
+    assert_no_secrets(all_logged(caplog), *audited, *(r.text for r in (missing, wrong, basic, bad_body)),
+                      *(json.dumps(c.params) for c in h.api.calls()))
+
+
+async def test_alerts_are_off_without_a_token_but_health_and_metrics_are_on(make_harness: Any) -> None:
+    h = await make_harness()
+    r = await post(h, FIRING, token="anything")
+    assert r.status_code == 404 and "SMSBOT_WEBHOOK_TOKEN" in r.json()["error"]
+    async with httpx.AsyncClient(base_url=web_url(h)) as client:
+        health = await client.get("/healthz")
+        assert health.json()["alerts"] == {"enabled": False}
+        assert (await client.get("/metrics")).status_code == 200
+    assert h.gateway.sent == []
+
+
+@pytest.mark.parametrize(("body", "group", "status", "words"), [
+    (b"{not json", "oncall", 400, "not valid JSON"),
+    (b'{"hello": 1}', "oncall", 422, "unknown payload"),
+    (b'{"text": "x"}', "nosuch", 404, "unknown contact group 'nosuch'"),
+    (b'{"text": "x"}', None, 400, "no contact group"),
+    (b'{"alerts": [{"status": "maybe", "labels": {}}]}', "oncall", 422, "'firing' or 'resolved'"),
+])
+async def test_bad_input_is_a_4xx_that_says_what_is_wrong(make_harness: Any, body: bytes, group: str | None,
+                                                           status: int, words: str) -> None:
+    h = await alerts_bot(make_harness)
+    r = await post(h, body, group=group)
+    assert r.status_code == status and words in r.json()["error"]
+    await h.settle(0.2)
+    assert h.gateway.sent == []
+    assert any(str(status) in a and words in a for a in await _audited(h))
+    assert await h.services.store.recent_alerts() == []
+
+
+async def test_an_empty_group_is_refused(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    await h.services.store.replace_group("nobody", [])
+    r = await post(h, {"text": "x"}, group="nobody")
+    assert r.status_code == 422 and "has no members" in r.json()["error"]
+
+
+async def test_a_body_over_256_kib_is_refused_by_length_and_by_stream(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    big = json.dumps({"text": "x" * (300 * 1024)}).encode()
+    r = await post(h, big)
+    assert r.status_code == 413 and "at most 262144" in r.json()["error"]
+
+    async def chunks():  # no Content-Length: only the streamed size can tell
+        for _ in range(300):
+            yield b" " * 1024
+
+    async with httpx.AsyncClient(base_url=web_url(h)) as client:
+        r = await client.post("/alerts/oncall", content=chunks(),
+                              headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"})
+    assert r.status_code == 413 and "over 262144" in r.json()["error"]
+    just_under = json.dumps({"text": "ok"}).encode() + b" " * (256 * 1024 - 20)
+    assert (await post(h, just_under)).status_code == 202
+    assert len([a for a in await _audited(h) if a.startswith("413")]) == 2
+
+
+async def test_unknown_paths_and_methods_answer_json(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    async with httpx.AsyncClient(base_url=web_url(h)) as client:
+        r = await client.get("/alerts/oncall")
+        assert r.status_code == 405 and "POST" in r.json()["error"]
+        r = await client.get("/nothing")
+        assert r.status_code == 404 and "/healthz" in r.json()["error"]
+
+
+async def test_a_store_that_cannot_write_answers_503_and_keeps_nothing(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    await h.services.store.db.run(lambda c: c.execute("PRAGMA query_only = ON"))
+    try:
+        r = await post(h, FIRING)
+        assert r.status_code == 503 and "try again" in r.json()["error"]
+        async with httpx.AsyncClient(base_url=web_url(h)) as client:
+            health = await client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["store"]["writable"] is False
+    finally:  # straight on the store's thread: a transaction cannot even begin now
+        db = h.services.store.db
+        await db._submit(db._conn.execute, "PRAGMA query_only = OFF")
+    assert h.gateway.sent == []
+    r = await post(h, FIRING)  # Alertmanager's retry, once the disk is back
+    assert r.status_code == 202
+    await h.until(lambda: h.gateway.sent)
+
+
+# --- health and metrics ---------------------------------------------------------------------------
+
+
+async def test_healthz_reports_store_poll_and_telegram(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    await h.until(lambda: h.services.extras.get("last_poll_ok"))
+    async with httpx.AsyncClient(base_url=web_url(h)) as client:
+        r = await client.get("/healthz")
+        body = r.json()
+        assert r.status_code == 200 and body["ok"] is True
+        assert body["store"] == {"ok": True, "writable": True}
+        assert body["gateway_poll"]["ok"] and body["gateway_poll"]["ago"] < 60
+        assert body["telegram"]["ok"] and body["alerts"] == {"enabled": True}
+
+        # Telegram is asked at most every 30 s, whatever the probes
+        h.services.extras["telegram_ok_at"] = 0.0
+        before = len(h.api.calls("getMe"))
+        for _ in range(5):
+            assert (await client.get("/healthz")).status_code == 200
+        assert len(h.api.calls("getMe")) == before + 1
+
+        h.services.extras["last_poll_ok"] = 1.0  # the gateway has not answered a poll for ages
+        poller = h.services.extras.get("poller")
+        if poller is not None:
+            poller.lock = asyncio.Lock()
+            await poller.lock.acquire()  # keep the poll job from fixing it during the check
+        r = await client.get("/healthz")
+        assert r.status_code == 503 and "no successful gateway poll" in r.json()["gateway_poll"]["problem"]
+
+
+async def test_metrics_expose_sms_gateway_poll_queue_telegram_and_alerts(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    await post(h, FIRING)
+    await post(h, FIRING)  # deduplicated
+    await h.until(lambda: h.gateway.sent)
+    await alert_state(h, 1, "sent")
+    async with httpx.AsyncClient(base_url=web_url(h)) as client:
+        r = await client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    text = r.text
+    for name in ("smsbot_sms_numbers_total", "smsbot_sms_segments_total", "smsbot_gateway_errors_total",
+                 "smsbot_poll_lag_seconds", "smsbot_forward_queue_depth", "smsbot_telegram_retries_total",
+                 "smsbot_alerts_total", "smsbot_alerts_pending", "smsbot_webhook_requests_total"):
+        assert f"# TYPE {name.removesuffix('_total')}" in text, name
+    samples = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+               for line in text.splitlines() if line and not line.startswith("#")}
+    for event in ("received", "deduplicated", "sent"):
+        assert samples[f'smsbot_alerts_total{{event="{event}"}}'] >= 1, event
+    assert samples['smsbot_sms_numbers_total{outcome="accepted"}'] >= 3
+    assert samples['smsbot_webhook_requests_total{status="202"}'] >= 2
+
+
+# --- the server in the bot's loop ----------------------------------------------------------------------
+
+
+async def test_the_server_runs_in_the_bots_loop_without_signal_handlers_and_stops_with_it(
+        make_harness: Any) -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    h = await alerts_bot(make_harness)
+    server = h.services.extras["web"]
+    assert server._task.get_loop() is asyncio.get_running_loop()
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    url = web_url(h)
+    await h.stop()
+    with pytest.raises(httpx.ConnectError):
+        async with httpx.AsyncClient() as client:
+            await client.get(url + "/healthz")
+
+
+async def test_a_taken_port_is_a_clear_error_at_start(make_harness: Any, tmp_path: Path) -> None:
+    h = await make_harness()
+    port = h.services.extras["web"].port
+    other = Harness(tmp_path / "second", http_listen=f"127.0.0.1:{port}")
+    (tmp_path / "second").mkdir()
+    with pytest.raises(Exception, match="SMSBOT_HTTP_LISTEN"):
+        await other.start()
+    await other.stop()
+
+
+async def test_a_chat_command_still_works_next_to_the_server(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    reply = await h.ask("/sms 13800138000 hello", chat=TEAM_CHAT, user=MEMBER)
+    assert "Sent to 1 number" in reply["text"]
