@@ -183,12 +183,12 @@ class Demo:
 
     async def run(self) -> int:
         """Print the intro, then read lines until :quit or end of input."""
-        await self.start()
         printer = asyncio.create_task(self._print_calls())
         lines: asyncio.Queue[str | None] = asyncio.Queue()
         go_on = threading.Event()
         reader = threading.Thread(target=self._read_lines, args=(lines, go_on), name="demo-input", daemon=True)
         try:
+            await self.start()
             self._say(INTRO.format(user=DEMO_USER_NAME).rstrip("\n"))
             if await self._http_up():
                 self._say(f"The bot's health and metrics: http://127.0.0.1:{self.http_port}/healthz "
