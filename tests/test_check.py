@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from harness import BOT_TOKEN, GATEWAY_PASSWORD, SECRETS
 
 from bot.checks import check_all, run_checks
 from bot.devserver import BotApiServer
 from config import Settings
-from harness import BOT_TOKEN, GATEWAY_PASSWORD, SECRETS
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
 TEAM, INBOX = -100111, -100222
