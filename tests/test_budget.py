@@ -55,6 +55,13 @@ def test_note_counts_others_and_may_overdraw() -> None:
     assert budget.available() == 2
 
 
+def test_the_default_margin_is_a_sixtieth_of_the_window() -> None:
+    clock = Clock()
+    budget = RollingBudget(Rate(1, 6.0), clock=clock)
+    assert budget.try_spend()
+    assert budget.wait_time() == pytest.approx(6.1)
+
+
 def test_more_than_the_limit_never_fits() -> None:
     budget = RollingBudget(Rate(2, 10.0), clock=Clock())
     assert not budget.try_spend(3)

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 TELEGRAM_GROUP_LIMIT = 20
 TELEGRAM_GROUP_WINDOW = 60.0
-MARGIN = 1.0
-"""Seconds added to the window: our stamp is taken before Telegram's, so a slot is freed a bit late."""
+MARGIN = 1 / 60
+"""Share of the window added to it (1 s a minute): our stamp is taken before Telegram's, so a
+slot is freed a little late rather than a little early."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +42,13 @@ class Rate:
 
 
 class RollingBudget:
-    """At most `limit` spends in any `window` seconds (plus a margin), counted as they happen."""
+    """At most `limit` spends in any `window` seconds (plus a margin, in seconds; default 1/60
+    of the window), counted as they happen."""
 
-    def __init__(self, rate: Rate = Rate(), *, margin: float = MARGIN,
+    def __init__(self, rate: Rate = Rate(), *, margin: float | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
-        self.window = rate.window + margin
+        self.window = rate.window + (rate.window * MARGIN if margin is None else margin)
         self._clock = clock
         self._spent: deque[float] = deque()
 

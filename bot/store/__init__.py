@@ -224,6 +224,9 @@ class Store:
     async def dirty_status_count(self) -> int:
         return await self.db.run(_sends.dirty_status_count)
 
+    async def inbound_since(self, after_id: int = 0, limit: int = 1000) -> list[InboundRecord]:
+        return await self.db.run(_inbound.inbound_since, after_id, limit)
+
     # -- audit, facts, confirmations --------------------------------------------------------
     async def audit(self, kind: str, chat_id: int | None = None, user_id: int | None = None,
                     detail: str | None = None) -> None:

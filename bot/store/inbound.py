@@ -155,3 +155,9 @@ def pending_for_phone(conn: sqlite3.Connection, phone: str, limit: int = 500) ->
     )
     return [_inbound(r) for r in rows]
 
+
+
+def inbound_since(conn: sqlite3.Connection, after_id: int = 0, limit: int = 1000) -> list[InboundRecord]:
+    """Inbound SMS in the order they were stored, forwarded or not (audits, tests)."""
+    rows = conn.execute("SELECT * FROM inbound WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit))
+    return [_inbound(r) for r in rows]
