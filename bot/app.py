@@ -106,7 +106,30 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         await services.close()
 
 
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
 def run(settings: Settings) -> None:
     """`smsbot run`: long polling until SIGINT/SIGTERM."""
     app = build_application(settings)
-    app.run_polling(allowed_updates=["message", "edited_message", "callback_query"], drop_pending_updates=False)
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+
+
+async def start_in_loop(app: Application, *, poll_timeout: int = 10) -> None:  # type: ignore[type-arg]
+    """What run_polling does, inside an event loop someone else runs (the demo, the tests)."""
+    await app.initialize()
+    await app.post_init(app)
+    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
+    await app.start()
+
+
+async def stop_in_loop(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop in run_polling's order; post_shutdown runs even if an earlier step failed."""
+    try:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+    finally:
+        await app.post_shutdown(app)

@@ -144,7 +144,7 @@ class Demo:
 
     async def start(self) -> None:
         """Start the servers and the bot the way run_polling does (initialize, post_init, poll, start)."""
-        from bot.app import build_application
+        from bot.app import build_application, start_in_loop
 
         self._loop = asyncio.get_running_loop()
         await asyncio.to_thread(self.sandbox.start)
@@ -155,24 +155,14 @@ class Demo:
         self.api.add_chat(INBOX_CHAT, type="supergroup", title="SMS inbox", is_forum=True)
         self._unsubscribe = self.api.subscribe(self._on_call)
         self.app = build_application(self.settings())
-        await self.app.initialize()
-        await self.app.post_init(self.app)
-        await self.app.updater.start_polling(poll_interval=0.0, timeout=5,
-                                             allowed_updates=["message", "edited_message", "callback_query"])
-        await self.app.start()
+        await start_in_loop(self.app, poll_timeout=5)
 
     async def stop(self) -> None:
         """Stop in the reverse order; each step runs even if an earlier one failed."""
-        app = self.app
-        if app is not None:
-            try:
-                if app.updater.running:
-                    await app.updater.stop()
-                if app.running:
-                    await app.stop()
-                await app.shutdown()
-            finally:
-                await app.post_shutdown(app)
+        if self.app is not None:
+            from bot.app import stop_in_loop
+
+            await stop_in_loop(self.app)
         if self._unsubscribe is not None:
             self._unsubscribe()
         await asyncio.to_thread(self.api.stop)

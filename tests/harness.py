@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
+from bot.app import build_application, start_in_loop, stop_in_loop
 from bot.devserver import BotApiServer
 from bot.services import Services
 from config import Settings
@@ -71,24 +71,12 @@ class Harness:
         values.update(self.overrides)
         self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         self.app = build_application(self.settings)
-        await self.app.initialize()
-        await self.app.post_init(self.app)
-        await self.app.updater.start_polling(poll_interval=0.0, timeout=1,
-                                             allowed_updates=["message", "edited_message", "callback_query"])
-        await self.app.start()
+        await start_in_loop(self.app, poll_timeout=1)
         return self
 
     async def stop(self) -> None:
-        app = self.app
-        if app is not None:
-            try:
-                if app.updater.running:
-                    await app.updater.stop()
-                if app.running:
-                    await app.stop()
-                await app.shutdown()
-            finally:
-                await app.post_shutdown(app)
+        if self.app is not None:
+            await stop_in_loop(self.app)
         self.api.stop()
         self.sandbox.stop()
 
