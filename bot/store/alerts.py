@@ -283,17 +283,14 @@ def covered_phones(conn: sqlite3.Connection, alert_id: int) -> set[str]:
 
 
 def alert_recipient_states(conn: sqlite3.Connection, alert_id: int) -> dict[str, str]:
-    """Phone -> the best state any send of this alert reached for it."""
-    rank = {"accepted": 4, "unknown": 3, "pending": 2, "refused": 1, "failed": 0}
-    out: dict[str, str] = {}
+    """Phone -> its state in the latest send of this alert that included it (a phone is only
+    in a later attempt when every earlier one certainly did not reach it)."""
     rows = conn.execute(
-        "SELECT r.phone, r.state FROM recipients r JOIN sends s ON s.id = r.send_id WHERE s.alert_id = ?",
+        "SELECT r.phone, r.state FROM recipients r JOIN sends s ON s.id = r.send_id WHERE s.alert_id = ? "
+        "ORDER BY s.id",
         (alert_id,),
     )
-    for r in rows:
-        if r["phone"] not in out or rank.get(r["state"], 0) > rank.get(out[r["phone"]], 0):
-            out[r["phone"]] = r["state"]
-    return out
+    return {r["phone"]: r["state"] for r in rows}
 
 
 def held_phones(conn: sqlite3.Connection, alert_id: int) -> set[str]:
