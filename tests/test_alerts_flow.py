@@ -136,6 +136,28 @@ async def test_a_balance_too_low_is_retried_after_a_top_up(make_harness: Any) ->
     assert len(h.gateway.sent) == 1
 
 
+async def test_low_balance_then_gateway_down_then_back_is_still_sent_once(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    svc = service(h)
+    svc.retry_base = 3600.0  # retries only when this test says so
+    h.gateway.set_balance(0)
+    alert_id = accepted_id(await post(h, FIRING))
+    await alert_state(h, alert_id, "failed")
+    h.sandbox.stop()
+    try:
+        svc.clock = lambda: time.time() + 4000
+        await svc.run_due()
+        second = await alert_state(h, alert_id, "failed")
+        assert second.attempts == 2 and "could not connect" in (second.error or "")
+    finally:
+        h.gateway.set_balance(1000)
+        h.sandbox.start()
+    svc.clock = lambda: time.time() + 40_000
+    await svc.run_due()
+    await alert_state(h, alert_id, "sent")
+    assert len(h.gateway.sent) == 1 and sorted(h.gateway.sent[0].accepted) == sorted(ONCALL)
+
+
 async def test_a_refusal_that_would_repeat_is_not_retried(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     service(h).retry_base = 0.1
