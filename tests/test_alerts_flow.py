@@ -179,6 +179,24 @@ async def test_an_unknown_outcome_is_never_sent_again(make_harness: Any) -> None
     await copy_saying(h, alert_id, "Outcome unknown for 3 number(s)")
 
 
+async def test_a_bug_in_dispatch_never_crashes_the_loop_and_ends_in_gave_up(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    svc = service(h)
+    svc.retry_base, svc.max_attempts = 0.05, 3
+
+    async def broken(group_name: str) -> tuple[str, ...]:
+        raise RuntimeError("a bug")
+
+    svc._phones = broken  # type: ignore[method-assign]
+    alert_id = accepted_id(await post(h, FIRING))
+    gave_up = await alert_state(h, alert_id, "gave_up")
+    assert gave_up.attempts == 3 and h.gateway.sent == []
+    await copy_saying(h, alert_id, "Not sent after 3 attempts: internal error")
+    del svc._phones
+    second = accepted_id(await post(h, alert("Other")))  # the dispatcher still runs
+    await alert_state(h, second, "sent")
+
+
 # --- a restart --------------------------------------------------------------------------------------------
 
 

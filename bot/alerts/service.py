@@ -218,7 +218,7 @@ class AlertService:
                     await self._dispatch(alert)
                 except Exception:
                     log.exception("alert %d: dispatch failed; it will be tried again", alert.id)
-                    await self._schedule_retry(alert.id, "internal error (see the log)", ())
+                    await self._schedule_retry(alert.id, "internal error (see the log)", (), count_attempt=True)
             if not self._stopping:
                 await self._summaries()
         await self._gauge()
@@ -313,22 +313,25 @@ class AlertService:
         log.info("alert %d: %s", alert_id, state)
         self.on_change()
 
-    async def _schedule_retry(self, alert_id: int, error: str, phones: Sequence[str]) -> None:
+    async def _schedule_retry(self, alert_id: int, error: str, phones: Sequence[str], *,
+                              count_attempt: bool = False) -> None:
         alert = await self.store.get_alert(alert_id)
         if alert is None:
             return
         now = self.clock()
-        if alert.attempts >= self.max_attempts:
-            await self.store.finish_alert(alert_id, "gave_up", now, error=error, release=phones)
+        attempts = alert.attempts + (1 if count_attempt else 0)
+        if attempts >= self.max_attempts:
+            await self.store.finish_alert(alert_id, "gave_up", now, error=error, release=phones,
+                                          count_attempt=count_attempt)
             metrics.ALERTS.labels("gave_up").inc()
-            log.error("alert %d: not sent after %d attempts (%s); giving up", alert_id, alert.attempts, error)
+            log.error("alert %d: not sent after %d attempts (%s); giving up", alert_id, attempts, error)
         else:
-            delay = min(self.retry_base * 2 ** max(alert.attempts - 1, 0), self.retry_cap)
+            delay = min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_cap)
             await self.store.finish_alert(alert_id, "failed", now, error=error, next_attempt_at=now + delay,
-                                          release=phones)
+                                          release=phones, count_attempt=count_attempt)
             metrics.ALERTS.labels("failed").inc()
             log.warning("alert %d: attempt %d not sent (%s); %d number(s) again in %.0f s",
-                        alert_id, alert.attempts, error, len(phones), delay)
+                        alert_id, attempts, error, len(phones), delay)
         self.on_change()
 
     # -- the hourly cap's summaries ----------------------------------------------------------

@@ -290,9 +290,11 @@ class Store:
         await self.db.run(_alerts.set_alert_send, alert_id, send_id)
 
     async def finish_alert(self, alert_id: int, state: str, now: float, *, error: str | None = None,
-                           next_attempt_at: float | None = None, release: Sequence[str] = ()) -> None:
+                           next_attempt_at: float | None = None, release: Sequence[str] = (),
+                           count_attempt: bool = False) -> None:
         await self.db.run(lambda c: _alerts.finish_alert(c, alert_id, state, now, error=error,
-                                                         next_attempt_at=next_attempt_at, release=list(release)))
+                                                         next_attempt_at=next_attempt_at, release=list(release),
+                                                         count_attempt=count_attempt))
 
     async def alert_recipient_states(self, alert_id: int) -> dict[str, str]:
         return await self.db.run(_alerts.alert_recipient_states, alert_id)

@@ -358,17 +358,20 @@ def finish_alert(
     error: str | None = None,
     next_attempt_at: float | None = None,
     release: Sequence[str] = (),
+    count_attempt: bool = False,
 ) -> None:
     """Record where an alert stands after an attempt; `release` gives back the cap slots of
-    phones the attempt certainly did not reach (they are tried again)."""
+    phones the attempt certainly did not reach (they are tried again). `count_attempt`: an
+    attempt that failed before it was claimed still counts towards giving up."""
     if release:
         marks = ",".join("?" * len(release))
         conn.execute(f"DELETE FROM alert_quota WHERE alert_id = ? AND phone IN ({marks})", (alert_id, *release))
     conn.execute(
         "UPDATE alerts SET state = ?, error = ?, next_attempt_at = ?, copy_version = copy_version + 1, "
+        "attempts = attempts + ?, "
         "closed_at = CASE WHEN ? IN ('refused', 'gave_up', 'error') THEN COALESCE(closed_at, ?) "
         "ELSE closed_at END WHERE id = ?",
-        (state, error, next_attempt_at, state, now, alert_id),
+        (state, error, next_attempt_at, 1 if count_attempt else 0, state, now, alert_id),
     )
 
 
