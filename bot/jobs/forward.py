@@ -85,6 +85,7 @@ class ForwardOutcome:
     topics: int = 0
     edits: int = 0
     stopped: str | None = None
+    short_of: int | None = None  # the chat whose budget ran out with work left
 
 
 def outage_backoff(failures: int) -> float:
@@ -185,6 +186,7 @@ class Forwarder:
         self.resume_at = 0.0
         self.failures = 0
         self._again = False
+        self._wake_at: float | None = None
         self._forum: dict[int, tuple[bool, float]] = {}
 
     # -- entry -------------------------------------------------------------------------
@@ -201,11 +203,25 @@ class Forwarder:
                 outcome = await self._run_once(app, services)
                 total = ForwardOutcome(total.sms + outcome.sms, total.messages + outcome.messages,
                                        total.topics + outcome.topics, total.edits + outcome.edits,
-                                       outcome.stopped)
+                                       outcome.stopped, outcome.short_of)
                 if not self._again or outcome.stopped or not app.running:
                     break
+            if outcome.short_of is not None:
+                self._wake_when_budget_frees(app, outcome.short_of)
             await self._gauges(services)
             return total
+
+    def _wake_when_budget_frees(self, app: Application, chat_id: int) -> None:  # type: ignore[type-arg]
+        """Run again the moment the next slot of the budget frees, not at the next tick."""
+        budget = self.budgets.for_chat(chat_id)
+        if budget is None or app.job_queue is None or not app.running:
+            return
+        wait = budget.wait_time()
+        now = self.clock()
+        if self._wake_at is not None and now < self._wake_at <= now + wait + 0.01:
+            return  # a wake-up is already due by then
+        self._wake_at = now + wait
+        app.job_queue.run_once(forward_job, wait + 0.001, name="forward-budget")
 
     async def _run_once(self, app: Application, services: Services) -> ForwardOutcome:  # type: ignore[type-arg]
         if self.clock() < self.resume_at:
@@ -232,9 +248,11 @@ class Forwarder:
         budget = self.budgets.for_chat(inbox)
         for phone in await store.pending_phones(PHONES_PER_RUN):
             if budget is not None and budget.available() == 0:
+                run.short_of = inbox
                 return
             records = await store.pending_for_phone(phone)
             if records and not await self._forward_phone(bot, services, inbox, phone, records, run):
+                run.short_of = inbox
                 return
 
     async def _forward_phone(self, bot: Bot, services: Services, inbox: int, phone: str,
@@ -412,9 +430,10 @@ class _Counts:
         self.topics = 0
         self.edits = 0
         self.done: set[int] = set()
+        self.short_of: int | None = None
 
     def outcome(self, stopped: str | None) -> ForwardOutcome:
-        return ForwardOutcome(self.sms, self.messages, self.topics, self.edits, stopped)
+        return ForwardOutcome(self.sms, self.messages, self.topics, self.edits, stopped, self.short_of)
 
 
 # --- JobQueue glue ---------------------------------------------------------------------------
