@@ -184,6 +184,40 @@ def _classify(exc: Exception) -> GatewayError:
     return _NoAnswer(f"the connection to the gateway failed ({type(exc).__name__})")
 
 
+# --- request URLs without httpx parsing the long query again -----------------------
+
+_FAST_QUERY_MAX = 16_384
+"""Longer queries take httpx's own parsing (which refuses URLs over 64 KB): never a send."""
+
+
+def _with_query(base: httpx.URL, query: str) -> httpx.URL:
+    """`base` (no query, no fragment) with `query`, an already percent-encoded query string.
+
+    Uses httpx's private `URL._uri_reference` (a NamedTuple of the parsed, normalised
+    components); `_FAST_URLS` checks at import that it is what httpx itself builds.
+    """
+    url = httpx.URL.__new__(httpx.URL)
+    url._uri_reference = base._uri_reference._replace(query=query)
+    return url
+
+
+def _fast_urls_work() -> bool:
+    """Whether _with_query gives what httpx.URL parses (an httpx upgrade may change its internals)."""
+    where = "http://Gateway.example:8088/a/../sendsms_txt.asp"
+    query = "us_name=a%20b&us_pwd=p%25w&send_phone=1%2C2&send_content=%B7%A2~._-"
+    try:
+        fast = _with_query(httpx.URL(where), query)
+        slow = httpx.URL(f"{where}?{query}")
+        return (fast == slow and str(fast) == str(slow) and fast.raw_path == slow.raw_path
+                and fast.host == slow.host and fast.port == slow.port
+                and fast.query == slow.query == query.encode())
+    except Exception:  # private API gone or changed: httpx parses every URL, as before
+        return False
+
+
+_FAST_URLS = _fast_urls_work()
+
+
 # --- the client ------------------------------------------------------------------
 
 
@@ -222,6 +256,7 @@ class SmsGateway:
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._secret_forms = _secret_forms(secret.get_secret_value(), encoding)
+        self._urls: dict[str, httpx.URL] = {}  # endpoint URL (no query) -> parsed once
         _SECRETS[id(self)] = self
 
     def __repr__(self) -> str:
@@ -264,15 +299,17 @@ class SmsGateway:
         before the endpoint ran).
         """
         # Built here and percent-encoded in GBK; httpx keeps existing %XX escapes as they are.
-        url = f"{self.base_url}{endpoint.value}?{encode_query(params, self.encoding)}"
+        query = encode_query(params, self.encoding)
+        url: httpx.URL | None = None
         failure: GatewayError | None = None
         response: httpx.Response | None = None
         try:
+            url = self._url(endpoint, query)
             async with asyncio.timeout(2 * self.timeout):
                 response = await self._client().get(url)
         except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
             failure = _classify(exc)
-        del url
+        del url, query
         if failure is not None:
             raise failure  # outside the except block: no __context__ holding the URL
         assert response is not None
@@ -282,6 +319,22 @@ class SmsGateway:
         if status >= 500:
             raise _NoAnswer(f"the gateway answered HTTP {status}")
         raise _TurnedAway(f"the gateway answered HTTP {status}; check SMSBOT_GATEWAY_URL")
+
+    def _url(self, endpoint: Endpoint, query: str) -> httpx.URL:
+        """`httpx.URL(f"{base_url}{path}?{query}")`, without httpx parsing the query again.
+
+        httpx checks and re-quotes a URL character by character: ~0.1 ms for the
+        1.5 KB query of a 100-number send. The endpoint's URL is parsed once; the
+        query, already percent-encoded by encode_query (only `A-Z a-z 0-9 _ . - ~`,
+        `%XX`, `=` and `&`, which httpx leaves as they are), is put in as it is.
+        """
+        where = f"{self.base_url}{endpoint.value}"
+        if not _FAST_URLS or len(query) > _FAST_QUERY_MAX or "?" in where or "#" in where:
+            return httpx.URL(f"{where}?{query}")  # the general case, parsed by httpx
+        base = self._urls.get(where)
+        if base is None:
+            base = self._urls[where] = httpx.URL(where)  # may raise InvalidURL: classified
+        return _with_query(base, query)
 
     def _decode(self, content: bytes) -> str:
         return decode_body(content, self.encoding)

@@ -72,6 +72,8 @@ def normalize_number(raw: str) -> str:
     phonenumbers' metadata, so that a newly opened range is not refused; landlines
     are checked with phonenumbers. Raises InvalidNumber with a reason to act on.
     """
+    if _MOBILE_RE.fullmatch(raw):
+        return raw  # already the gateway's form (the steps below would return it unchanged)
     typed = raw.translate(_FULLWIDTH).strip()
     if not typed:
         raise InvalidNumber(raw, WHY_EMPTY)

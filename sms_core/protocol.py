@@ -9,11 +9,12 @@ things on send and on the reads.
 
 from __future__ import annotations
 
+import codecs
 import enum
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from urllib.parse import quote
+from itertools import repeat
 
 from sms_core.errors import (
     POLL_ERRORS,
@@ -96,14 +97,41 @@ def encode_query(params: Mapping[str, str], encoding: str = "gbk") -> str:
     builds the query string itself. Raises UnsupportedCharacters for a value the
     encoding cannot hold.
     """
+    ascii_compatible = _ascii_compatible(encoding)
     parts = []
     for key, value in params.items():
         try:
-            raw = value.encode(encoding)
+            # the same bytes; the ascii codec is ~10x faster than GBK's on 1,200 digits
+            raw = value.encode("ascii" if ascii_compatible and value.isascii() else encoding)
         except UnicodeError:
             raise UnsupportedCharacters(_unencodable(value, encoding), encoding) from None
-        parts.append(f"{quote(key, safe='')}={quote(raw, safe='')}")
+        parts.append(f"{_percent_encode(key.encode())}={_percent_encode(raw)}")  # key: as quote()
     return "&".join(parts)
+
+
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+_ESCAPES = [chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)]
+
+
+def _percent_encode(raw: bytes) -> str:
+    """`urllib.parse.quote(raw, safe="")`, the same string, 2-10x faster on long values.
+
+    Every byte but the unreserved `A-Z a-z 0-9 _ . - ~` becomes `%XX`.
+    """
+    unsafe = raw.translate(None, _UNRESERVED)
+    if not unsafe:
+        return raw.decode("ascii")
+    kinds = set(unsafe)
+    if len(kinds) > 3:  # e.g. GBK text: byte by byte, through a table
+        return "".join(map(_ESCAPES.__getitem__, raw))
+    # a few kinds of byte (the commas of send_phone): one replace each, `%` first
+    # so that the escapes put in by the others are not escaped again
+    if 0x25 in kinds:
+        raw = raw.replace(b"%", b"%25")
+        kinds.discard(0x25)
+    for byte in kinds:
+        raw = raw.replace(bytes((byte,)), _ESCAPES[byte].encode("ascii"))
+    return raw.decode("ascii")
 
 
 # --- answers -----------------------------------------------------------------
@@ -113,6 +141,9 @@ _STRIP = " \t\r\n\x0b\x0c\ufeff\x00"
 _INT_RE = re.compile(r"-?[0-9]{1,18}")  # bounded: int() on huge strings raises ValueError
 _SECRET_RE = re.compile(r"(?i)(us_pwd(?:=|%3D))[^&\s\"'<>]*")
 _WS_RE = re.compile(r"\s+")
+# codecs.lookup() names of encodings that map bytes 0x00-0x7F to U+0000-U+007F
+_ASCII_CODECS = frozenset({"ascii", "gbk", "gb2312", "gb18030", "utf-8", "iso8859-1"})
+_ASCII_COMPATIBLE: dict[str, bool] = {}
 
 
 def excerpt(text: str, limit: int = 60) -> str:
@@ -136,9 +167,24 @@ def excerpt(text: str, limit: int = 60) -> str:
     return "".join(out) + "…"
 
 
+def _ascii_compatible(encoding: str) -> bool:
+    """True when the encoding decodes every ASCII byte to the same character."""
+    known = _ASCII_COMPATIBLE.get(encoding)
+    if known is None:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            name = ""  # let bytes.decode raise what it raises
+        known = _ASCII_COMPATIBLE[encoding] = name in _ASCII_CODECS
+    return known
+
+
 def decode_body(body: bytes | str, encoding: str = "gbk") -> str:
     """Text of an answer: bytes decoded in the gateway's encoding, surrounding whitespace/BOM cut."""
     if isinstance(body, bytes):
+        if body.isascii() and _ascii_compatible(encoding):
+            # the same text, ~25x faster than the GBK codec on the all-ASCII pages of reads
+            return body.decode("ascii").strip(_STRIP)
         if body.startswith(_UTF8_BOM):
             body = body[len(_UTF8_BOM):]
         try:
@@ -181,7 +227,10 @@ def parse_send(body: bytes | str, encoding: str = "gbk") -> SendAnswer:
         accepted, rejected = _int(parts[1]), _int(parts[2])
         if accepted is None or rejected is None or accepted < 0 or rejected < 0:
             raise _unexpected(text)
-        ids = tuple(i for i in (p.strip(_STRIP) for p in parts[3].split(",")) if i)
+        if _PLAIN_IDS_RE.fullmatch(parts[3]):  # the usual `d`: nothing to strip or skip
+            ids = tuple(parts[3].split(","))
+        else:
+            ids = tuple(i for i in (p.strip(_STRIP) for p in parts[3].split(",")) if i)
         if accepted > 0 and not ids:
             raise _unexpected(text)
         return SendAnswer(accepted=accepted, rejected=rejected, ids=ids)
@@ -194,6 +243,9 @@ def parse_send(body: bytes | str, encoding: str = "gbk") -> SendAnswer:
         if code in SEND_ERRORS:
             raise SEND_ERRORS[code]()
     raise _unexpected(text)
+
+
+_PLAIN_IDS_RE = re.compile(r"[0-9A-Za-z_-]++(?:,[0-9A-Za-z_-]++)*+")
 
 
 def _read_code(text: str, head: str, has_records: bool) -> int:
@@ -218,6 +270,37 @@ def parse_reports(body: bytes | str, encoding: str = "gbk") -> ReportPage:
     stored the raw body, and a report dropped here would be lost for good.
     """
     text = decode_body(body, encoding)
+    if text.isascii():
+        # The usual page, read at C speed: plain characters only (nothing the careful
+        # loop would strip), separators exactly `|;;` per record, no empty field, a
+        # count >= 0 and documented statuses. Such a page reads the same both ways
+        # (a hypothesis test holds the two to it); anything else takes the careful path.
+        separators = text.encode("ascii").translate(None, _PLAIN_CHARS)  # bytes: ~2x str's
+        if separators == b"|;;" * (len(separators) // 3):
+            fields = text.replace("|", ";").split(";")
+            head = fields[0]  # then id, phone, status per record
+            if all(fields) and head.isdigit() and len(head) <= 18:
+                try:
+                    reports = tuple(map(_new_tuple, repeat(DeliveryReport), zip(
+                        fields[1::3], fields[2::3], map(_REPORT_STATUS.__getitem__, fields[3::3]),
+                        strict=True,
+                    )))
+                except KeyError:  # an undocumented status: the careful path reads or refuses it
+                    pass
+                else:
+                    return ReportPage(reports, int(head))
+    return _parse_reports_careful(text)
+
+
+# The characters of a plain report page besides its separators (`|` and `;`): deleted by
+# bytes.translate, what remains of a plain page is its separators alone.
+_PLAIN_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_+-"
+_REPORT_STATUS = {"-1": -1, "10": 10, "20": 20}
+_new_tuple = tuple.__new__  # DeliveryReport is a NamedTuple: built from the tuple of its fields
+
+
+def _parse_reports_careful(text: str) -> ReportPage:
+    """parse_reports for any text: record by record, lenient about whitespace and empty records."""
     head, bar, rest = text.partition("|")
     declared = _read_code(text, head, bool(bar))
     reports = []
@@ -250,6 +333,30 @@ def parse_inbound(body: bytes | str, encoding: str = "gbk") -> InboundPage:
     text is lost; the transport's trailing newline cannot be told from it.)
     """
     text = decode_body(body, encoding)
+    head, bar, rest = text.partition("|")
+    declared = _read_code(text, head, bool(bar))
+    rest = rest.lstrip(_STRIP)
+    first = _PREFIX_RE.match(rest)
+    if first is None:  # no record, or a first one that cannot be read: the careful path
+        return _parse_inbound_careful(text)
+    # One regex pass: re.split at every record boundary, capturing the next record's id
+    # and phone -> [record 1, id 2, phone 2, text 2, id 3, ...]. The same boundaries and
+    # prefixes as the careful path (neither can hold a `|`), so the same messages.
+    pieces = _RECORD_SPLIT_RE.split(rest)
+    texts = pieces[0::3]
+    texts[0] = texts[0][first.end():]
+    ids = pieces[1::3]
+    ids.insert(0, first["id"])
+    phones = pieces[2::3]
+    phones.insert(0, first["phone"])
+    return InboundPage(tuple(map(InboundSms, ids, phones, texts)), declared)
+
+
+_RECORD_SPLIT_RE = re.compile(r"\|[ \t\r\n]*" + INBOUND_PREFIX)
+
+
+def _parse_inbound_careful(text: str) -> InboundPage:
+    """parse_inbound, record by record: the reference the one-pass reading is held to."""
     head, bar, rest = text.partition("|")
     declared = _read_code(text, head, bool(bar))
     rest = rest.lstrip(_STRIP)

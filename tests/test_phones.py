@@ -214,3 +214,34 @@ def test_chunked_makes_requests_of_at_most_100():
     assert chunked(numbers[:3], size=2) == [tuple(numbers[:2]), (numbers[2],)]
     with pytest.raises(ValueError):
         chunked(numbers, size=0)
+
+
+# --- the fast path for numbers already in the gateway's form --------------------------
+
+CANONICAL_MOBILES = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@given(CANONICAL_MOBILES, st.sampled_from([
+    "{}", " {}", "{}\n", "+86{}", "+86 {}", "0086{}", "86-{}", "0{}", "({})",
+]), st.booleans())
+def test_a_canonical_mobile_reads_the_same_as_any_spelling_of_it(number, spelling, fullwidth):
+    typed = spelling.format(number)
+    if fullwidth:
+        typed = typed.translate(FULLWIDTH_DIGITS)
+    assert normalize_number(number) == number
+    assert normalize_number(typed) == number
+
+
+@given(st.from_regex(r"1[0-9]{9,11}|1[3-9][0-9]{9}[\n ]?|[0-9]{11}", fullmatch=True))
+def test_the_fast_path_takes_only_what_the_full_rules_accept_unchanged(typed):
+    # the same answer with a leading space (which always takes the full rules)
+    try:
+        fast = normalize_number(typed)
+    except InvalidNumber as exc:
+        fast = ("refused", exc.reason)
+    try:
+        full = normalize_number(" " + typed)
+    except InvalidNumber as exc:
+        full = ("refused", exc.reason)
+    assert fast == full

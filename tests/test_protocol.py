@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from urllib.parse import unquote_to_bytes
+from unittest import mock
+from urllib.parse import quote, unquote_to_bytes
 
+import httpx
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from sms_core import client as sms_client
 from sms_core import protocol
 from sms_core.errors import (
     SEND_ERRORS,
@@ -568,3 +571,209 @@ def test_send_answer_round_trip(accepted, rejected, ids):
 @given(st.integers(min_value=0, max_value=10**12))
 def test_balance_round_trip(n):
     assert parse_balance(str(n).encode("gbk")) == n
+
+
+# --- fast paths: the same results as the careful, record-by-record readings -------
+# parse_reports and parse_inbound read a usual page in one pass at C speed and hand
+# anything else to the record-by-record path (kept as _parse_*_careful). These hold
+# the two to the same answer -- value or error, message included -- on well-formed
+# pages, near misses and arbitrary text.
+
+
+def _outcome(parse, body):
+    try:
+        return ("value", parse(body))
+    except GatewayError as exc:
+        return ("error", type(exc), str(exc), exc.code, getattr(exc, "excerpt", None))
+
+
+def _careful_reports(body):
+    return protocol._parse_reports_careful(decode_body(body))
+
+
+def _careful_inbound(body):
+    return protocol._parse_inbound_careful(decode_body(body))
+
+
+REPORT_FIELD = st.one_of(IDS, PHONES, st.sampled_from(["", " 1", "1 ", "a b", "发票", "1\t", "+"]))
+REPORT_STATUS = st.one_of(st.sampled_from(["-1", "10", "20"]),
+                          st.sampled_from(["0", "30", "-3", " 10", "10 ", "x", "", "1.0", "1" * 19]))
+SPACE = st.sampled_from(["", "", "", " ", "\r\n", "\t", "\ufeff", "\x00"])
+
+
+@st.composite
+def report_pages(draw, plain=False):
+    """`N|id;phone;status|...`: plain (what the fast path reads), or with the odd flaw."""
+    if plain:
+        records = draw(st.lists(st.tuples(IDS, PHONES, st.sampled_from(["-1", "10", "20"])),
+                                max_size=100))
+        head = draw(st.one_of(st.just(str(len(records))), st.from_regex(r"[0-9]{1,18}", fullmatch=True)))
+        return head + "".join(f"|{i};{p};{s}" for i, p, s in records)
+    records = draw(st.lists(st.tuples(REPORT_FIELD, REPORT_FIELD, REPORT_STATUS, SPACE),
+                            max_size=20))
+    head = draw(st.one_of(st.just(str(len(records))), st.sampled_from(["-3", "-1", "x", "", "007"]),
+                          st.integers(min_value=-10, max_value=10**19).map(str)))
+    trailer = draw(st.sampled_from(["", "|", "||", ";", "\r\n"]))
+    return head + "".join(f"|{w}{i};{p};{s}{w}" for i, p, s, w in records) + trailer
+
+
+@given(page=report_pages(plain=True), as_bytes=st.booleans())
+def test_parse_reports_reads_a_plain_page_in_one_pass_with_the_careful_result(page, as_bytes):
+    body = page.encode("gbk") if as_bytes else page
+    expected = _careful_reports(body)
+    with mock.patch.object(protocol, "_parse_reports_careful", side_effect=AssertionError):
+        page_read = parse_reports(body)  # never falls back
+    assert page_read == expected
+    assert all(type(r) is DeliveryReport for r in page_read.reports)
+
+
+@given(page=report_pages(), as_bytes=st.booleans())
+def test_parse_reports_fast_and_careful_agree_on_flawed_pages(page, as_bytes):
+    body = page.encode("gb18030") if as_bytes else page
+    assert _outcome(parse_reports, body) == _outcome(_careful_reports, body)
+
+
+@given(body=st.one_of(WIRE_TEXT, st.text(st.sampled_from(list("0123456789|;-+_aZ \r")), max_size=80)))
+def test_parse_reports_fast_and_careful_agree_on_near_misses(body):
+    assert _outcome(parse_reports, body) == _outcome(_careful_reports, body)
+
+
+INBOUND_TEXT = st.one_of(
+    SMS_TEXT,
+    # texts that hold a record boundary, a bare prefix or odd whitespace
+    st.builds(lambda a, i, p, b: f"{a}|{i};{p};{b}", SMS_TEXT, IDS, PHONES, SMS_TEXT),
+    st.builds(lambda a, i, p: f"{a}| \r\n{i},{p};", SMS_TEXT, IDS, PHONES),
+    st.sampled_from(["", " ", "|", ";", "1;2;3", "|x", "\r\n"]),
+)
+
+
+@given(records=st.lists(st.tuples(IDS, st.sampled_from(";,"), PHONES, INBOUND_TEXT), max_size=50),
+       head=st.one_of(st.none(), st.sampled_from(["-3", "x", "", "0"])),
+       lead=st.sampled_from(["", " ", "garbage", "\r\n", "1;2"]),
+       as_bytes=st.booleans())
+def test_parse_inbound_one_pass_and_careful_agree(records, head, lead, as_bytes):
+    text = (str(len(records)) if head is None else head) + lead
+    text += "".join(f"|{i}{sep}{p};{t}" for i, sep, p, t in records)
+    body = text.encode("gbk") if as_bytes else text
+    assert _outcome(parse_inbound, body) == _outcome(_careful_inbound, body)
+
+
+@given(body=st.one_of(WIRE_TEXT, st.text(max_size=200)))
+def test_parse_inbound_one_pass_and_careful_agree_on_any_text(body):
+    assert _outcome(parse_inbound, body) == _outcome(_careful_inbound, body)
+
+
+ENCODINGS = ["gbk", "GB2312", "gb18030", "utf-8", "ascii", "latin-1", "utf-16-le", "cp037"]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@given(body=st.binary(max_size=100).map(lambda b: bytes(c & 0x7F for c in b)))
+def test_decode_body_reads_ascii_bytes_as_the_codec_does(encoding, body):
+    try:
+        expected = ("value", body.decode(encoding).strip(protocol._STRIP))
+    except UnicodeDecodeError:
+        expected = ("error",)
+    try:
+        got = ("value", decode_body(body, encoding))
+    except GatewayProtocolError:
+        got = ("error",)
+    assert got == expected
+
+
+def test_decode_body_ascii_shortcut_only_for_encodings_that_keep_ascii():
+    assert decode_body(b"1\x002\x00", "utf-16-le") == "12"  # not read as ASCII
+    assert decode_body(b"\xc1\xc2", "cp037") == "AB"  # EBCDIC: no shortcut either
+    assert decode_body(b" 42\r\n", "GBK") == "42"
+
+
+def _quote_query(params, encoding="gbk"):
+    """encode_query as it was written before its fast path: urllib's quote per key and value."""
+    return "&".join(f"{quote(k, safe='')}={quote(v.encode(encoding), safe='')}"
+                    for k, v in params.items())
+
+
+@given(st.binary(max_size=300))
+def test_percent_encoding_is_urllib_quote_for_any_bytes(raw):
+    assert protocol._percent_encode(raw) == quote(raw, safe="")
+
+
+@given(st.binary(max_size=200, min_size=1).flatmap(
+    lambda alphabet: st.lists(st.sampled_from(list(alphabet)), max_size=200).map(bytes)))
+def test_percent_encoding_is_urllib_quote_for_few_kinds_of_byte(raw):
+    assert protocol._percent_encode(raw) == quote(raw, safe="")
+
+
+@given(st.dictionaries(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=10),
+                       st.one_of(GBK_TEXT, st.lists(PHONES, max_size=100).map(",".join)),
+                       max_size=5))
+def test_encode_query_is_what_urllib_quote_gives(params):
+    assert encode_query(params) == _quote_query(params)
+    assert encode_query(params, "utf-8") == _quote_query(params, "utf-8")
+
+
+@given(st.integers(min_value=0, max_value=100), st.integers(min_value=0, max_value=100),
+       st.text(st.sampled_from(list("0123456789,abZ_- \r\t")), max_size=120))
+def test_parse_send_reads_the_ids_as_the_careful_split_does(accepted, rejected, d):
+    body = f"0|{accepted}|{rejected}|{d}"
+    careful = tuple(i for i in (p.strip(protocol._STRIP) for p in d.split(",")) if i)
+    if accepted > 0 and not careful:
+        with pytest.raises(GatewayProtocolError):
+            parse_send(body)
+    else:
+        assert parse_send(body).ids == careful
+
+
+# --- DeliveryReport: a NamedTuple that compares like the frozen dataclass it was ----
+
+
+def test_delivery_report_compares_like_the_dataclass_it_replaced():
+    report = DeliveryReport("6408676", "13682250950", 20)
+    assert report == DeliveryReport(sms_id="6408676", phone="13682250950", status=20)
+    assert report != DeliveryReport("6408676", "13682250950", 10)
+    assert report != ("6408676", "13682250950", 20)  # a plain tuple is another thing
+    assert ("6408676", "13682250950", 20) != report
+    assert not report == ("6408676", "13682250950", 20)
+    assert report == mock.ANY
+    assert hash(report) == hash(("6408676", "13682250950", 20))
+    assert len({report, DeliveryReport("6408676", "13682250950", 20)}) == 1
+    assert repr(report) == "DeliveryReport(sms_id='6408676', phone='13682250950', status=20)"
+    assert (report.final, report.delivered) == (True, False)
+    assert DeliveryReport("1", "2", -1).final is False
+    assert DeliveryReport("1", "2", 10).delivered is True
+    with pytest.raises(TypeError):
+        sorted([report, report])
+    with pytest.raises(AttributeError):
+        report.status = 10  # type: ignore[misc]
+
+
+# --- request URLs: the client puts encode_query's output in without httpx re-parsing ----
+
+
+def test_fast_urls_are_in_use_with_this_httpx():
+    assert sms_client._FAST_URLS
+
+
+BASES = ["http://www.112088.net:8088", "http://127.0.0.1:50123", "http://GateWay.example/",
+         "https://gw.example/sub/path", "http://gw.example:80/a/./b/../c", "http://[::1]:8088",
+         "http://gw.example/with?query", "http://gw.example/#frag", "http://gw.example/p%20q"]
+
+
+@pytest.mark.parametrize("base", BASES)
+@given(params=st.dictionaries(st.sampled_from(["us_name", "us_pwd", "send_phone", "send_content"]),
+                              st.one_of(GBK_TEXT, st.lists(PHONES, max_size=100).map(",".join))))
+def test_request_url_is_what_httpx_parses(base, params):
+    gateway = sms_client.SmsGateway(base, "u", "p")
+    for endpoint in Endpoint:
+        query = encode_query(params)
+        fast = gateway._url(endpoint, query)
+        slow = httpx.URL(f"{gateway.base_url}{endpoint.value}?{query}")
+        assert fast == slow
+        assert str(fast) == str(slow)
+        assert fast.raw_path == slow.raw_path  # the bytes of the request line
+        assert (fast.scheme, fast.host, fast.port) == (slow.scheme, slow.host, slow.port)
+
+
+def test_request_url_of_an_unusable_base_raises_as_httpx_does():
+    gateway = sms_client.SmsGateway("http://[::1", "u", "p")
+    with pytest.raises(httpx.InvalidURL):
+        gateway._url(Endpoint.BALANCE, "us_name=u")
