@@ -120,8 +120,7 @@ class Poller:
                     continue
                 await self._drain(app, services, kind, run)
             self._health(services, run)
-            if run.inbound:
-                await _call_hooks(app, services, run.inbound)
+            await _hook_new_inbound(app, services)
             return run.outcome()
 
     # -- one endpoint ------------------------------------------------------------------
@@ -256,6 +255,24 @@ class Poller:
         last_ok = services.extras.get("last_poll_ok")
         if last_ok is not None:
             metrics.POLL_LAG.set(max(now - last_ok, 0.0))
+
+
+HOOKED_KEY = "inbound_hooked_upto"
+
+
+async def _hook_new_inbound(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Hand every stored SMS to the hooks once it is committed, durably.
+
+    A mark in the store says how far the hooks got, so SMS stored just before a crash
+    are handed over after the restart (at least once; the ack hook is idempotent).
+    """
+    if not app.bot_data.get(INBOUND_HOOKS):
+        return
+    mark = int(await services.store.kv_get(HOOKED_KEY) or 0)
+    while records := await services.store.inbound_since(mark, 500):
+        await _call_hooks(app, services, records)
+        mark = records[-1].id
+        await services.store.kv_set(HOOKED_KEY, str(mark))
 
 
 async def _call_hooks(app: Application, services: Services, records: list[InboundRecord]) -> None:  # type: ignore[type-arg]
