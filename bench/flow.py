@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import random
 import re
 import statistics
@@ -33,26 +32,15 @@ _ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(_ROOT), str(_ROOT / "tests")]
 
 from harness import INBOX_CHAT, Harness  # noqa: E402
-from telegram.ext import AIORateLimiter  # noqa: E402
-
-import bot.app  # noqa: E402
-from bot.jobs.forward import RATE_ENV  # noqa: E402
 
 WINDOW = 60.0
 LIMIT = 20
 SMS_RE = re.compile(r"#(\d{4})\b")
 
 
-def scaled(scale: float) -> None:
-    """Telegram's group window divided by `scale`, for the double, our budget and the limiter."""
-    window = WINDOW / scale
-    os.environ[RATE_ENV] = f"{LIMIT}/{window}"
-    bot.app.rate_limiter = lambda: AIORateLimiter(group_max_rate=LIMIT, group_time_period=window,  # type: ignore[assignment]
-                                                  max_retries=5)
-
-
 async def start(tmp: str, scale: float, **overrides: object) -> Harness:
-    scaled(scale)
+    """Telegram's group window divided by `scale`, for the double, our budget and the limiter."""
+    overrides.setdefault("inbox_rate", f"{LIMIT}/{WINDOW / scale}")
     h = await Harness(Path(tmp), **overrides).start()
     h.api.set_rate_limits(group=(LIMIT, WINDOW / scale))
     return h

@@ -27,9 +27,13 @@ HANDLER_MODULES = [basic, sms, balance, contacts, history]
 _NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
-def rate_limiter() -> AIORateLimiter:
-    """Telegram's limits, with retries: the default max_retries=0 would raise on the first 429."""
-    return AIORateLimiter(max_retries=5)
+def rate_limiter(settings: Settings) -> AIORateLimiter:
+    """Telegram's limits, with retries: the default max_retries=0 would raise on the first 429.
+
+    The group rate is SMSBOT_INBOX_RATE, the same budget the forward job spends by priority.
+    """
+    limit, _, window = settings.inbox_rate.partition("/")
+    return AIORateLimiter(group_max_rate=int(limit), group_time_period=float(window or 60), max_retries=5)
 
 
 def build_application(settings: Settings, **builder_options: Any) -> Application:  # type: ignore[type-arg]
@@ -45,7 +49,7 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.removesuffix("/bot") + "/file/bot")
-        .rate_limiter(rate_limiter())
+        .rate_limiter(rate_limiter(settings))
         # httpx writes a POST's headers and body separately; without TCP_NODELAY, Nagle's
         # algorithm and the peer's delayed ACK add ~40 ms to every Bot API call.
         .socket_options(_NODELAY)

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     inbox_chat_id: int | None = None
 
     poll_interval: float = Field(default=10.0, gt=0)
+    inbox_rate: str = "20/60"  # Telegram's group budget as MESSAGES/SECONDS; tests and benches shrink it
     database_path: Path = Path("data/smsbot.sqlite3")
     confirm_threshold: int = Field(default=10, ge=0)
     low_balance: int = Field(default=100, ge=0)
@@ -85,6 +86,18 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip() == "" else value
+
+    @field_validator("inbox_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        limit, sep, window = value.partition("/")
+        try:
+            ok = int(limit) >= 1 and (not sep or float(window) > 0)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{value!r} is not a rate; expected MESSAGES/SECONDS, e.g. 20/60")
+        return value
 
     @field_validator("gateway_encoding")
     @classmethod

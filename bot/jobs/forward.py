@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -47,7 +46,6 @@ from sms_core import CST
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-RATE_ENV = "SMSBOT_INBOX_RATE"
 """MESSAGES/SECONDS per group, default Telegram's 20/60; only the bench and the crash test change it."""
 TEXT_LIMIT = 3800
 """Characters of one message after entities (Telegram: 4,096); the rest is margin."""
@@ -91,17 +89,6 @@ class ForwardOutcome:
 def outage_backoff(failures: int) -> float:
     """Seconds before trying Telegram again after `failures` failed runs in a row: 0.5, 1, 2... 60."""
     return min(0.5 * 2.0 ** max(failures - 1, 0), MAX_BACKOFF)
-
-
-def rate_from_env() -> Rate:
-    text = os.environ.get(RATE_ENV, "").strip()
-    if not text:
-        return Rate()
-    try:
-        return Rate.parse(text)
-    except ValueError as exc:
-        log.error("%s: %s; using Telegram's 20/60", RATE_ENV, exc)
-        return Rate()
 
 
 # --- rendering --------------------------------------------------------------------------
@@ -181,7 +168,7 @@ class Forwarder:
 
     def __init__(self, rate: Rate | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self.budgets = BudgetBook(rate or rate_from_env(), clock=clock)
+        self.budgets = BudgetBook(rate or Rate(), clock=clock)
         self.lock = asyncio.Lock()
         self.resume_at = 0.0
         self.failures = 0
@@ -442,7 +429,7 @@ class _Counts:
 def forwarder_of(services: Services) -> Forwarder:
     forwarder = services.extras.get(FORWARDER)
     if forwarder is None:
-        forwarder = services.extras[FORWARDER] = Forwarder()
+        forwarder = services.extras[FORWARDER] = Forwarder(Rate.parse(services.settings.inbox_rate))
     return forwarder
 
 
