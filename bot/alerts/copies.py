@@ -19,19 +19,19 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest
 
-from bot import metrics
 from bot.alerts.render import alert_sms, short_label
 from bot.i18n import Html, Translator
 from bot.services import Services
 from bot.status import render_status
 from bot.store import SendRecord
 from bot.store.alerts import AlertItemRecord, AlertRecord
+from bot.tgcall import TelegramDelay, call_telegram
 from sms_core import CST
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,6 @@ TELEGRAM_TIMEOUT = 90.0
 """A hard bound on one call, python-telegram-bot's rate limiter's waiting included."""
 
 
-class _Stop(Exception):
-    def __init__(self, reason: str, delay: float) -> None:
-        super().__init__(reason)
-        self.delay = delay
 
 
 def _when(ts: float) -> str:
@@ -142,7 +138,7 @@ class CopyKeeper:
             try:
                 await self.run_once()
                 self._failures = 0
-            except _Stop as stop:
+            except TelegramDelay as stop:
                 self._failures += 1
                 self._resume_at = time.monotonic() + stop.delay
                 log.warning("alert copies: %s; next try in %.1f s", stop, stop.delay)
@@ -198,22 +194,10 @@ class CopyKeeper:
     async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
         """One Telegram call; BadRequest is the caller's, anything else ends the run for a while."""
         try:
-            result = await asyncio.wait_for(fn(), TELEGRAM_TIMEOUT)
-        except BadRequest:
+            result = await call_telegram(fn, TELEGRAM_TIMEOUT)
+        except TelegramDelay as delay:
+            if delay.delay is None:
+                delay.delay = min(2.0 ** (self._failures + 1), 60.0)
             raise
-        except RetryAfter as exc:
-            metrics.TELEGRAM_RETRIES.labels("429").inc()
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            raise _Stop(f"Telegram asked to wait {seconds:g} s", seconds + 0.1) from None
-        except (TimedOut, TimeoutError):
-            metrics.TELEGRAM_RETRIES.labels("timeout").inc()
-            raise _Stop("Telegram did not answer in time", min(2.0 ** (self._failures + 1), 60.0)) from None
-        except NetworkError as exc:
-            metrics.TELEGRAM_RETRIES.labels("network").inc()
-            raise _Stop(f"Telegram is unreachable ({type(exc).__name__})", min(2.0 ** (self._failures + 1), 60.0)) from None
-        except TelegramError as exc:
-            metrics.TELEGRAM_RETRIES.labels("other").inc()
-            raise _Stop(f"Telegram error ({type(exc).__name__})", 60.0) from None
         self.services.extras["telegram_ok_at"] = time.time()
         return result

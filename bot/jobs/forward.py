@@ -26,12 +26,12 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from telegram import Bot, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot import metrics
@@ -41,6 +41,7 @@ from bot.jobs.budget import BudgetBook, Rate
 from bot.services import Services
 from bot.status import render_status
 from bot.store import InboundRecord, SendRecord, Thread
+from bot.tgcall import MAX_BACKOFF, TelegramDelay, call_telegram
 from sms_core import CST
 
 log = logging.getLogger(__name__)
@@ -54,18 +55,10 @@ STATUS_EDIT_INTERVAL = 5.0
 FORUM_CACHE_TTL = 300.0
 TELEGRAM_TIMEOUT = 30.0
 """A hard bound on one Telegram call, the rate limiter's own waiting included."""
-MAX_BACKOFF = 60.0
 PHONES_PER_RUN = 200
 FORWARDER = "forwarder"
 
 
-class _Stop(Exception):
-    """Telegram cannot take more now (429, outage, no rights): end this run, resume after `delay`."""
-
-    def __init__(self, reason: str, delay: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +212,7 @@ class Forwarder:
             if inbox is not None:
                 await self._forward_inbound(app.bot, services, inbox, run)
             await self._edit_statuses(app.bot, services, run)
-        except _Stop as stop:
+        except TelegramDelay as stop:
             self.failures += 1
             delay = stop.delay if stop.delay is not None else outage_backoff(self.failures)
             self.resume_at = self.clock() + delay
@@ -290,7 +283,7 @@ class Forwarder:
                     self._forum[inbox] = (False, self.clock())
                     thread = None
                 else:
-                    raise _Stop(f"Telegram refused an inbound SMS message: {exc}", MAX_BACKOFF) from None
+                    raise TelegramDelay(f"Telegram refused an inbound SMS message: {exc}", MAX_BACKOFF) from None
                 # no topics any more: what is left of the backlog goes with headers
                 records = [r for r in records if r.id not in run.done]
                 messages = pack(records, tr, header_for=label)
@@ -315,7 +308,7 @@ class Forwarder:
                 log.warning("cannot make topics in the inbox chat (%s): posting with headers instead", exc)
                 self._forum[inbox] = (False, self.clock())
                 return None
-            raise _Stop(f"Telegram refused to create a topic: {exc}", MAX_BACKOFF) from None
+            raise TelegramDelay(f"Telegram refused to create a topic: {exc}", MAX_BACKOFF) from None
         await services.store.set_thread(phone, inbox, topic.message_thread_id, label)
         run.topics += 1
         log.info("topic %d made for %s", topic.message_thread_id, phone)
@@ -336,7 +329,7 @@ class Forwarder:
         try:
             chat = await self._call(lambda: bot.get_chat(chat_id))
         except BadRequest as exc:
-            raise _Stop(f"the inbox chat {chat_id} cannot be read: {exc}", MAX_BACKOFF) from None
+            raise TelegramDelay(f"the inbox chat {chat_id} cannot be read: {exc}", MAX_BACKOFF) from None
         forum = bool(chat.is_forum)
         if cached is None or cached[0] != forum:
             log.info("inbox chat %d: %s", chat_id, "a forum, one topic per phone" if forum
@@ -376,29 +369,12 @@ class Forwarder:
     # -- Telegram calls --------------------------------------------------------------------
 
     async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
-        """One Telegram call with a hard timeout; delays become _Stop, BadRequest is the caller's."""
+        """One Telegram call with a hard timeout; delays become TelegramDelay, BadRequest is the caller's."""
         try:
-            result = await asyncio.wait_for(fn(), TELEGRAM_TIMEOUT)
+            result = await call_telegram(fn, TELEGRAM_TIMEOUT)
         except BadRequest:
             self.failures = 0  # Telegram answered: it is up
             raise
-        except RetryAfter as exc:
-            metrics.TELEGRAM_RETRIES.labels("429").inc()
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            raise _Stop(f"Telegram asked to wait {seconds:g} s (429)", seconds + 0.1) from None
-        except (TimedOut, TimeoutError):
-            metrics.TELEGRAM_RETRIES.labels("timeout").inc()
-            raise _Stop("Telegram did not answer in time") from None
-        except NetworkError as exc:
-            metrics.TELEGRAM_RETRIES.labels("network").inc()
-            raise _Stop(f"Telegram is unreachable or failing ({exc})") from None
-        except Forbidden as exc:
-            metrics.TELEGRAM_RETRIES.labels("forbidden").inc()
-            raise _Stop(f"Telegram refused the bot ({exc})", MAX_BACKOFF) from None
-        except TelegramError as exc:
-            metrics.TELEGRAM_RETRIES.labels("other").inc()
-            raise _Stop(f"Telegram error ({type(exc).__name__}: {exc})", MAX_BACKOFF) from None
         self.failures = 0
         return result
 

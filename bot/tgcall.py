@@ -1,0 +1,55 @@
+"""One place that turns Telegram's failures into "stop and come back later".
+
+The jobs that push to Telegram (the forward job, the alert copies) run in rounds:
+a 429, an outage or a refusal ends the round and says when to try again; a
+BadRequest is about one message and stays the caller's to handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot import metrics
+
+T = TypeVar("T")
+MAX_BACKOFF = 60.0
+
+
+class TelegramDelay(Exception):
+    """Telegram cannot take more now: end this round, resume after `delay` (None: the caller's backoff)."""
+
+    def __init__(self, reason: str, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+async def call_telegram(fn: Callable[[], Awaitable[T]], limit: float) -> T:
+    """One Telegram call, cut after `limit` seconds. BadRequest passes through (BadRequest is a
+    NetworkError in python-telegram-bot, so it is caught first); the rest becomes TelegramDelay."""
+    try:
+        return await asyncio.wait_for(fn(), limit)
+    except BadRequest:
+        raise
+    except RetryAfter as exc:
+        metrics.TELEGRAM_RETRIES.labels("429").inc()
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        raise TelegramDelay(f"Telegram asked to wait {seconds:g} s (429)", seconds + 0.1) from None
+    except (TimedOut, TimeoutError):
+        metrics.TELEGRAM_RETRIES.labels("timeout").inc()
+        raise TelegramDelay("Telegram did not answer in time") from None
+    except NetworkError as exc:
+        metrics.TELEGRAM_RETRIES.labels("network").inc()
+        raise TelegramDelay(f"Telegram is unreachable or failing ({exc})") from None
+    except Forbidden as exc:
+        metrics.TELEGRAM_RETRIES.labels("forbidden").inc()
+        raise TelegramDelay(f"Telegram refused the bot ({exc})", MAX_BACKOFF) from None
+    except TelegramError as exc:
+        metrics.TELEGRAM_RETRIES.labels("other").inc()
+        raise TelegramDelay(f"Telegram error ({type(exc).__name__}: {exc})", MAX_BACKOFF) from None
