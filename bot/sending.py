@@ -122,18 +122,17 @@ class SendService:
 
         async def on_chunk(chunk: ChunkResult) -> None:
             nonlocal chunk_index
-            error = _describe(chunk.error) if chunk.error is not None else None
             await self.store.record_chunk(send_id, chunk_index, chunk.outcome.value, chunk.accepted,
-                                          chunk.rejected, chunk.ids, error)
+                                          chunk.rejected, chunk.ids, *_why(chunk.error))
             _count(chunk, prepared.segments)
             chunk_index += 1
 
         try:
             result = await self.gateway.send(prepared.numbers, prepared.text, at=prepared.at, on_chunk=on_chunk)
         except InputError as exc:  # the gateway client's own checks; prepare() should have caught it
-            await self.store.finish_send(send_id, "refused", str(exc))
+            await self.store.finish_send(send_id, "refused", *_why(exc))
         except GatewayError as exc:
-            await self.store.finish_send(send_id, "failed" if exc.retryable else "unknown", _describe(exc))
+            await self.store.finish_send(send_id, "failed" if exc.retryable else "unknown", *_why(exc))
         except Exception:
             # We cannot tell whether anything went out: unknown, never retried.
             log.exception("send %d ended in an unexpected error", send_id)
@@ -147,9 +146,13 @@ class SendService:
         return record
 
 
-def _describe(exc: GatewayError) -> str:
-    code = f" ({exc.code})" if exc.code is not None else ""
-    return f"{type(exc).__name__}{code}: {exc}"
+def _why(exc: Exception | None) -> tuple[str | None, str | None, str | None]:
+    """(text for people and logs, kind for the status message's wording, its argument)."""
+    if exc is None:
+        return None, None, None
+    code = getattr(exc, "code", None)
+    text = f"{type(exc).__name__}{f' ({code})' if code is not None else ''}: {exc}"
+    return text, type(exc).__name__, getattr(exc, "word", None)
 
 
 def _overall(chunks: Sequence[ChunkResult]) -> str:

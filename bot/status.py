@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 from bot.i18n import Html, Translator
+from bot.i18n.en import MESSAGES as EN
 from bot.store import SendRecord
 from sms_core.schedule import CST
 
@@ -31,10 +33,18 @@ def render_status(record: SendRecord, tr: Translator) -> str:
         parts.append(tr("status_unknown", n=record.unknown))
     if record.state in ("failed", "refused") or (record.state == "partial" and record.error and not record.unknown):
         key = "status_failed" if record.state == "failed" else "status_refused"
-        parts.append(tr(key, error=record.error or "?"))
+        parts.append(tr(key, error=error_text(record, tr)))
     if not parts:
-        parts.append(tr("status_refused", error=record.error or "?"))
+        parts.append(tr("status_refused", error=error_text(record, tr)))
     return "\n".join(parts)
+
+
+def error_text(record: SendRecord, tr: Translator) -> Html:
+    """Why the gateway did not take a send, in the reader's language when the kind is known."""
+    key = f"gw_{record.error_kind}"
+    if record.error_kind and key in EN:
+        return Html(tr(key, word=record.error_arg or ""))
+    return Html(html.escape(record.error or "?", quote=False))
 
 
 def cost_line(tr: Translator, numbers: int, segments: int) -> Html:

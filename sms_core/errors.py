@@ -74,8 +74,12 @@ class NoRecipients(InputError):
 
 
 class InvalidSchedule(InputError):
-    def __init__(self, reason: str) -> None:
+    """`kind` is format, past or ahead; `params` hold the times shown, for other languages."""
+
+    def __init__(self, reason: str, kind: str = "format", **params: str) -> None:
         self.reason = reason
+        self.kind = kind
+        self.params = params
         super().__init__(reason)
 
 

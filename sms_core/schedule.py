@@ -53,7 +53,8 @@ def parse_schedule(text: str) -> datetime:
             pass  # e.g. month 13, 24:00, February 30: same answer as a wrong format
     raise InvalidSchedule(
         f"'{text.strip()}' is not a date and time; "
-        "write it as YYYY-MM-DD HH:MM (China Standard Time)"
+        "write it as YYYY-MM-DD HH:MM (China Standard Time)",
+        "format", text=text.strip(),
     )
 
 
@@ -68,11 +69,13 @@ def check_schedule(at: datetime, now: datetime | None = None) -> datetime:
     if at <= now:
         raise InvalidSchedule(
             f"{_show(at)} is in the past; give a later time "
-            f"(China Standard Time, now {_show(now)})"
+            f"(China Standard Time, now {_show(now)})",
+            "past", at=_show(at), now=_show(now),
         )
     if at - now > MAX_AHEAD:
         raise InvalidSchedule(
             f"{_show(at)} is more than a year ahead; give a time before "
-            f"{_show(now + MAX_AHEAD)} (China Standard Time)"
+            f"{_show(now + MAX_AHEAD)} (China Standard Time)",
+            "ahead", at=_show(at), limit=_show(now + MAX_AHEAD),
         )
     return at

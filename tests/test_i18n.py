@@ -19,7 +19,7 @@ from sms_core import phones
 _TAG_RE = re.compile(r"<\s*(/?)\s*([a-zA-Z][\w-]*)")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 
-IDENTICAL_OK = {"invalid_schedule", "input_error", "inbound_header", "inbound_line", "topic_title"}
+IDENTICAL_OK = {"input_error", "inbound_header", "inbound_line", "topic_title"}
 """Keys whose text has no words to translate (only placeholders, markup, emoji)."""
 
 

@@ -81,7 +81,7 @@ def overall_state(states: Sequence[str], held_back: int) -> str:
 
 def _retryable_refusal(record: SendRecord | None) -> bool:
     """Refused for a balance too low (-9): nothing went out, and a top-up will let it through."""
-    return bool(record and record.error and record.error.startswith(InsufficientBalance.__name__))
+    return bool(record and record.error_kind == InsufficientBalance.__name__)
 
 
 class AlertService:

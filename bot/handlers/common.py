@@ -54,7 +54,7 @@ def explain(exc: BaseException, tr: Translator) -> str:
     if isinstance(exc, NoRecipients):
         return tr("no_recipients")
     if isinstance(exc, InvalidSchedule):
-        return tr("invalid_schedule", reason=exc.reason)
+        return tr(f"schedule_{exc.kind}", **exc.params)
     if isinstance(exc, InputError | GatewayError):
         return tr("input_error", message=str(exc))
     return tr("error")

@@ -49,7 +49,6 @@ MESSAGES: dict[str, str] = {
     "text_too_long": "The text has {length} characters; at most {limit}. Shorten it.",
     "empty_text": "The text is empty: write what the SMS should say.",
     "no_recipients": "There is no number to send to: give at least one number, contact or @group.",
-    "invalid_schedule": "{reason}",
     "input_error": "{message}",
     "cost_line": "{n} number(s) · {segments} segment(s) each · cost {cost}",
     "confirm_question": "Send to {n} number(s)?\n{cost}\n\n<blockquote>{text}</blockquote>\nThis question expires in 10 minutes.",
@@ -131,4 +130,22 @@ MESSAGES: dict[str, str] = {
     "alert_copy_resolved": "✔ Resolved.",
     # two-way (forward job and topic replies)
     "inbound_empty": "<i>(empty SMS)</i>",
+    # why the gateway did not take a send (the class of sms_core's error)
+    "gw_ForbiddenWord": "the gateway refused the word {word}: rephrase the text",
+    "gw_LoginFailed": "the gateway refused our login: an admin must check SMSBOT_GATEWAY_USERNAME and SMSBOT_GATEWAY_PASSWORD",
+    "gw_InsufficientBalance": "the account's balance is too low: top it up",
+    "gw_AccountLocked": "the gateway account is locked: ask the SMS provider",
+    "gw_AccountNotFound": "the gateway does not know our account: an admin must check SMSBOT_GATEWAY_USERNAME",
+    "gw_GatewayBusy": "the gateway is busy",
+    "gw_GatewayUnavailable": "the gateway cannot be reached",
+    "gw_GatewayProtocolError": "the gateway gave an answer that cannot be read",
+    "gw_SendOutcomeUnknown": "the gateway did not answer in time",
+    "gw_TooManyNumbers": "the gateway refused more than 100 numbers in one request",
+    "gw_ContentTooLong": "the text is longer than the gateway's 335 characters",
+    "gw_NoTarget": "the gateway got no number",
+    "gw_NoContent": "the gateway got no text",
+    # schedule refusals (sms_core.schedule)
+    "schedule_format": "'{text}' is not a date and time: write it as YYYY-MM-DD HH:MM (China Standard Time).",
+    "schedule_past": "{at} is in the past: give a later time (China Standard Time, now {now}).",
+    "schedule_ahead": "{at} is more than a year ahead: give a time before {limit} (China Standard Time).",
 }

@@ -107,11 +107,14 @@ class Store:
         return await self.db.run(lambda c: _sends.journal_send(c, **fields))  # type: ignore[arg-type]
 
     async def record_chunk(self, send_id: int, chunk: int, state: str, accepted: int, rejected: int,
-                           ids: Sequence[str], error: str | None) -> None:
-        await self.db.run(_sends.record_chunk, send_id, chunk, state, accepted, rejected, list(ids), error)
+                           ids: Sequence[str], error: str | None, error_kind: str | None = None,
+                           error_arg: str | None = None) -> None:
+        await self.db.run(_sends.record_chunk, send_id, chunk, state, accepted, rejected, list(ids), error,
+                          error_kind, error_arg)
 
-    async def finish_send(self, send_id: int, state: str, error: str | None = None) -> None:
-        await self.db.run(_sends.finish_send, send_id, state, error)
+    async def finish_send(self, send_id: int, state: str, error: str | None = None,
+                          error_kind: str | None = None, error_arg: str | None = None) -> None:
+        await self.db.run(_sends.finish_send, send_id, state, error, error_kind, error_arg)
 
     async def settle_interrupted_sends(self) -> list[int]:
         return await self.db.run(_sends.settle_interrupted_sends)

@@ -44,6 +44,8 @@ class SendRecord:
     status_edited_at: float | None
     alert_id: int | None
     lang: str = "en"
+    error_kind: str | None = None  # the class of the gateway error, e.g. "ForbiddenWord"
+    error_arg: str | None = None  # its argument, e.g. the forbidden word
 
     @property
     def cost(self) -> int:

@@ -220,6 +220,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX alert_suppressed_open ON alert_suppressed(phone) WHERE summary_send_id IS NULL;
     """,
+    # 3: why a send failed, as a kind (the error's class) and its argument, so the
+    #    status message can say it in the reader's language
+    """
+    ALTER TABLE sends ADD COLUMN error_kind TEXT;
+    ALTER TABLE sends ADD COLUMN error_arg TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

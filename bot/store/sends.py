@@ -36,6 +36,7 @@ def _record(row: sqlite3.Row) -> SendRecord:
         status_message_id=row["status_message_id"], status_thread_id=row["status_thread_id"],
         status_version=row["status_version"], status_shown=row["status_shown"],
         status_edited_at=row["status_edited_at"], alert_id=row["alert_id"], lang=row["lang"],
+        error_kind=row["error_kind"], error_arg=row["error_arg"],
     )
 
 
@@ -75,6 +76,8 @@ def record_chunk(
     rejected: int,
     ids: Sequence[str],
     error: str | None,
+    error_kind: str | None = None,
+    error_arg: str | None = None,
 ) -> None:
     conn.execute(
         "UPDATE recipients SET state = ? WHERE send_id = ? AND chunk = ?", (state, send_id, chunk)
@@ -84,19 +87,21 @@ def record_chunk(
         [(i, send_id, chunk) for i in ids],
     )
     conn.execute(
-        "UPDATE sends SET accepted = accepted + ?, rejected = rejected + ?, "
-        "error = COALESCE(?, error), status_version = status_version + 1 WHERE id = ?",
-        (accepted, rejected, error, send_id),
+        "UPDATE sends SET accepted = accepted + ?, rejected = rejected + ?, error = COALESCE(?, error), "
+        "error_kind = COALESCE(?, error_kind), error_arg = COALESCE(?, error_arg), "
+        "status_version = status_version + 1 WHERE id = ?",
+        (accepted, rejected, error, error_kind, error_arg, send_id),
     )
     if ids:
         _rematch(conn, ids)
 
 
-def finish_send(conn: sqlite3.Connection, send_id: int, state: str, error: str | None = None) -> None:
+def finish_send(conn: sqlite3.Connection, send_id: int, state: str, error: str | None = None,
+                error_kind: str | None = None, error_arg: str | None = None) -> None:
     conn.execute(
-        "UPDATE sends SET state = ?, error = COALESCE(?, error), status_version = status_version + 1 "
-        "WHERE id = ?",
-        (state, error, send_id),
+        "UPDATE sends SET state = ?, error = COALESCE(?, error), error_kind = COALESCE(?, error_kind), "
+        "error_arg = COALESCE(?, error_arg), status_version = status_version + 1 WHERE id = ?",
+        (state, error, error_kind, error_arg, send_id),
     )
     # Recipients of chunks never attempted (the send stopped early) share the send's fate.
     conn.execute(

@@ -1,0 +1,55 @@
+"""Gateway and schedule refusals read in the user's language, not only in English."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from harness import MEMBER
+
+from bot.store import SCHEMA_VERSION, Store
+from bot.store.schema import MIGRATIONS
+
+
+async def test_a_forbidden_word_is_explained_in_chinese(harness):
+    harness.api.add_user(MEMBER, "Max", username="max", language_code="zh-hans")
+    reply = await harness.ask("/sms 13800138000 代开发票")
+    assert "网关拒绝了敏感词" in reply["text"] and ("发票" in reply["text"] or "代开" in reply["text"])
+    record = (await harness.services.store.history())[0]
+    assert record.error_kind == "ForbiddenWord" and record.error_arg in ("发票", "代开")
+
+
+async def test_a_forbidden_word_is_explained_in_english(harness):
+    reply = await harness.ask("/sms 13800138000 代开发票")
+    assert "the gateway refused the word" in reply["text"] and "rephrase" in reply["text"]
+
+
+async def test_a_locked_account_is_explained(harness):
+    harness.gateway.configure(locked=True)
+    reply = await harness.ask("/sms 13800138000 hi")
+    assert "locked" in reply["text"] and "SMS provider" in reply["text"]
+
+
+async def test_schedule_refusals_in_chinese(harness):
+    harness.api.add_user(MEMBER, "Max", username="max", language_code="zh")
+    reply = await harness.ask("/sms at 2001-01-01 10:00 13800138000 hi")
+    assert "已经过去" in reply["text"] and "2001-01-01 10:00" in reply["text"]
+    reply = await harness.ask("/sms at 2099-01-01 10:00 13800138000 hi")
+    assert "超过一年" in reply["text"]
+    assert harness.gateway.request_count("send") == 0
+
+
+async def test_a_store_of_the_first_schema_is_migrated_forward(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO sends(created_at, origin, text, segments) VALUES (1, 'command', 'old', 1)")
+    conn.commit()
+    conn.close()
+    store = await Store(path).open()
+    try:
+        assert await store.schema_version() == SCHEMA_VERSION
+        old = await store.get_send(1)
+        assert old.text == "old" and old.error_kind is None
+    finally:
+        await store.close()
