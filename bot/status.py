@@ -41,10 +41,15 @@ def render_status(record: SendRecord, tr: Translator) -> str:
 
 def error_text(record: SendRecord, tr: Translator) -> Html:
     """Why the gateway did not take a send, in the reader's language when the kind is known."""
-    key = f"gw_{record.error_kind}"
-    if record.error_kind and key in EN:
-        return Html(tr(key, word=record.error_arg or ""))
-    return Html(html.escape(record.error or "?", quote=False))
+    return gateway_reason(record.error_kind, record.error_arg, record.error or "?", tr)
+
+
+def gateway_reason(kind: str | None, arg: str | None, fallback: str, tr: Translator) -> Html:
+    """A gateway error worded from the catalogue by its kind (class name), else its own text."""
+    key = f"gw_{kind}"
+    if kind and key in EN:
+        return Html(tr(key, word=arg or ""))
+    return Html(html.escape(fallback, quote=False))
 
 
 def cost_line(tr: Translator, numbers: int, segments: int) -> Html:

@@ -116,7 +116,7 @@ async def test_no_secret_appears_in_any_recorded_message_or_log(harness, caplog)
     harness.say("/help")
     await harness.settle(1.5)
     texts = [m["text"] for chat in (TEAM_CHAT,) for m in harness.bot_messages(chat)]
-    assert any("refused the login" in t_ for t_ in texts)
+    assert any("refused our login" in t_ for t_ in texts)
     assert_no_secrets(*texts, all_logged(caplog), caplog.text)
     assert GATEWAY_PASSWORD not in repr(harness.services.gateway)
     calls = [str(c.params) for c in harness.api.calls()]

@@ -53,3 +53,10 @@ async def test_a_store_of_the_first_schema_is_migrated_forward(tmp_path):
         assert old.text == "old" and old.error_kind is None
     finally:
         await store.close()
+
+
+async def test_a_balance_failure_is_explained_in_chinese(harness):
+    harness.api.add_user(MEMBER, "Max", username="max", language_code="zh")
+    harness.gateway.configure(password="rotated")
+    reply = await harness.ask("/balance")
+    assert "网关拒绝登录" in reply["text"]

@@ -11,6 +11,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.handlers.common import Context, answer, svc, translator
 from bot.i18n import Translator
+from bot.status import gateway_reason
 from sms_core.errors import GatewayError
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ async def balance_command(update: Update, context: Context) -> None:
     try:
         balance = await services.gateway.balance()
     except GatewayError as exc:
-        await answer(update, tr("balance_failed", error=str(exc)))
+        await answer(update, tr("balance_failed", error=gateway_reason(type(exc).__name__, None, str(exc), tr)))
         return
     await answer(update, tr("balance", balance=balance))
 

@@ -14,6 +14,7 @@ from bot.errors import BotError
 from bot.i18n import Translator, pick_language
 from bot.i18n.reasons import translate_reason
 from bot.services import Services, services_of
+from bot.status import gateway_reason
 from sms_core.errors import (
     EmptyText,
     GatewayError,
@@ -55,7 +56,10 @@ def explain(exc: BaseException, tr: Translator) -> str:
         return tr("no_recipients")
     if isinstance(exc, InvalidSchedule):
         return tr(f"schedule_{exc.kind}", **exc.params)
-    if isinstance(exc, InputError | GatewayError):
+    if isinstance(exc, GatewayError):
+        return tr("input_error", message=gateway_reason(type(exc).__name__, getattr(exc, "word", None),
+                                                         str(exc), tr))
+    if isinstance(exc, InputError):
         return tr("input_error", message=str(exc))
     return tr("error")
 
