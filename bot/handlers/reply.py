@@ -21,7 +21,7 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot.errors import BotError
 from bot.handlers.common import Context, answer, explain, svc, translator
-from bot.handlers.sms import _is_topic_root, send_or_confirm
+from bot.handlers.sms import is_topic_root, send_or_confirm
 from bot.i18n import Html
 from bot.jobs.forward import forwarder_of
 from bot.services import Services
@@ -38,7 +38,7 @@ async def phone_of(services: Services, msg: Message) -> str | None:
         if phone is not None:
             return phone
     reply = msg.reply_to_message
-    if reply is not None and not _is_topic_root(msg):
+    if reply is not None and not is_topic_root(msg):
         return await store.phone_for_message(msg.chat_id, reply.message_id)
     return None
 

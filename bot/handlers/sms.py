@@ -38,7 +38,7 @@ async def sms_command(update: Update, context: Context) -> None:
         contacts = {c.name.lower() for c in await services.store.list_contacts()}
         command = parse_sms(args, lambda name: name.lower() in contacts)
         text = command.text
-        if not text and msg.reply_to_message is not None and not _is_topic_root(msg):
+        if not text and msg.reply_to_message is not None and not is_topic_root(msg):
             text = msg.reply_to_message.text or msg.reply_to_message.caption or ""
         if not text:
             raise CommandSyntaxError("sms_no_text")
@@ -49,7 +49,7 @@ async def sms_command(update: Update, context: Context) -> None:
     await send_or_confirm(update, context, prepared, origin_kind="command")
 
 
-def _is_topic_root(msg: Message) -> bool:
+def is_topic_root(msg: Message) -> bool:
     """In a forum topic every message 'replies' to the topic's first message: that is no reply."""
     reply = msg.reply_to_message
     return bool(msg.is_topic_message and reply is not None and reply.forum_topic_created is not None)
