@@ -92,12 +92,10 @@ async def send_or_confirm(update: Update, context: Context, prepared: PreparedSe
 async def execute_and_report(services: Services, context: Context, prepared: PreparedSend, origin: Origin,
                              tr: Translator, *, reply_to: Message | None = None,
                              edit: tuple[int, int] | None = None, thread_id: int | None = None) -> None:
-    """Send, then show the status message (a new reply, or an edit of the confirm question)."""
-    if origin.chat_id is not None:
-        try:
-            await context.bot.send_chat_action(origin.chat_id, "typing", message_thread_id=thread_id)
-        except TelegramError:
-            pass
+    """Send, then show the status message (a new reply, or an edit of the confirm question).
+
+    No "typing" action first: it would spend one of the group's 20 messages a minute.
+    """
     record = await services.sending.execute(prepared, origin)
     text = render_status(record, tr)
     try:
