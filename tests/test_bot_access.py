@@ -121,3 +121,24 @@ async def test_no_secret_appears_in_any_recorded_message_or_log(harness, caplog)
     assert GATEWAY_PASSWORD not in repr(harness.services.gateway)
     calls = [str(c.params) for c in harness.api.calls()]
     assert_no_secrets(*calls)
+
+
+async def test_any_sms_text_is_shown_escaped_and_whole(make_harness):
+    """Texts full of HTML's special characters go through the confirm question and /history:
+    the double refuses (400) anything that is not valid HTML, so a missing escape would show."""
+    import random
+
+    rng = random.Random(7)
+    alphabet = "<>&\"'ab中文 /;|\n&lt;<b></i>"
+    texts = ["<b>", "a & b", "&amp;", "</blockquote>", "x<y>z"] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))).strip() or "<" for _ in range(10)
+    ]
+    h = await make_harness(confirm_threshold=0)
+    h.api.add_chat(ADMIN, type="private")  # a private chat: Telegram's 20-a-minute group limit is not the subject
+    for text in texts:
+        question = await h.ask(f"/sms 13800138000 {text}", chat=ADMIN, user=ADMIN)
+        assert text.strip() in question["text"], (text, question["text"])
+        cancel = question["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
+        h.api.push_callback(ADMIN, ADMIN, question["message_id"], cancel)
+        await h.until(lambda: "Cancelled" in h.bot_messages(ADMIN)[-1]["text"])
+    assert all(c.status != 400 for c in h.api.calls("sendMessage") + h.api.calls("editMessageText"))
