@@ -14,7 +14,7 @@ as fit Telegram's 4,096 characters. An item is marked done only after Telegram
 accepted it; a 429, a 5xx or a network error ends the run and the next run
 tries again, so nothing is lost and a phone's SMS keep their order. A crash
 between Telegram's answer and the commit can repeat that one message on the
-next start: delivery is at least once (see docs/two-way.md).
+next start: delivery is at least once (README, "What is guaranteed").
 """
 
 from __future__ import annotations
