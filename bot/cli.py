@@ -73,7 +73,8 @@ def cmd_send(args: argparse.Namespace) -> int:
         print(f"smsbot send: {exc}", file=sys.stderr)
         return EXIT_FAIL
     ids = ",".join(result.ids)
-    print(f"accepted {result.accepted} · rejected {result.rejected} · {result.segments} segment(s) each · "
+    segs = "segment" if result.segments == 1 else "segments"
+    print(f"accepted {result.accepted} · rejected {result.rejected} · {result.segments} {segs} each · "
           f"cost {result.cost}" + (f" · ids {ids}" if ids else ""))
     for chunk in result.chunks:
         if chunk.error is not None:

@@ -47,8 +47,8 @@ async def test_the_hourly_cap_holds_back_and_summarises_once_when_the_hour_reope
     assert [s.text.split(" Reply")[0] for s in h.gateway.sent] == [
         "[FIRING] DiskFull: DiskFull on db-1", "[FIRING] HighCPU: HighCPU on db-1"]
     # the alert chat learns at once
-    await copy_saying(h, ids[2], "Held back from 1 phone(s) by the hourly cap (2 alert SMS per phone per hour)")
-    await copy_saying(h, ids[3], "Held back from 1 phone(s)")
+    await copy_saying(h, ids[2], "Held back from 1 phone by the hourly cap (2 alert SMS per phone per hour)")
+    await copy_saying(h, ids[3], "Held back from 1 phone")
 
     svc = service(h)
     await svc.run_due()
@@ -71,7 +71,7 @@ async def test_the_cap_counts_per_phone(make_harness: Any) -> None:
     second = accepted_id(await post(h, alert("B"), group="db"))
     await alert_state(h, second, "sent")
     assert h.gateway.sent[1].accepted == ("13700137000",)  # 13800138000 had its one for this hour
-    await copy_saying(h, second, "Held back from 1 phone(s)", "Sent to 1 number(s)")
+    await copy_saying(h, second, "Held back from 1 phone", "Sent to 1 number ·")
 
 
 # --- big groups ------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ async def test_a_group_of_150_is_two_gateway_requests_and_one_copy(make_harness:
     assert h.gateway.request_count("send") == 2
     assert [len(s.accepted) for s in h.gateway.sent] == [100, 50]
     assert sorted(n for s in h.gateway.sent for n in s.accepted) == sorted(members)
-    await copy_saying(h, alert_id, "Sent to 150 number(s)")
+    await copy_saying(h, alert_id, "Sent to 150 numbers")
     assert len(copies(h)) == 1
 
 
@@ -112,7 +112,7 @@ async def test_gateway_down_the_alert_is_kept_retried_and_sent_exactly_once(make
     assert sorted(h.gateway.sent[0].accepted) == sorted(ONCALL)
     states = [s.state for s in await sends_of(h, alert_id)]
     assert states.count("accepted") == 1 and set(states) <= {"failed", "accepted"}
-    await copy_saying(h, alert_id, "Sent to 3 number(s)", f"Sent at attempt {done.attempts}")
+    await copy_saying(h, alert_id, "Sent to 3 numbers", f"Sent at attempt {done.attempts}")
 
 
 async def test_busy_gateway_then_back(make_harness: Any) -> None:
@@ -176,7 +176,7 @@ async def test_an_unknown_outcome_is_never_sent_again(make_harness: Any) -> None
     await service(h).run_due()
     await h.settle(0.5)
     assert h.gateway.request_count("send") == 1 and len(h.gateway.sent) == 1
-    await copy_saying(h, alert_id, "Outcome unknown for 3 number(s)")
+    await copy_saying(h, alert_id, "Outcome unknown for 3 numbers")
 
 
 async def test_a_bug_in_dispatch_never_crashes_the_loop_and_ends_in_gave_up(make_harness: Any) -> None:
@@ -234,7 +234,7 @@ async def test_an_alert_interrupted_mid_send_is_unknown_after_a_restart_never_re
     await again.settle(0.5)
     assert again.gateway.sent == []
     # the copy (posted by the first run) is edited to say so; this double never saw it, so it says 400
-    await again.until(lambda: any("Outcome unknown for 3 number(s)" in c.params.get("text", "")
+    await again.until(lambda: any("Outcome unknown for 3 numbers" in c.params.get("text", "")
                                   for c in again.api.calls("editMessageText")))
 
 
@@ -249,7 +249,7 @@ async def test_an_sms_with_the_code_from_a_recipient_acknowledges_and_stops_repe
     h.gateway.add_inbound("13900000000", "1")  # not a recipient: no ack
     h.gateway.add_inbound("13800138001", " ack 1 ")
     copy = await copy_saying(h, alert_id, "Acknowledged by alice (13800138001)")
-    assert "Sent to 3 number(s)" in copy
+    assert "Sent to 3 numbers" in copy
     acked = await h.services.store.get_alert(alert_id)
     assert acked.acked_by == "alice (13800138001)"
 

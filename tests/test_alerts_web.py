@@ -102,7 +102,7 @@ async def test_alertmanager_firing_then_resolved(make_harness: Any) -> None:
     [sent] = h.gateway.sent
     assert sent.text == "[FIRING] HighLatency: p99 latency 2.4s on api-3 Reply 1 to ack"
     assert sorted(sent.accepted) == sorted(ONCALL) and sent.segments == 1
-    copy = await copy_saying(h, 1, "@oncall", "ack code 1", sent.text, "Sent to 3 number(s)")
+    copy = await copy_saying(h, 1, "@oncall", "ack code 1", sent.text, "Sent to 3 numbers")
     assert "delivered" in copy
     await copy_saying(h, 1, "delivered 3/3")  # live counts, from the delivery reports the poll job stores
 

@@ -83,7 +83,7 @@ async def test_scheduled_send_uses_the_gateway_send_time(harness):
 async def test_send_above_threshold_asks_and_only_the_asker_can_confirm(make_harness):
     h = await make_harness(confirm_threshold=1)
     question = await h.ask("/sms 13800138000,13800138001 hello")
-    assert "Send to 2 number(s)?" in question["text"] and "cost 2" in question["text"]
+    assert "Send to 2 numbers?" in question["text"] and "cost 2" in question["text"]
     buttons = question["reply_markup"]["inline_keyboard"][0]
     confirm = buttons[0]["callback_data"]
     assert h.gateway.sent == []

@@ -60,3 +60,14 @@ async def test_a_balance_failure_is_explained_in_chinese(harness):
     harness.gateway.configure(password="rotated")
     reply = await harness.ask("/balance")
     assert "网关拒绝登录" in reply["text"]
+
+
+def test_english_counts_take_the_right_form_and_chinese_has_none():
+    from bot.i18n import placeholders, t
+
+    assert t("status_sent", "en", n=1, segments=1, cost=1, delivered=0) == (
+        "Sent to 1 number · 1 segment each · cost 1 · delivered 0/1")
+    assert t("status_sent", "en", n=3, segments=2, cost=6, delivered=1).startswith(
+        "Sent to 3 numbers · 2 segments each")
+    assert "个号码" in t("status_sent", "zh", n=3, segments=2, cost=6, delivered=1)
+    assert placeholders("{n} {n|number|numbers}") == {"n"}

@@ -37,15 +37,32 @@ def _safe(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+class _Formatter(string.Formatter):
+    """`{n|number|numbers}` is the word for the count `n`: the first form for 1, else the second.
+
+    English needs it ("1 number", "3 numbers"); Chinese does not, and just leaves it out.
+    """
+
+    def get_field(self, field_name: str, args: object, kwargs: dict[str, object]) -> tuple[object, str]:
+        if "|" in field_name:
+            name, one, many = field_name.split("|", 2)
+            return (one if str(kwargs[name]) == "1" else many), name
+        return super().get_field(field_name, args, kwargs)  # type: ignore[arg-type]
+
+
+_FORMATTER = _Formatter()
+
+
 def t(key: str, lang: str = "en", /, **params: object) -> str:
     """The message `key` in `lang`, placeholders filled with escaped values."""
     catalogue = CATALOGUES.get(lang, EN)
     template = catalogue.get(key) or EN[key]
-    return template.format(**{k: _safe(v) for k, v in params.items()})
+    return _FORMATTER.vformat(template, (), {k: _safe(v) for k, v in params.items()})
 
 
 def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    """The parameters a template uses (a plural form `{n|one|many}` uses `n`)."""
+    return {name.split("|", 1)[0] for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 class Translator:

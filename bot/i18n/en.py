@@ -50,8 +50,8 @@ MESSAGES: dict[str, str] = {
     "empty_text": "The text is empty: write what the SMS should say.",
     "no_recipients": "There is no number to send to: give at least one number, contact or @group.",
     "input_error": "{message}",
-    "cost_line": "{n} number(s) · {segments} segment(s) each · cost {cost}",
-    "confirm_question": "Send to {n} number(s)?\n{cost}\n\n<blockquote>{text}</blockquote>\nThis question expires in 10 minutes.",
+    "cost_line": "{n} {n|number|numbers} · {segments} {segments|segment|segments} each · cost {cost}",
+    "confirm_question": "Send to {n} {n|number|numbers}?\n{cost}\n\n<blockquote>{text}</blockquote>\nThis question expires in 10 minutes.",
     "confirm_button": "Confirm",
     "cancel_button": "Cancel",
     "confirm_not_yours": "Only the person who asked can confirm this send.",
@@ -60,14 +60,14 @@ MESSAGES: dict[str, str] = {
     "confirm_done": "Confirmed.",
     "confirm_gone": "This send was already confirmed or cancelled.",
     # status of a send
-    "status_pending": "Sending to {n} number(s)…",
-    "status_sent": "Sent to {n} number(s) · {segments} segment(s) each · cost {cost} · delivered {delivered}/{n}",
+    "status_pending": "Sending to {n} {n|number|numbers}…",
+    "status_sent": "Sent to {n} {n|number|numbers} · {segments} {segments|segment|segments} each · cost {cost} · delivered {delivered}/{n}",
     "status_failed_part": " · failed {failed}",
     "status_scheduled_part": " · scheduled for {when} (China time)",
     "status_all_in": " · all reports in",
-    "status_rejected": "The gateway rejected {rejected} number(s) (usually a wrong length).",
+    "status_rejected": "The gateway rejected {rejected} {rejected|number|numbers} (usually a wrong length).",
     "status_unknown": (
-        "⚠ Outcome unknown for {n} number(s): the gateway did not answer in time. "
+        "⚠ Outcome unknown for {n} {n|number|numbers}: the gateway did not answer in time. "
         "It may have been sent: check /history or the phones before sending again (nothing is retried automatically)."
     ),
     "status_failed": "✗ Not sent: {error}. Nothing was charged; try again later.",
@@ -86,7 +86,7 @@ MESSAGES: dict[str, str] = {
     "contact_missing": "There is no contact '{name}'. See /contacts.",
     "contacts_empty": "No contacts yet. Add one with /contact add NAME NUMBER.",
     "contacts": "<b>Contacts</b>\n{lines}",
-    "group_added": "Group @{name} with {n} member(s) saved.",
+    "group_added": "Group @{name} with {n} {n|member|members} saved.",
     "group_deleted": "Group @{name} deleted.",
     "group_missing": "There is no group '@{name}'. See /groups.",
     "groups_empty": "No groups yet. Create one with /group add NAME MEMBERS.",
@@ -123,7 +123,7 @@ MESSAGES: dict[str, str] = {
     "alert_copy_error": "✗ Not sent: {error}",
     "alert_copy_attempts": "Sent at attempt {attempts}.",
     "alert_copy_capped": (
-        "⏸ Held back from {n} phone(s) by the hourly cap ({max} alert SMS per phone per hour): "
+        "⏸ Held back from {n} {n|phone|phones} by the hourly cap ({max} alert SMS per phone per hour): "
         "each gets one summary SMS when its hour reopens."
     ),
     "alert_copy_acked": "✅ Acknowledged by {who} at {when} (China time)",
