@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.commands import CommandSyntaxError, parse_sms
 from bot.errors import BotError
 from bot.handlers.common import Context, answer, explain, svc, translator, user_label
-from bot.i18n import Html, Translator
+from bot.i18n import Translator
 from bot.sending import Origin, PreparedSend
 from bot.services import Services
 from bot.status import cost_line, render_status
@@ -173,5 +173,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("sms", sms_command))
     app.add_handler(CallbackQueryHandler(confirm_callback, pattern=f"^{_CB_PREFIX}"))
 
-
-__all__ = ["Html", "execute_and_report", "register", "send_or_confirm"]
