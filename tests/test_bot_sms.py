@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from harness import ADMIN, MEMBER, TEAM_CHAT
 
 
@@ -174,3 +175,32 @@ async def test_a_redelivered_update_never_texts_twice(harness):
     harness.api.push_update("message", message)  # the same message, as a new update
     await harness.settle(1.0)
     assert len(harness.gateway.sent) == 1
+
+
+async def test_an_unanswered_question_expires_and_says_so(make_harness, monkeypatch):
+    import bot.handlers.sms as sms_handlers
+
+    h = await make_harness(confirm_threshold=0)
+    question = await h.ask("/sms 13800138000 hello")
+    confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    monkeypatch.setattr(sms_handlers, "CONFIRM_TTL", 0.0)  # ten minutes have passed
+    context = type("C", (), {"application": h.app, "bot": h.app.bot})()
+    await sms_handlers.expire_confirmations(context)
+    await h.until(lambda: "expired after 10 minutes" in h.bot_messages()[-1]["text"])
+    assert not h.bot_messages()[-1].get("reply_markup")
+    assert h.gateway.sent == []
+    # a click that raced the job: refused, still nothing sent
+    with pytest.raises(ValueError):  # the double: the button is gone with the edit
+        h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
+
+
+async def test_a_late_click_on_a_stale_question_is_refused(make_harness, monkeypatch):
+    import bot.handlers.sms as sms_handlers
+
+    h = await make_harness(confirm_threshold=0)
+    question = await h.ask("/sms 13800138000 hello")
+    confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    monkeypatch.setattr(sms_handlers, "CONFIRM_TTL", 0.0)
+    h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
+    await h.until(lambda: "expired" in h.bot_messages()[-1]["text"])
+    assert h.gateway.sent == []
