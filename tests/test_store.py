@@ -109,3 +109,13 @@ async def test_a_confirmation_closes_only_once(store):
     await store.add_confirmation("tok", 1, 2, "{}")
     assert await store.close_confirmation("tok", "confirmed") is True
     assert await store.close_confirmation("tok", "confirmed") is False
+
+
+async def test_a_report_with_a_country_prefix_still_matches(store):
+    sid = await store.journal_send(origin="command", text="t", segments=1, numbers=["13800138000", "13800138001"])
+    await store.record_chunk(sid, 0, "accepted", 2, 0, ["B9"], None)
+    out = await store.store_reports([DeliveryReport("B9", "+8613800138000", 10),
+                                     DeliveryReport("B9", "8613800138001", 20)])
+    assert out.unmatched == 0
+    rec = await store.get_send(sid)
+    assert (rec.delivered, rec.failed) == (1, 1)
