@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,16 @@ class Harness:
 
     async def until(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         return await self.api.await_for(predicate, timeout=timeout)
+
+    async def eventually(self, check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
+        """Poll an async check (a store count, say) until it is truthy; returns its value."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (result := await check()):
+            if loop.time() >= deadline:
+                raise TimeoutError(f"{getattr(check, '__qualname__', check)} still false after {timeout} s")
+            await asyncio.sleep(0.05)
+        return result
 
     async def settle(self, seconds: float = 0.3) -> None:
         """Give the bot a moment to (not) act, for tests that prove an absence."""

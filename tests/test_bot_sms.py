@@ -13,11 +13,11 @@ async def test_sms_is_sent_and_answered_with_a_status(harness):
     assert "Sent to 1 number" in reply["text"] and "delivered 0/1" in reply["text"]
     [sent] = harness.gateway.sent
     assert sent.accepted == ("13800138000",) and sent.text == "Server is back"
-    for _ in range(200):  # the link is stored right after Telegram accepted the answer
+    async def linked():  # the link is stored right after Telegram accepted the answer
         record = (await harness.services.store.history())[0]
-        if record.status_message_id:
-            break
-        await asyncio.sleep(0.02)
+        return record if record.status_message_id else None
+
+    record = await harness.eventually(linked)
     assert record.state == "accepted" and record.status_message_id == reply["message_id"]
 
 

@@ -6,8 +6,6 @@ per group, 429, 5xx, deleted topics, non-forum chats) and the sandbox gateway.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from harness import INBOX_CHAT, TEAM_CHAT, inbox_messages, live_topics
 
@@ -18,6 +16,17 @@ from bot.jobs.forward import Forwarder, pack, plain_length, sender_label
 from bot.store import InboundRecord
 
 PHONE = "13900001111"
+
+
+async def counted(counter, n: int) -> bool:
+    """For harness.eventually: a store count has reached `n`."""
+    return await counter() == n
+
+
+async def shown(store, send_id: int):
+    """For harness.eventually: the send, once Telegram shows its latest status."""
+    record = await store.get_send(send_id)
+    return record if record.status_shown == record.status_version else None
 
 
 def _lines(messages: list[dict]) -> list[str]:
@@ -169,10 +178,7 @@ async def test_5xx_and_429_delay_but_lose_nothing_and_keep_each_phones_order(har
     async def drained() -> bool:
         return await store.pending_inbound_count() == 0
 
-    for _ in range(200):
-        if await drained():
-            break
-        await asyncio.sleep(0.1)
+    await harness.eventually(drained, timeout=20)
     assert await drained()
     topics = {t["name"]: t["message_thread_id"] for t in live_topics(harness)}
     assert set(topics) == set(phones)
@@ -187,10 +193,7 @@ async def test_inbound_waits_while_telegram_is_down(harness):
     harness.api.stop()
     harness.gateway.add_inbound(PHONE, "while down")
     store = harness.services.store
-    for _ in range(100):
-        if await store.inbound_count() == 1:
-            break
-        await asyncio.sleep(0.05)
+    await harness.eventually(lambda: counted(store.inbound_count, 1))
     await harness.settle(1.5)
     assert await store.pending_inbound_count() == 1
     harness.api.start()
@@ -219,10 +222,7 @@ async def test_a_backlog_waits_for_the_budget_and_is_joined(harness):
         if i % 10 == 0:
             await harness.settle(0.3)  # several polls
     store = harness.services.store
-    for _ in range(100):
-        if await store.inbound_count() == 31:
-            break
-        await asyncio.sleep(0.05)
+    await harness.eventually(lambda: counted(store.inbound_count, 31))
     await harness.settle(0.5)
     assert len(inbox_messages(harness)) == 1
     clock.now += 62
@@ -242,10 +242,8 @@ async def test_inbound_goes_before_status_edits(harness):
     harness.gateway.add_report(sent.ids[0], PHONE, 10)
     harness.gateway.add_inbound("13900004444", "an SMS")
     store = harness.services.store
-    for _ in range(100):
-        if await store.inbound_count() == 1 and await store.report_count() == 1:
-            break
-        await asyncio.sleep(0.05)
+    await harness.eventually(lambda: counted(store.inbound_count, 1))
+    await harness.eventually(lambda: counted(store.report_count, 1))
     await harness.settle(0.5)
     assert harness.api.calls("editMessageText") == [] and harness.api.calls("createForumTopic") == []
     clock.now += 62  # three slots: a topic and its message first, then the edit
@@ -283,10 +281,7 @@ async def test_pending_reports_are_not_final_and_each_number_counts_once(harness
     [record] = await store.history(limit=1)
     for phone, sms_id in ids.items():
         harness.gateway.add_report(sms_id, phone, -1)
-    for _ in range(100):
-        if await store.report_count() == 2:
-            break
-        await asyncio.sleep(0.05)
+    await harness.eventually(lambda: counted(store.report_count, 2))
     record = await store.get_send(record.id)
     assert (record.delivered, record.failed, record.waiting) == (0, 0, 2)  # -1 is not final
     for phone, sms_id in ids.items():  # a long SMS: one report per segment, and a late -1
@@ -305,10 +300,7 @@ async def test_unmatched_reports_are_kept_and_counted(harness):
     harness.gateway.add_report("999999", "13800000009", 10)
     harness.gateway.add_report("999998", "13800000008", 20)
     store = harness.services.store
-    for _ in range(100):
-        if await store.report_count() == 2:
-            break
-        await asyncio.sleep(0.05)
+    await harness.eventually(lambda: counted(store.report_count, 2))
     assert await store.unmatched_report_count() == 2
 
 
@@ -320,19 +312,11 @@ async def test_a_failed_edit_is_retried_and_not_modified_counts_as_shown(harness
         m["text"] for m in harness.bot_messages() if m["message_id"] == reply["message_id"]))
     store = harness.services.store
     [record] = await store.history(limit=1)
-    for _ in range(100):
-        record = await store.get_send(record.id)
-        if record.status_shown == record.status_version:
-            break
-        await asyncio.sleep(0.05)
+    record = await harness.eventually(lambda: shown(store, record.id))
     assert record.status_shown == record.status_version
     # shown again with nothing new: Telegram says "not modified", which is success
     await store.set_status_message(record.id, TEAM_CHAT, reply["message_id"], None, shown_version=0)
-    for _ in range(100):
-        record = await store.get_send(record.id)
-        if record.status_shown == record.status_version:
-            break
-        await asyncio.sleep(0.05)
+    record = await harness.eventually(lambda: shown(store, record.id))
     assert record.status_shown == record.status_version
     assert any("message is not modified" in (c.description or "") for c in harness.api.calls("editMessageText"))
 
@@ -346,10 +330,7 @@ async def test_without_an_inbox_sms_are_kept_and_forwarded_once_it_is_set(prepar
     assert "SMSBOT_INBOX_CHAT_ID is not set" in caplog.text
     first.gateway.add_inbound(PHONE, "kept for later")
     store = first.services.store
-    for _ in range(100):
-        if await store.inbound_count() == 1:
-            break
-        await asyncio.sleep(0.05)
+    await first.eventually(lambda: counted(store.inbound_count, 1))
     await first.settle(0.5)
     assert await store.pending_inbound_count() == 1
     assert first.api.sent_messages(INBOX_CHAT) == []
