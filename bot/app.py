@@ -13,7 +13,7 @@ from typing import Any
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.handlers import balance, basic, contacts, history, sms
+from bot.handlers import ack, balance, basic, contacts, history, reply, sms
 from bot.i18n import Translator
 from bot.jobs import schedule_jobs
 from bot.logsetup import setup_logging
@@ -23,7 +23,8 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 COMMANDS = ("sms", "balance", "history", "contacts", "groups", "contact", "group", "ack", "id", "help")
-HANDLER_MODULES = [basic, sms, balance, contacts, history]
+# reply: two-way SMS in the inbox; ack: the alerts webhook, its jobs and /ack
+HANDLER_MODULES = [basic, sms, balance, contacts, history, reply, ack]
 _NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
@@ -64,21 +65,8 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
     app.bot_data["settings"] = settings
     for module in HANDLER_MODULES:
         module.register(app)
-    for extra in _extra_registrations():
-        extra(app)
     return app
 
-
-def _extra_registrations() -> list[Any]:
-    """Capabilities that register their own handlers and jobs (two-way SMS, alerts)."""
-    found = []
-    for name in ("bot.handlers.reply", "bot.handlers.ack"):
-        try:
-            module = __import__(name, fromlist=["register"])
-        except ModuleNotFoundError:
-            continue
-        found.append(module.register)
-    return found
 
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
