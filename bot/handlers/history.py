@@ -9,7 +9,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.handlers.common import Context, answer, explain, svc, translator
 from bot.i18n import Html
-from bot.store import SendRecord
+from bot.store import SendRecord, Store
 from sms_core.errors import InputError
 from sms_core.phones import looks_like_number, normalize_number
 from sms_core.schedule import CST
@@ -53,7 +53,7 @@ def _when(record: SendRecord) -> str:
     return datetime.fromtimestamp(record.created_at, CST).strftime("%m-%d %H:%M")
 
 
-async def _targets(store, record: SendRecord) -> str:  # type: ignore[no-untyped-def]
+async def _targets(store: Store, record: SendRecord) -> str:
     recipients = await store.recipients_of(record.id)
     shown = [r.phone for r in recipients[:3]]
     more = f" +{len(recipients) - 3}" if len(recipients) > 3 else ""
