@@ -15,7 +15,13 @@ from sms_core.models import (
     SendResult,
     TextInfo,
 )
-from sms_core.phones import chunked, looks_like_number, normalize_number, parse_numbers
+from sms_core.phones import (
+    chunked,
+    looks_like_number,
+    normalize_number,
+    normalize_numbers,
+    parse_numbers,
+)
 from sms_core.protocol import (
     INBOUND_PAGE_SIZE,
     MAX_NUMBERS_PER_REQUEST,
@@ -50,6 +56,7 @@ __all__ = [
     "chunked",
     "looks_like_number",
     "normalize_number",
+    "normalize_numbers",
     "parse_balance",
     "parse_inbound",
     "parse_numbers",

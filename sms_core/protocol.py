@@ -80,6 +80,25 @@ def send_params(
     return params
 
 
+def send_query_parts(
+    auth_query: str,
+    text: str,
+    at: datetime | None = None,
+    encoding: str = "gbk",
+) -> tuple[str, str]:
+    """(head, tail) of a send's query: `head + "%2C".join(numbers) + tail` is
+    `encode_query(send_params(username, password, numbers, text, at), encoding)` for
+    numbers in the gateway's form (digits only: nothing to escape), where `auth_query`
+    is `encode_query(auth_params(username, password), encoding)`.
+
+    The account, the text and the time are the same in every chunk: encoded once a send.
+    """
+    rest = {"send_content": text}
+    if at is not None:
+        rest["send_time"] = format_send_time(at)
+    return f"{auth_query}&send_phone=", f"&{encode_query(rest, encoding)}"
+
+
 def _unencodable(value: str, encoding: str) -> tuple[str, ...]:
     out: dict[str, None] = {}
     for ch in value:

@@ -13,6 +13,7 @@ from sms_core.phones import (
     chunked,
     looks_like_number,
     normalize_number,
+    normalize_numbers,
     parse_numbers,
     split_targets,
 )
@@ -245,3 +246,47 @@ def test_the_fast_path_takes_only_what_the_full_rules_accept_unchanged(typed):
     except InvalidNumber as exc:
         full = ("refused", exc.reason)
     assert fast == full
+
+
+# --- normalize_numbers: the bulk path agrees with one call per number ------------------
+
+
+def _one_by_one(raws: list[str]) -> tuple[str, ...] | InvalidNumber:
+    seen: dict[str, None] = {}
+    for raw in raws:
+        try:
+            seen.setdefault(normalize_number(raw), None)
+        except InvalidNumber as err:
+            return err
+    return tuple(seen)
+
+
+_TYPED = st.one_of(
+    st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    st.sampled_from(["+86 138 0013 8000", "138-0013-8000", "0755-80808080", "13800",
+                     "13800138000\n13900139000", "", "１３８００１３８０００", "abc"]),
+    st.text(alphabet="0123456789+- \n", max_size=14),
+)
+
+
+@given(st.lists(_TYPED, max_size=30))
+def test_normalize_numbers_agrees_with_normalize_number_one_by_one(raws):
+    expected = _one_by_one(raws)
+    if isinstance(expected, InvalidNumber):
+        with pytest.raises(InvalidNumber) as info:
+            normalize_numbers(raws)
+        assert str(info.value) == str(expected)
+    else:
+        assert normalize_numbers(raws) == expected
+
+
+def test_normalize_numbers_deduplicates_in_the_order_given():
+    assert normalize_numbers(["13900139000", "13800138000", "13900139000"]) == (
+        "13900139000", "13800138000")
+    assert normalize_numbers(iter(["+86 139 0013 9000", "13900139000"])) == ("13900139000",)
+    assert normalize_numbers([]) == ()
+
+
+def test_a_number_holding_a_newline_is_not_taken_for_two_numbers():
+    with pytest.raises(InvalidNumber):
+        normalize_numbers(["13800138000\n13900139000", "13700137000"])

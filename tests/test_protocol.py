@@ -43,6 +43,7 @@ from sms_core.protocol import (
     parse_reports,
     parse_send,
     send_params,
+    send_query_parts,
 )
 
 PARSERS = [parse_send, parse_reports, parse_inbound, parse_balance]
@@ -777,3 +778,18 @@ def test_request_url_of_an_unusable_base_raises_as_httpx_does():
     gateway = sms_client.SmsGateway("http://[::1", "u", "p")
     with pytest.raises(httpx.InvalidURL):
         gateway._url(Endpoint.BALANCE, "us_name=u")
+
+
+@given(
+    username=st.text(alphabet="abcXYZ019_-. 中", min_size=1, max_size=8),
+    password=st.text(alphabet="aZ09!@#%&=+ ?/中~", max_size=12),
+    numbers=st.lists(st.from_regex(r"1[3-9][0-9]{9}|0[0-9]{10,11}", fullmatch=True),
+                     min_size=1, max_size=100),
+    text=st.text(alphabet="ab &=%+?#;|,中文，！\n", min_size=1, max_size=40),
+    at=st.none() | st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2030, 1, 1)),
+)
+def test_send_query_parts_build_the_same_query_as_send_params(username, password, numbers,
+                                                              text, at):
+    head, tail = send_query_parts(encode_query(auth_params(username, password)), text, at)
+    assert head + "%2C".join(numbers) + tail == encode_query(
+        send_params(username, password, numbers, text, at))
