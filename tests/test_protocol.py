@@ -766,8 +766,10 @@ def test_request_url_is_what_httpx_parses(base, params):
     gateway = sms_client.SmsGateway(base, "u", "p")
     for endpoint in Endpoint:
         query = encode_query(params)
-        fast = gateway._url(endpoint, query)
+        fast, headers = gateway._url(endpoint, query)
         slow = httpx.URL(f"{gateway.base_url}{endpoint.value}?{query}")
+        # the headers httpx.Request would have built, Host first
+        assert headers.raw == httpx.Request("GET", slow, headers=sms_client._HEADERS).headers.raw
         assert fast == slow
         assert str(fast) == str(slow)
         assert fast.raw_path == slow.raw_path  # the bytes of the request line
