@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sms_core import SmsGateway
 from sms_core.models import DeliveryReport, InboundSms
-from sms_core.phones import normalize_number
+from sms_core.phones import normalize_numbers
 from sms_core.protocol import parse_inbound, parse_reports
 from sms_core.sandbox import (
     SandboxGateway,
@@ -140,8 +140,7 @@ async def bench_send(count: int) -> None:
     handling = sum(r.duration for r in gateway.requests)
     overhead = wall - rtt
     t0 = time.perf_counter()
-    for n in numbers:
-        normalize_number(n)
+    normalize_numbers(numbers)
     prepare = time.perf_counter() - t0
     alone, alone_requests = await client_only(numbers, text)
 
@@ -164,7 +163,7 @@ async def bench_send(count: int) -> None:
     print(f"  client overhead = wall - round trips: {overhead * 1000:,.1f} ms "
           f"({overhead / per * 1000:.3f} ms per request) = {share:.1%} of the round-trip time "
           f"[target <= 10%: {verdict}]")
-    print(f"    of which normalising the {count:,} numbers (phones.normalize_number): "
+    print(f"    of which normalising the {count:,} numbers (phones.normalize_numbers): "
           f"{prepare * 1000:,.1f} ms ({prepare / per * 1000:.3f} ms per request)")
     print(f"    cross-check, the same send against an instant in-memory transport: "
           f"{alone * 1000:,.1f} ms for {alone_requests} requests "

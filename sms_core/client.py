@@ -341,6 +341,8 @@ class SmsGateway:
         """
         # `query` is percent-encoded in GBK by the caller; httpx keeps %XX escapes as they are.
         url: httpx.URL | None = None
+        request: httpx.Request | None = None
+        response: httpx.Response | None = None
         failure: GatewayError | None = None
         status = 0
         content = b""
@@ -357,7 +359,7 @@ class SmsGateway:
                     await response.aclose()
         except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
             failure = _classify(exc)
-        del url, query
+        del url, query, request, response  # they hold the password: not left in the frame
         if failure is not None:
             raise failure  # outside the except block: no __context__ holding the URL
         if status == 200:
