@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SANDBOX = "sandbox"
 ENV_PREFIX = "SMSBOT_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(Exception):
@@ -98,6 +99,14 @@ class Settings(BaseSettings):
         if not ok:
             raise ValueError(f"{value!r} is not a rate; expected MESSAGES/SECONDS, e.g. 20/60")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a logging level; expected one of {', '.join(LOG_LEVELS)}")
+        return level
 
     @field_validator("gateway_encoding")
     @classmethod

@@ -48,12 +48,18 @@ def test_dotenv_is_read(tmp_path):
     ("SMSBOT_GATEWAY_ENCODING", "klingon", "unknown encoding"),
     ("SMSBOT_LANGUAGE", "fr", "SMSBOT_LANGUAGE"),
     ("SMSBOT_GATEWAY_URL", "ftp://x", "http(s) URL"),
+    ("SMSBOT_LOG_LEVEL", "verbose", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
 ])
 def test_a_wrong_value_names_the_variable(monkeypatch, var, value, expected):
     monkeypatch.setenv(var, value)
     with pytest.raises(SettingsError) as err:
         load_settings()
     assert expected in str(err.value)
+
+
+def test_a_logging_level_is_read_in_any_case(monkeypatch):
+    monkeypatch.setenv("SMSBOT_LOG_LEVEL", " debug ")
+    assert load_settings().log_level == "DEBUG"
 
 
 def test_secrets_are_secret_and_never_in_errors(monkeypatch):
