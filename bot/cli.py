@@ -16,6 +16,16 @@ def _settings() -> Settings:
     return load_settings()
 
 
+def _quiet_logging(settings: Settings) -> None:
+    """One-shot commands print their own outcome; the library's log lines (a refused chunk,
+    a retry) would say it twice, so they show only when SMSBOT_LOG_LEVEL asks for them."""
+    from bot.logsetup import setup_logging
+
+    secret = settings.gateway_password.get_secret_value() if settings.gateway_password else None
+    level = settings.log_level if "log_level" in settings.model_fields_set else "ERROR"
+    setup_logging(level, [secret])
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import run
     from bot.store import StoreError
@@ -39,6 +49,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 async def _with_gateway(settings: Settings, fn):  # type: ignore[no-untyped-def]
     from bot.services import gateway_from_settings
 
+    _quiet_logging(settings)
     gateway, sandbox = gateway_from_settings(settings)
     try:
         async with gateway:
@@ -78,10 +89,15 @@ def cmd_send(args: argparse.Namespace) -> int:
           f"cost {result.cost}" + (f" · ids {ids}" if ids else ""))
     for chunk in result.chunks:
         if chunk.error is not None:
-            print(f"  {len(chunk.numbers)} number(s) {chunk.outcome.value}: {chunk.error}", file=sys.stderr)
+            print(f"  {_numbers(len(chunk.numbers))} {chunk.outcome.value}: {chunk.error}", file=sys.stderr)
     if result.unknown:
-        print(f"outcome UNKNOWN for {len(result.unknown)} number(s): check before sending again", file=sys.stderr)
+        print(f"outcome UNKNOWN for {_numbers(len(result.unknown))}: check before sending again",
+              file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAIL
+
+
+def _numbers(n: int) -> str:
+    return f"{n} number" if n == 1 else f"{n} numbers"
 
 
 def cmd_balance(args: argparse.Namespace) -> int:

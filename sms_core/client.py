@@ -470,7 +470,7 @@ class SmsGateway:
     async def _send_chunk(self, numbers: tuple[str, ...], query: tuple[str, str],
                           index: int, total: int) -> ChunkResult:
         head, tail = query
-        where = f"send chunk {index}/{total} ({len(numbers)} numbers)"
+        where = f"send chunk {index}/{total} ({len(numbers)} number{'' if len(numbers) == 1 else 's'})"
         attempt = 0
         while True:
             attempt += 1

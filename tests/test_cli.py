@@ -71,7 +71,17 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_sent(gateway_env,
 def test_forbidden_word_names_the_word(gateway_env, tmp_path):
     _, env = gateway_env
     out = smsbot("send", "13800138000", "开发票", env=env, cwd=tmp_path)
-    assert out.returncode == 1 and "the gateway refused the word 发票" in out.stderr
+    assert out.returncode == 1
+    assert out.stderr.splitlines() == ["  1 number refused: the gateway refused the word 发票"]
+
+
+def test_library_log_lines_show_only_when_a_log_level_is_set(gateway_env, tmp_path):
+    _, env = gateway_env
+    out = smsbot("send", "13800138000", "开发票", env={**env, "SMSBOT_LOG_LEVEL": "info"}, cwd=tmp_path)
+    assert out.returncode == 1
+    assert "WARNING sms_core.client: send chunk 1/1 (1 number) refused by the gateway" in out.stderr
+    assert "1 number refused: the gateway refused the word 发票" in out.stderr
+    assert GATEWAY_PASSWORD not in out.stdout + out.stderr
 
 
 def test_balance_and_a_wrong_password(gateway_env, tmp_path):
