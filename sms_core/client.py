@@ -72,6 +72,7 @@ from sms_core.protocol import (
     auth_params,
     decode_body,
     encode_query,
+    excerpt,
     parse_balance,
     parse_inbound,
     parse_reports,
@@ -115,13 +116,16 @@ def _secret_forms(password: str, encoding: str) -> set[str]:
 
 
 def redact(text: str) -> str:
-    """Blank every `us_pwd=` value and every live gateway's password in `text`."""
-    text = _PWD_RE.sub(r"\1***", text)
+    """Blank every live gateway's password and every `us_pwd=` value in `text`.
+
+    The passwords first: a password with a space in it would otherwise be cut by the
+    `us_pwd=` pattern (which ends at whitespace) and its rest left behind.
+    """
     for gateway in list(_SECRETS.values()):
         for form in gateway._secret_forms:
             if form in text:
                 text = text.replace(form, "***")
-    return text
+    return _PWD_RE.sub(r"\1***", text)
 
 
 class RedactPasswordFilter(logging.Filter):
@@ -394,8 +398,11 @@ class SmsGateway:
         the encoding cannot hold them. The password's characters are never shown."""
         try:
             encode_query(auth_params(self.username, ""), self.encoding)
-        except UnsupportedCharacters:
-            raise  # the username's characters: not a secret, and they say what to fix
+        except UnsupportedCharacters as err:  # not a secret: its characters say what to fix
+            raise InputError(
+                f"the gateway username has characters that the gateway's encoding "
+                f"({self.encoding.upper()}) cannot hold ({' '.join(map(repr, err.chars))}); "
+                f"check SMSBOT_GATEWAY_USERNAME") from None
         try:
             return encode_query(auth_params(self.username, self._password.get_secret_value()),
                                 self.encoding)
@@ -405,14 +412,23 @@ class SmsGateway:
             f"the gateway password has characters that the gateway's encoding "
             f"({self.encoding.upper()}) cannot hold; check SMSBOT_GATEWAY_PASSWORD")
 
-    def _decode(self, content: bytes) -> str:
-        return decode_body(content, self.encoding)
+    def _parse(self, parse: Callable[[bytes | str, str], T], body: bytes | str) -> T:
+        """`parse(body)`, with the password kept out of the excerpt of an unreadable answer.
 
-    def _safe(self, err: GatewayError) -> GatewayError:
-        """The same error, with any trace of the password blanked from an excerpt of an answer."""
-        if isinstance(err, GatewayProtocolError) and redact(str(err)) != str(err):
-            return GatewayProtocolError(redact(str(err)), "")
-        return err
+        An error page may echo the request URL. The excerpt is collapsed and cut to 60
+        characters, after which the password may no longer be found whole: so the answer
+        is blanked first and the excerpt taken again from it.
+        """
+        try:
+            return parse(body, self.encoding)
+        except GatewayProtocolError as err:
+            failure = err
+        text = (body.decode(self.encoding, errors="backslashreplace")
+                if isinstance(body, bytes) else body)
+        cleaned = redact(text)
+        if cleaned != text:
+            failure = GatewayProtocolError(failure.reason, excerpt(cleaned), partial=failure.partial)
+        raise failure
 
     async def _pause(self, attempt: int) -> None:
         await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
@@ -476,7 +492,7 @@ class SmsGateway:
             attempt += 1
             try:
                 content = await self._request(Endpoint.SEND, f"{head}{'%2C'.join(numbers)}{tail}")
-                answer = parse_send(content, self.encoding)
+                answer = self._parse(parse_send, content)
             except (GatewayBusy, GatewayUnavailable) as err:
                 if attempt < self.max_attempts:
                     log.info("%s: %s (code %s); attempt %d of %d, retrying",
@@ -500,9 +516,8 @@ class SmsGateway:
                 log.warning("%s failed: %s", where, failed)
                 return ChunkResult(numbers, ChunkOutcome.FAILED, error=failed, attempts=attempt)
             except GatewayProtocolError as err:
-                safe = self._safe(err)
                 unknown = SendOutcomeUnknown(
-                    f"the gateway's answer could not be read ({safe}); "
+                    f"the gateway's answer could not be read ({err}); "
                     "the SMS may have been sent: check before sending again")
                 log.warning("%s: outcome unknown: unreadable answer", where)
                 return ChunkResult(numbers, ChunkOutcome.UNKNOWN, error=unknown, attempts=attempt)
@@ -514,7 +529,7 @@ class SmsGateway:
 
     # --- reads -----------------------------------------------------------------------
 
-    async def _read(self, endpoint: Endpoint, parse: Callable[[str, str], T],
+    async def _read(self, endpoint: Endpoint, parse: Callable[[bytes | str, str], T],
                     on_raw: OnRaw | None) -> T:
         query = self._auth_query()
         attempt = 0
@@ -531,7 +546,7 @@ class SmsGateway:
             except _TurnedAway as err:
                 final = GatewayProtocolError(str(err))
             except GatewayProtocolError as err:
-                final = self._safe(err)
+                final = err
             except GatewayRefused as err:
                 final = err
             # raised outside the except blocks: no __context__ to carry anything along
@@ -547,19 +562,19 @@ class SmsGateway:
                      endpoint.value, retry, retry.code, attempt, self.max_attempts)
             await self._pause(attempt)
 
-    async def _read_once(self, endpoint: Endpoint, parse: Callable[[str, str], T],
+    async def _read_once(self, endpoint: Endpoint, parse: Callable[[bytes | str, str], T],
                          on_raw: OnRaw | None, query: str) -> T:
         content = await self._request(endpoint, query)
         try:
-            text = self._decode(content)
-        except GatewayProtocolError:
-            if on_raw is not None:  # keep what came, even if it is not valid in the encoding
+            text = decode_body(content, self.encoding)
+        except GatewayProtocolError:  # not valid in the encoding: the parser says what it can
+            if on_raw is not None:  # keep what came, every byte (as a \xNN escape)
                 await on_raw(endpoint.value,
                              content.decode(self.encoding, errors="backslashreplace"))
-            raise
+            return self._parse(parse, content)
         if on_raw is not None and not _BARE_CODE.fullmatch(text):
             await on_raw(endpoint.value, text)
-        return parse(text, self.encoding)
+        return self._parse(parse, text)
 
     async def fetch_report_page(self, *, on_raw: OnRaw | None = None) -> ReportPage:
         """One page (<= 100) of delivery reports. A full page means more are waiting.

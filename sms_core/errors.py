@@ -18,7 +18,8 @@
         ├── GatewayBusy            -99 on send, -3 on polls: not accepted, safe to retry
         ├── GatewayUnavailable     the request certainly did not arrive (refused, DNS): safe to retry
         ├── SendOutcomeUnknown     the request may have arrived (timeout, dropped): never retried
-        └── GatewayProtocolError   an answer of none of the documented forms; .excerpt is short and safe
+        └── GatewayProtocolError   an answer of none of the documented forms; .excerpt is short and
+                                   safe, .partial holds the records that could still be read
 
 Messages are written for a person and never contain the account password.
 """
@@ -187,10 +188,17 @@ class SendOutcomeUnknown(GatewayError):
 
 
 class GatewayProtocolError(GatewayError):
-    """An answer of none of the documented forms (an HTML page, empty, cut short)."""
+    """An answer of none of the documented forms (an HTML page, empty, cut short).
 
-    def __init__(self, message: str, excerpt: str = "") -> None:
+    `partial` is what could still be read of a poll answer (a ReportPage or InboundPage
+    of its intact records, or None): the read was destructive, so a caller keeps those
+    records rather than lose them with the damaged part.
+    """
+
+    def __init__(self, message: str, excerpt: str = "", *, partial: object | None = None) -> None:
+        self.reason = message
         self.excerpt = excerpt
+        self.partial = partial
         super().__init__(f"{message}: {excerpt!r}" if excerpt else message)
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import codecs
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from itertools import repeat
+from typing import TypeVar
 
 from sms_core.errors import (
     POLL_ERRORS,
@@ -26,6 +27,8 @@ from sms_core.errors import (
 )
 from sms_core.models import DeliveryReport, InboundPage, InboundSms, ReportPage, SendAnswer
 from sms_core.schedule import CST
+
+T = TypeVar("T")
 
 MAX_NUMBERS_PER_REQUEST = 100
 REPORT_PAGE_SIZE = 100
@@ -198,16 +201,52 @@ def _ascii_compatible(encoding: str) -> bool:
     return known
 
 
+def _cp936_euro(exc: UnicodeError) -> tuple[str, int]:
+    """Decode error handler: a lone byte 0x80 is the euro sign, as in Windows code page 936
+    (what a Chinese IIS/ASP site writes); Python's GBK codec lacks it. Anything else fails."""
+    if isinstance(exc, UnicodeDecodeError) and exc.object[exc.start:exc.start + 1] == b"\x80":
+        return "€", exc.start + 1
+    raise exc
+
+
+def _cp936_replace(exc: UnicodeError) -> tuple[str, int]:
+    """As _cp936_euro, with every other undecodable byte shown as U+FFFD."""
+    if isinstance(exc, UnicodeDecodeError) and exc.object[exc.start:exc.start + 1] == b"\x80":
+        return "€", exc.start + 1
+    if isinstance(exc, UnicodeDecodeError):
+        return "\ufffd", exc.end
+    raise exc
+
+
+codecs.register_error("smsbot-cp936", _cp936_euro)
+codecs.register_error("smsbot-cp936-replace", _cp936_replace)
+_CP936_CODECS = frozenset({"gbk", "gb2312"})
+
+
+def _decode(body: bytes, encoding: str, lenient: bool) -> str:
+    if body.startswith(_UTF8_BOM):
+        body = body[len(_UTF8_BOM):]
+    try:
+        cp936 = codecs.lookup(encoding).name in _CP936_CODECS
+    except LookupError:
+        cp936 = False  # let bytes.decode raise what it raises
+    if cp936:
+        return body.decode(encoding, "smsbot-cp936-replace" if lenient else "smsbot-cp936")
+    return body.decode(encoding, "replace" if lenient else "strict")
+
+
 def decode_body(body: bytes | str, encoding: str = "gbk") -> str:
-    """Text of an answer: bytes decoded in the gateway's encoding, surrounding whitespace/BOM cut."""
+    """Text of an answer: bytes decoded in the gateway's encoding, surrounding whitespace/BOM cut.
+
+    For GBK, the byte 0x80 reads as "€" (code page 936, which the gateway's Windows server
+    speaks); bytes that the encoding cannot read raise GatewayProtocolError.
+    """
     if isinstance(body, bytes):
         if body.isascii() and _ascii_compatible(encoding):
             # the same text, ~25x faster than the GBK codec on the all-ASCII pages of reads
             return body.decode("ascii").strip(_STRIP)
-        if body.startswith(_UTF8_BOM):
-            body = body[len(_UTF8_BOM):]
         try:
-            text = body.decode(encoding)
+            text = _decode(body, encoding, lenient=False)
         except UnicodeDecodeError:
             shown = excerpt(body.decode(encoding, errors="backslashreplace"))
             raise GatewayProtocolError(
@@ -216,6 +255,22 @@ def decode_body(body: bytes | str, encoding: str = "gbk") -> str:
     else:
         text = body
     return text.strip(_STRIP)
+
+
+def _read_text(body: bytes | str, encoding: str, parse: Callable[[str], T]) -> str:
+    """decode_body for a poll answer. When its bytes are not valid in the encoding, the error
+    carries as `partial` what its records say, with the unreadable bytes shown as U+FFFD:
+    the read was destructive, and one odd byte in one SMS must not hide the others."""
+    try:
+        return decode_body(body, encoding)
+    except GatewayProtocolError as err:
+        failure = err
+    assert isinstance(body, bytes)
+    try:
+        failure.partial = parse(_decode(body, encoding, lenient=True).strip(_STRIP))
+    except GatewayProtocolError as err:
+        failure.partial = err.partial
+    raise failure
 
 
 def _int(value: str) -> int | None:
@@ -241,6 +296,8 @@ def parse_send(body: bytes | str, encoding: str = "gbk") -> SendAnswer:
     if code is None:
         raise _unexpected(text)
     if code == 0:
+        if len(parts) == 5 and not parts[4].strip(_STRIP):
+            del parts[4]  # `0|a|b|d|`: a trailing bar, as report pages may have
         if len(parts) != 4:
             raise _unexpected(text)
         accepted, rejected = _int(parts[1]), _int(parts[2])
@@ -254,7 +311,7 @@ def parse_send(body: bytes | str, encoding: str = "gbk") -> SendAnswer:
             raise _unexpected(text)
         return SendAnswer(accepted=accepted, rejected=rejected, ids=ids)
     if code == -3:
-        word = text.split("|", 1)[1].strip(_STRIP) if len(parts) > 1 else ""
+        word = text.split("|", 1)[1].strip(_STRIP + "|") if len(parts) > 1 else ""
         raise ForbiddenWord(word)
     if len(parts) == 1:
         if code == -99:
@@ -285,10 +342,11 @@ def _read_code(text: str, head: str, has_records: bool) -> int:
 def parse_reports(body: bytes | str, encoding: str = "gbk") -> ReportPage:
     """`N|id;phone;status|...` -> ReportPage. A wrong N keeps the records (see count_mismatch).
 
-    A record that cannot be read raises rather than being skipped: the caller has
-    stored the raw body, and a report dropped here would be lost for good.
+    A record that cannot be read -- cut short, empty fields, a status other than the
+    documented -1, 10 and 20 -- raises rather than being skipped, with the records
+    that can be read as the error's `partial`: the caller keeps those and the raw body.
     """
-    text = decode_body(body, encoding)
+    text = _read_text(body, encoding, _parse_reports_careful)
     if text.isascii():
         # The usual page, read at C speed: plain characters only (nothing the careful
         # loop would strip), separators exactly `|;;` per record, no empty field, a
@@ -323,18 +381,21 @@ def _parse_reports_careful(text: str) -> ReportPage:
     head, bar, rest = text.partition("|")
     declared = _read_code(text, head, bool(bar))
     reports = []
+    unreadable: str | None = None
     for record in rest.split("|") if bar else ():
         record = record.strip(_STRIP)
         if not record:
             continue  # a trailing or doubled bar
         fields = [f.strip(_STRIP) for f in record.split(";")]
-        if len(fields) != 3 or not fields[0] or not fields[1]:
-            raise GatewayProtocolError("unreadable delivery report", excerpt(record))
-        status = _int(fields[2])
-        if status is None:
-            raise GatewayProtocolError("unreadable delivery report", excerpt(record))
+        status = _REPORT_STATUS.get(fields[2]) if len(fields) == 3 else None
+        if status is None or not fields[0] or not fields[1]:
+            unreadable = record if unreadable is None else unreadable
+            continue
         reports.append(DeliveryReport(sms_id=fields[0], phone=fields[1], status=status))
-    return ReportPage(reports=tuple(reports), declared=declared)
+    page = ReportPage(reports=tuple(reports), declared=declared)
+    if unreadable is not None:
+        raise GatewayProtocolError("unreadable delivery report", excerpt(unreadable), partial=page)
+    return page
 
 
 INBOUND_PREFIX = r"(?P<id>[0-9A-Za-z_-]+)[;,](?P<phone>\+?[0-9]{3,20});"
@@ -351,7 +412,7 @@ def parse_inbound(body: bytes | str, encoding: str = "gbk") -> InboundPage:
     (The body's surrounding whitespace is cut, so trailing whitespace of the last
     text is lost; the transport's trailing newline cannot be told from it.)
     """
-    text = decode_body(body, encoding)
+    text = _read_text(body, encoding, _parse_inbound_careful)
     head, bar, rest = text.partition("|")
     declared = _read_code(text, head, bool(bar))
     rest = rest.lstrip(_STRIP)
@@ -368,10 +429,30 @@ def parse_inbound(body: bytes | str, encoding: str = "gbk") -> InboundPage:
     ids.insert(0, first["id"])
     phones = pieces[2::3]
     phones.insert(0, first["phone"])
-    return InboundPage(tuple(map(InboundSms, ids, phones, texts)), declared)
+    return _inbound_page(list(map(InboundSms, ids, phones, texts)), declared)
 
 
 _RECORD_SPLIT_RE = re.compile(r"\|[ \t\r\n]*" + INBOUND_PREFIX)
+_CUT_PREFIX_RE = re.compile(r"\|[ \t\r\n]*(?:[0-9A-Za-z_-]*[0-9][0-9A-Za-z_-]*(?:[;,]\+?[0-9]*)?)?\Z")
+"""What is left of a record cut short inside its `id[;,]phone;` prefix (or right after its bar)."""
+
+
+def _inbound_page(messages: list[InboundSms], declared: int) -> InboundPage:
+    """The page of `messages`, unless it was cut short.
+
+    A page that announced more records than it holds and whose last text ends in the
+    start of a record (`...|134,1382`) was cut inside that record: the piece is not
+    part of the text before it. GatewayProtocolError, with the intact records as
+    `partial`.
+    """
+    if declared > len(messages) and messages:
+        last = messages[-1]
+        cut = _CUT_PREFIX_RE.search(last.text)
+        if cut is not None:
+            messages[-1] = InboundSms(last.msg_id, last.phone, last.text[:cut.start()])
+            raise GatewayProtocolError("the gateway's answer was cut short", excerpt(cut.group()),
+                                       partial=InboundPage(tuple(messages), declared))
+    return InboundPage(tuple(messages), declared)
 
 
 def _parse_inbound_careful(text: str) -> InboundPage:
@@ -384,13 +465,18 @@ def _parse_inbound_careful(text: str) -> InboundPage:
     starts = [0] + [m.end() for m in _BOUNDARY_RE.finditer(rest)]
     ends = [m.start() for m in _BOUNDARY_RE.finditer(rest)] + [len(rest)]
     messages = []
+    unreadable: str | None = None  # only the first record can lack its prefix
     for start, end in zip(starts, ends, strict=True):
         record = rest[start:end]
         m = _PREFIX_RE.match(record)
         if m is None:
-            raise GatewayProtocolError("unreadable inbound SMS", excerpt(record))
+            unreadable = record
+            continue
         messages.append(InboundSms(msg_id=m["id"], phone=m["phone"], text=record[m.end():]))
-    return InboundPage(messages=tuple(messages), declared=declared)
+    page = _inbound_page(messages, declared)
+    if unreadable is not None:
+        raise GatewayProtocolError("unreadable inbound SMS", excerpt(unreadable), partial=page)
+    return page
 
 
 def parse_balance(body: bytes | str, encoding: str = "gbk") -> int:
@@ -400,6 +486,8 @@ def parse_balance(body: bytes | str, encoding: str = "gbk") -> int:
     if n is None:
         raise _unexpected(text)
     if n < 0:
+        if n in (-3, -99):  # not in the vendor's balance table: the other endpoints' "busy"
+            raise GatewayBusy(n)  # (a balance read can be repeated safely)
         if n in POLL_ERRORS:
             raise POLL_ERRORS[n]()
         raise _unexpected(text)

@@ -20,6 +20,8 @@ from sms_core import (
     GatewayBusy,
     GatewayProtocolError,
     GatewayUnavailable,
+    InboundPage,
+    InboundSms,
     InputError,
     InsufficientBalance,
     InvalidNumber,
@@ -352,11 +354,13 @@ async def test_raw_body_reaches_on_raw_before_parsing(sms_gateway, sandbox_gatew
     with pytest.raises(GatewayProtocolError):
         await sms_gateway.fetch_report_page(on_raw=on_raw)
     assert raw == [("/get_report_txt.asp", "3|6408676;13682250950;20|6408649;137")]
-    # a cut-short inbound page still parses: the count disagrees, the records are kept
+    # a cut-short inbound page is refused too, with its intact records as `partial`
     sandbox_gateway.add_fault("garbage", endpoint="inbound", variant="truncated")
-    page = await sms_gateway.fetch_inbound_page(on_raw=on_raw)
-    assert page.count_mismatch and page.messages[0].phone == "13798361236"
-    assert raw[-1][0] == "/get_receive_message_txt.asp"
+    with pytest.raises(GatewayProtocolError, match="cut short") as err:
+        await sms_gateway.fetch_inbound_page(on_raw=on_raw)
+    assert err.value.partial == InboundPage(
+        (InboundSms("133", "13798361236", "我回复一条"),), declared=2)
+    assert raw[-1] == ("/get_receive_message_txt.asp", "2|133,13798361236;我回复一条|134,1382")
 
 
 async def test_stalled_send_is_unknown_after_one_request(sandbox, sandbox_gateway):

@@ -90,7 +90,13 @@ async def test_an_answer_cut_short_keeps_what_it_holds(harness, caplog):
     await _until(stored)
     assert "announced 2 records but sent 1" in caplog.text
     await harness.until(lambda: inbox_messages(harness))
-    assert "我回复一条|134,1382" in inbox_messages(harness)[0]["text"]
+    # the intact SMS reaches the team without the start of the record that was cut off
+    text = inbox_messages(harness)[0]["text"]
+    assert "我回复一条" in text and "1382" not in text
+    # and the answer as received is kept for a person, with what was wrong with it
+    [(_, endpoint, body, problem)] = await store.unparsed_raw()
+    assert endpoint == Endpoint.INBOUND.value and body.endswith("|134,1382")
+    assert "cut short" in problem
 
 
 async def test_a_raw_answer_left_unparsed_by_a_crash_is_parsed_at_the_next_start(prepared_harness, tmp_path, caplog):

@@ -44,8 +44,7 @@ _LOOKS_LIKE_BOUNDARY = re.compile(
 
 @settings(max_examples=300)
 @given(st.lists(st.tuples(ids, st.from_regex(r"[0-9]{3,20}", fullmatch=True),
-                          st.one_of(st.sampled_from([-1, 10, 20]),
-                                    st.integers(-10**6, 10**6))),
+                          st.sampled_from([-1, 10, 20])),  # the statuses the vendor documents
                 max_size=100))
 def test_report_pages_read_back_exactly(records):
     reports = [DeliveryReport(i, p, s) for i, p, s in records]

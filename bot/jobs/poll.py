@@ -151,8 +151,12 @@ class Poller:
         log.warning("%s: still full after %d pages; the next run goes on", kind, MAX_PAGES)
 
     async def _store(self, services: Services, kind: str, page: InboundPage | ReportPage,
-                     raw_id: int | None, run: _Run) -> bool:
-        """Commit one page; True when it was full (more is waiting)."""
+                     raw_id: int | None, run: _Run, problem: str | None = None) -> bool:
+        """Commit one page; True when it was full (more is waiting).
+
+        With `problem`, the page is what could be read of a damaged answer: its records
+        are stored and the raw answer is kept for a person, in the same transaction.
+        """
         if isinstance(page, InboundPage):
             records: tuple[Any, ...] = page.messages
         else:
@@ -164,15 +168,16 @@ class Poller:
             metrics.POLLS.labels(kind, "empty").inc()
             return False
         if isinstance(page, InboundPage):
-            await self._store_inbound(services, page, raw_id, run)
+            await self._store_inbound(services, page, raw_id, run, problem)
         else:
-            await self._store_reports(services, page, raw_id, run)
-        metrics.POLLS.labels(kind, "ok").inc()
+            await self._store_reports(services, page, raw_id, run, problem)
+        if problem is None:
+            metrics.POLLS.labels(kind, "ok").inc()
         return max(len(records), page.declared) >= _PAGE[kind]
 
     async def _store_inbound(self, services: Services, page: InboundPage, raw_id: int | None,
-                             run: _Run) -> None:
-        new_ids = await services.store.store_inbound(page.messages, raw_id)
+                             run: _Run, problem: str | None) -> None:
+        new_ids = await services.store.store_inbound(page.messages, raw_id, problem)
         if len(new_ids) < len(page.messages):
             log.info("inbound: %d of %d SMS were already stored (a repeated answer)",
                      len(page.messages) - len(new_ids), len(page.messages))
@@ -187,8 +192,8 @@ class Poller:
             log.info("inbound: %d new SMS stored", len(records))
 
     async def _store_reports(self, services: Services, page: ReportPage, raw_id: int | None,
-                             run: _Run) -> None:
-        outcome: ReportOutcome = await services.store.store_report_page(page.reports, raw_id)
+                             run: _Run, problem: str | None) -> None:
+        outcome: ReportOutcome = await services.store.store_report_page(page.reports, raw_id, problem)
         metrics.REPORTS.labels("yes").inc(outcome.matched)
         metrics.REPORTS.labels("no").inc(outcome.unmatched)
         run.reports += outcome.stored
@@ -200,8 +205,7 @@ class Poller:
                       run: _Run) -> None:
         if isinstance(exc, GatewayProtocolError):
             result = "garbage"
-            if raw_id is not None:  # kept as received; a person can read it in raw_answers
-                await services.store.mark_raw(raw_id, str(exc)[:500] or "unreadable answer")
+            await self._keep_damaged(services, kind, exc, raw_id, run)
         elif isinstance(exc, GatewayBusy):
             result = "busy"
         elif isinstance(exc, GatewayUnavailable):
@@ -225,6 +229,18 @@ class Poller:
                     kind, text, result, state.failures, delay,
                     "; the answer is kept in raw_answers" if raw_id is not None else "")
 
+    async def _keep_damaged(self, services: Services, kind: str, exc: GatewayProtocolError,
+                            raw_id: int | None, run: _Run) -> None:
+        """An answer that cannot be read whole: the raw answer is kept as received (a person
+        can read it in raw_answers), and the records that could be read go on as usual."""
+        problem = str(exc)[:500] or "unreadable answer"
+        partial = exc.partial
+        if isinstance(partial, InboundPage | ReportPage) and (
+                partial.messages if isinstance(partial, InboundPage) else partial.reports):
+            await self._store(services, kind, partial, raw_id, run, problem)
+        elif raw_id is not None:
+            await services.store.mark_raw(raw_id, problem)
+
     # -- leftovers of an earlier run -----------------------------------------------------
 
     async def _recover(self, services: Services, run: _Run) -> None:
@@ -236,6 +252,10 @@ class Poller:
             try:
                 page: InboundPage | ReportPage = (
                     parse_inbound(body) if kind == "inbound" else parse_reports(body))
+            except GatewayProtocolError as exc:
+                await self._keep_damaged(services, kind, exc, raw_id, run)
+                log.warning("raw answer %d (%s) cannot be read whole: %s; kept", raw_id, kind, exc)
+                continue
             except GatewayError as exc:
                 await services.store.mark_raw(raw_id, str(exc)[:500] or "unreadable answer")
                 log.warning("raw answer %d (%s) cannot be parsed: %s; kept", raw_id, kind, exc)

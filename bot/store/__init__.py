@@ -160,20 +160,25 @@ class Store:
     async def unparsed_raw(self) -> list[tuple[int, str, str, str | None]]:
         return await self.db.run(_inbound.unparsed_raw)
 
-    async def store_inbound(self, messages: Sequence[InboundSms], raw_id: int | None = None) -> list[int]:
+    async def store_inbound(self, messages: Sequence[InboundSms], raw_id: int | None = None,
+                            problem: str | None = None) -> list[int]:
+        """Store the SMS of a page and, in the same transaction, mark its raw answer parsed
+        (or, with `problem`, kept for a person: part of it could not be read)."""
         def tx(conn):  # type: ignore[no-untyped-def]
             new = _inbound.store_inbound(conn, list(messages))
             if raw_id is not None:
-                _inbound.mark_raw(conn, raw_id)
+                _inbound.mark_raw(conn, raw_id, problem)
             return new
 
         return await self.db.run(tx)
 
-    async def store_report_page(self, reports: Sequence[DeliveryReport], raw_id: int | None = None) -> ReportOutcome:
+    async def store_report_page(self, reports: Sequence[DeliveryReport], raw_id: int | None = None,
+                                problem: str | None = None) -> ReportOutcome:
+        """As store_inbound, for the reports of a page."""
         def tx(conn):  # type: ignore[no-untyped-def]
             out = _sends.store_reports(conn, list(reports))
             if raw_id is not None:
-                _inbound.mark_raw(conn, raw_id)
+                _inbound.mark_raw(conn, raw_id, problem)
             return out
 
         return await self.db.run(tx)
