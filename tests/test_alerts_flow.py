@@ -265,6 +265,40 @@ async def test_an_sms_with_the_code_from_a_recipient_acknowledges_and_stops_repe
     assert len(audits) == 1 and "alice" in (audits[0].detail or "")
 
 
+async def test_a_late_reply_to_an_alert_acked_hours_after_it_fired_does_not_ack_the_next_alert(
+        make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    svc, t0 = service(h), time.time()
+    first = accepted_id(await post(h, alert("DiskFull")))
+    await alert_state(h, first, "sent")
+    svc.clock = lambda: t0 + 7200  # Max acks it two hours after it fired
+    assert (await h.ask("/ack 1"))["text"] == "Alert 1 acknowledged by @max."
+    svc.clock = lambda: t0 + 7260  # a minute later, a new alert
+    r = await post(h, alert("HighCPU"))
+    assert r.json()["accepted"][0]["code"] == 2  # 1 was answerable a minute ago: not handed out
+    second = accepted_id(r)
+    await alert_state(h, second, "sent")
+    assert h.gateway.sent[-1].text.endswith("Reply 2 to ack")
+    h.gateway.add_inbound(ONCALL[1], "1")  # a recipient's late reply, meant for the first alert
+    h.gateway.add_inbound(ONCALL[2], "2")
+    await copy_saying(h, second, f"Acknowledged by {ONCALL[2]}")
+    assert (await h.services.store.get_alert(second)).acked_by == ONCALL[2]
+    assert (await h.services.store.get_alert(first)).acked_by == "@max"
+
+
+async def test_a_code_freed_by_a_late_resolve_is_not_handed_out_for_an_hour(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    svc, t0 = service(h), time.time()
+    first = accepted_id(await post(h, alert("DiskFull")))
+    await alert_state(h, first, "sent")
+    svc.clock = lambda: t0 + 3 * 3600
+    await post(h, alert("DiskFull", status="resolved"))
+    svc.clock = lambda: t0 + 3 * 3600 + 30
+    assert (await post(h, alert("HighCPU"))).json()["accepted"][0]["code"] == 2
+    svc.clock = lambda: t0 + 4 * 3600 + 1
+    assert (await post(h, alert("Swap"))).json()["accepted"][0]["code"] == 1
+
+
 async def test_ack_command_in_chat(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     alert_id = accepted_id(await post(h, FIRING))

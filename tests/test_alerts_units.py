@@ -263,6 +263,23 @@ async def test_codes_are_small_unique_among_open_alerts_and_not_reused_within_th
     assert (await _insert(store, [_in("d")], 4000.0)).code == 1
 
 
+async def test_a_code_stays_out_of_use_for_the_hour_after_its_alert_is_acked_or_resolved(store: Store) -> None:
+    acked = await _insert(store, [_in("a")], 0.0)
+    resolved = await _insert(store, [_in("b")], 1.0)
+    assert (acked.code, resolved.code) == (1, 2)
+    await store.ack_alert(acked.id, "alice", 7200.0)  # both close two hours after they fired
+    await _insert(store, [_in("b", "resolved")], 7200.0)
+    assert (await _insert(store, [_in("c")], 7260.0)).code == 3  # not 1 or 2: closed a minute ago
+    assert (await _insert(store, [_in("d")], 7200.0 + 3601)).code == 1  # the hour after they closed is over
+
+
+async def test_a_code_that_expired_unacknowledged_stays_out_of_use_for_an_hour(store: Store) -> None:
+    old = await _insert(store, [_in("a")], 0.0)
+    assert old.code == 1
+    assert (await _insert(store, [_in("b")], 86400.0 + 60)).code == 2  # 1 stopped taking acks a minute ago
+    assert (await _insert(store, [_in("c")], 86400.0 + 3601)).code == 1
+
+
 async def test_an_ack_silences_repeats_until_the_alert_resolves(store: Store) -> None:
     a = await _insert(store, [_in()], 0.0)
     acked = await store.ack_alert(a.id, "alice", 5.0)

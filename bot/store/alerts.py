@@ -148,12 +148,17 @@ def _acked(conn: sqlite3.Connection, fingerprint: str, now: float) -> bool:
 
 
 def _free_code(conn: sqlite3.Connection, now: float, open_ttl: float, reuse_after: float) -> int:
-    """The smallest positive code not held by an open alert nor given out lately (a late reply
-    to an old code must not acknowledge a new alert)."""
+    """The smallest positive code not held by an open alert, nor by one that stopped taking acks
+    (acknowledged, resolved, or past `open_ttl`) less than `reuse_after` ago.
+
+    A code stops being acknowledgeable when its alert closes, not when it was received: an
+    alert acked two hours after it fired must keep its code out of use for the hour after,
+    or a recipient's late reply meant for it would acknowledge the next alert given that code.
+    """
     rows = conn.execute(
-        "SELECT code FROM alerts WHERE code IS NOT NULL AND "
-        "((closed_at IS NULL AND received_at > ?) OR received_at > ?)",
-        (now - open_ttl, now - reuse_after),
+        "SELECT code FROM alerts WHERE code IS NOT NULL AND received_at > ? AND "
+        "(closed_at IS NULL OR closed_at > ? OR received_at > ?)",
+        (now - open_ttl - reuse_after, now - reuse_after, now - reuse_after),
     )
     taken = {r["code"] for r in rows}
     code = 1
