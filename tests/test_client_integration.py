@@ -271,6 +271,34 @@ async def test_an_error_page_that_echoes_the_url_is_blanked():
     assert result.chunks[0].outcome is ChunkOutcome.UNKNOWN
 
 
+@pytest.mark.parametrize("password", [
+    "pa\\ss-S3CRET",  # a backslash: escaped by the excerpt
+    "ab  cd-S3CRET",  # two spaces: collapsed into one by the excerpt
+    "tab\tS3CRET",  # a tab: turned into a space
+    "ab cd-S3CRET",  # a space: the us_pwd= pattern alone would stop at it
+    "LongS3CRETpassword123",  # long: the excerpt's cut could keep a piece of it
+])
+async def test_an_error_page_that_shows_the_password_in_any_form_is_blanked(password, debug_logs):
+    """The password is blanked before the excerpt is made, not found (or missed) after."""
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        page = f"<html>login failed for user demo, us_pwd={password} /// {password} !</html>"
+        return httpx.Response(200, content=page.encode("gbk"))
+
+    gw = SmsGateway("http://gateway.test", "demo", password, transport=httpx.MockTransport(echo),
+                    backoff=0.0)
+    async with gw:
+        with pytest.raises(GatewayProtocolError) as reading:
+            await gw.fetch_reports()
+        with pytest.raises(GatewayProtocolError) as balance:
+            await gw.balance()
+        result = await gw.send(["13800138000"], "hi")
+    texts = [str(reading.value), str(balance.value), str(result.chunks[0].error),
+             *(r.getMessage() for r in debug_logs.records)]
+    assert all("S3CRE" not in text for text in texts), texts
+    assert "us_pwd=***" in str(reading.value)
+
+
 def test_log_filter_redacts_args_and_message():
     gw = SmsGateway("http://x", "demo", SECRET)
     record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "HTTP Request: %s %s", (
@@ -547,6 +575,42 @@ async def test_a_password_the_encoding_cannot_hold_is_refused_without_showing_it
     for info in (sending, reading):
         assert "😀" not in "".join(traceback.format_exception(info.value))
     assert_no_secret(secret, sending.value, reading.value)
+
+
+async def test_a_username_the_encoding_cannot_hold_names_the_setting(sandbox, sandbox_gateway):
+    async with SmsGateway(sandbox.url, "团队😀", "pw") as gw:
+        with pytest.raises(InputError, match="SMSBOT_GATEWAY_USERNAME") as err:
+            await gw.send(["13800138000"], "hi")
+    assert "'😀'" in str(err.value) and "username" in str(err.value)
+    assert sandbox_gateway.request_count() == 0
+
+
+async def test_an_inbound_page_with_a_byte_gbk_lacks_keeps_its_sms():
+    """One SMS with a byte the codec cannot read must not hide the page's other SMS: the
+    error carries them (the odd byte as U+FFFD), and on_raw gets every byte."""
+    body = "2|101;13800138000;价格 5".encode("gbk") + b"\xff|102;13900139000;" + "好的".encode("gbk")
+    raw: list[str] = []
+
+    async def on_raw(endpoint: str, text: str) -> None:
+        raw.append(text)
+
+    gw = SmsGateway("http://gateway.test", "demo", "pw", backoff=0.0,
+                    transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)))
+    async with gw:
+        with pytest.raises(GatewayProtocolError, match="not valid GBK") as err:
+            await gw.fetch_inbound_page(on_raw=on_raw)
+    assert err.value.partial == InboundPage((InboundSms("101", "13800138000", "价格 5\ufffd"),
+                                             InboundSms("102", "13900139000", "好的")), declared=2)
+    assert raw == ["2|101;13800138000;价格 5\\xff|102;13900139000;好的"]
+
+
+async def test_the_euro_sign_of_code_page_936_is_read():
+    body = "1|101;13800138000;价格 5".encode("gbk") + b"\x80"
+    gw = SmsGateway("http://gateway.test", "demo", "pw", backoff=0.0,
+                    transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)))
+    async with gw:
+        [sms] = await gw.fetch_inbound()
+    assert sms.text == "价格 5€"
 
 
 @pytest.mark.parametrize(("env", "url", "expected"), [

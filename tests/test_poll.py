@@ -99,6 +99,24 @@ async def test_an_answer_cut_short_keeps_what_it_holds(harness, caplog):
     assert "cut short" in problem
 
 
+async def test_a_report_page_with_an_unreadable_record_applies_the_others(harness):
+    # a status the vendor does not document (here the "2" left of a "20" cut short)
+    store = harness.services.store
+    garbage_before = _polls("reports", "garbage")
+    harness.gateway.add_report("7000001", "13800000000", 10)
+    harness.gateway.add_report("7000002", "13800000001", 2)
+    harness.gateway.add_report("7000003", "13800000002", 20)
+
+    async def stored() -> bool:
+        return await store.report_count() == 2
+
+    await _until(stored)
+    [(_, endpoint, body, problem)] = await store.unparsed_raw()
+    assert endpoint == Endpoint.REPORTS.value and "7000002;13800000001;2|" in body
+    assert "unreadable delivery report" in problem and "7000002" in problem
+    assert _polls("reports", "garbage") == garbage_before + 1
+
+
 async def test_a_raw_answer_left_unparsed_by_a_crash_is_parsed_at_the_next_start(prepared_harness, tmp_path, caplog):
     # what a kill between store_raw and store_inbound leaves behind
     async with Store(tmp_path / "smsbot.sqlite3") as store:

@@ -30,7 +30,7 @@ from sms_core.errors import (
     TooManyNumbers,
     UnsupportedCharacters,
 )
-from sms_core.models import DeliveryReport, InboundSms, ReportStatus, SendAnswer
+from sms_core.models import DeliveryReport, InboundSms, ReportPage, ReportStatus, SendAnswer
 from sms_core.protocol import (
     Endpoint,
     auth_params,
@@ -235,6 +235,13 @@ def test_parse_send_forbidden_word_without_the_word():
     assert info.value.word == ""
 
 
+def test_parse_send_reads_a_trailing_bar_and_bars_around_a_forbidden_word():
+    assert parse_send("0|1|0|6408601|\r\n") == SendAnswer(accepted=1, rejected=0, ids=("6408601",))
+    with pytest.raises(ForbiddenWord) as info:
+        parse_send("-3|发票|")
+    assert info.value.word == "发票"
+
+
 def test_parse_send_minus_99_is_busy_and_retryable():
     with pytest.raises(GatewayBusy) as info:
         parse_send("-99\r\n")
@@ -383,6 +390,22 @@ def test_parse_reports_refuses_an_unreadable_record_instead_of_dropping_it(body)
         parse_reports(body)
 
 
+@pytest.mark.parametrize("status", ["2", "0", "30", "-3", "100"])
+def test_a_report_status_the_vendor_does_not_document_is_unreadable(status):
+    # "...;2" is how a page cut inside its last status "20" reads
+    with pytest.raises(GatewayProtocolError, match="unreadable delivery report") as err:
+        parse_reports(f"3|6408676;13682250950;20|6408649;13711147169;10|6408649;13719445093;{status}")
+    assert err.value.partial == ReportPage((DeliveryReport("6408676", "13682250950", 20),
+                                            DeliveryReport("6408649", "13711147169", 10)), declared=3)
+
+
+def test_an_unreadable_report_keeps_the_readable_ones_around_it_as_partial():
+    with pytest.raises(GatewayProtocolError) as err:
+        parse_reports("3|1;13800138000;10|2;;20|3;13800138002;-1")
+    assert [r.sms_id for r in err.value.partial.reports] == ["1", "3"]
+    assert "2;;20" in err.value.excerpt
+
+
 @pytest.mark.parametrize("body", [HTML_PAGE, "", "-4", "-99", "-3|x", "x|1;2;3", "0.5"])
 def test_parse_reports_refuses_an_undocumented_answer(body):
     with pytest.raises(GatewayProtocolError):
@@ -446,6 +469,32 @@ def test_parse_inbound_codes_mean_what_they_mean_on_reads():
         parse_inbound("-1")
     with pytest.raises(LoginFailed):
         parse_inbound("-7")
+
+
+@pytest.mark.parametrize(("body", "kept"), [
+    ("2|133,13798361236;我回复一条|134,1382", "我回复一条"),  # the sandbox's cut-short page
+    ("2|133;13798361236;我回复一条|134;13826588212", "我回复一条"),
+    ("2|133;13798361236;我回复一条|134;", "我回复一条"),
+    ("2|133;13798361236;我回复一条|13", "我回复一条"),
+    ("3|133;13798361236;a|134;13826588212;b|", "b"),
+])
+def test_an_inbound_page_cut_inside_a_record_is_refused_with_the_intact_records(body, kept):
+    with pytest.raises(GatewayProtocolError, match="cut short") as err:
+        parse_inbound(body)
+    assert err.value.partial.messages[-1].text == kept
+    assert err.value.partial.declared == int(body.split("|")[0])
+
+
+def test_an_inbound_text_ending_like_a_record_start_is_kept_when_the_count_agrees():
+    # "|134,1382" could end a text: only a page announced longer than it is was cut
+    page = parse_inbound("1|133;13798361236;call|134,1382")
+    assert page.messages == (InboundSms("133", "13798361236", "call|134,1382"),)
+
+
+def test_an_unreadable_first_inbound_record_keeps_the_rest_as_partial():
+    with pytest.raises(GatewayProtocolError, match="unreadable inbound SMS") as err:
+        parse_inbound("2|garbage|134;13826588212;ok")
+    assert err.value.partial.messages == (InboundSms("134", "13826588212", "ok"),)
 
 
 @pytest.mark.parametrize(
