@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.alerts.errors import NoGroup, NotJson, UnknownShape
+from bot.alerts.errors import BadPayload, NoGroup, NotJson, UnknownShape, UnusableJson
 from bot.alerts.payload import ParsedAlert, parse_body, parse_payload, split_by_group
 from bot.alerts.render import alert_sms, summary_sms
 from bot.alerts.service import overall_state
@@ -137,6 +137,47 @@ def test_missing_fingerprint_is_derived_from_the_labels() -> None:
 def test_bad_bodies_say_what_is_wrong(body: bytes, error: type[Exception], words: str) -> None:
     with pytest.raises(error, match=re.escape(words)):
         parse_body(body)
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    (b"[" * 100_000 + b"]" * 100_000, "nested more than 64 levels deep"),  # the parser's RecursionError
+    (b'{"text": "x", "labels": ' + b'{"a": ' * 70 + b"1" + b"}" * 71, "nested more than 64 levels deep"),
+    (b'{"text": "x", "labels": {"a": ' + b"1" * 5000 + b"}}", "more than 4300 digits"),
+])
+def test_json_that_would_fail_on_every_retry_is_refused_as_unusable(body: bytes, words: str) -> None:
+    with pytest.raises(UnusableJson, match=re.escape(words)):
+        parse_body(body)
+
+
+def test_lone_surrogates_are_replaced_so_the_alert_can_be_hashed_and_stored() -> None:
+    [text] = parse_body(b'{"text": "\\ud800 boom", "labels": {"\\udfff": "x"}}').alerts
+    assert text.summary == "\ufffd boom" and dict(text.labels) == {"\ufffd": "x"}
+    [item] = parse_body(b'{"alerts": [{"status": "firing", "fingerprint": "\\ud800",'
+                        b' "labels": {"alertname": "\\udc00 Disk", "smsbot_group": "\\ud800"}}]}').alerts
+    assert (item.fingerprint, item.name, item.group) == ("\ufffd", "\ufffd Disk", "\ufffd")
+    [derived] = parse_body(b'{"alerts": [{"status": "firing", "labels": {"alertname": "\\ud800"}}]}').alerts
+    assert len(derived.fingerprint) == 16
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text() | st.sampled_from(["\ud800", "a\udc00b", "firing", "resolved", "alertname", "smsbot_group"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.text(max_size=8) | st.sampled_from(["alerts", "text", "labels", "status", "\udbff"]), inner,
+        max_size=4),
+    max_leaves=30,
+)
+
+
+@given(value=_JSON)
+def test_any_json_body_is_a_notification_or_a_bad_payload(value: object) -> None:
+    try:
+        notification = parse_body(json.dumps(value).encode())
+    except BadPayload:
+        return
+    for a in notification.alerts:  # what the store will encode: it must be valid UTF-8
+        "\x1f".join([a.fingerprint, a.status, a.name, a.summary, json.dumps(dict(a.labels))]).encode()
+        json.dumps(dict(a.labels), ensure_ascii=False).encode()
 
 
 def test_the_group_label_overrides_the_url_and_one_is_needed() -> None:

@@ -223,6 +223,32 @@ async def test_bad_input_is_a_4xx_that_says_what_is_wrong(make_harness: Any, bod
     assert await h.services.store.recent_alerts() == []
 
 
+@pytest.mark.parametrize(("body", "words"), [
+    (b"[" * 100_000 + b"]" * 100_000, "nested more than 64 levels deep"),
+    (b'{"text": "x", "labels": {"a": ' + b"1" * 5000 + b"}}", "more than 4300 digits"),
+])
+async def test_a_body_that_would_fail_on_every_retry_is_a_422_not_a_5xx(make_harness: Any, body: bytes,
+                                                                         words: str) -> None:
+    h = await alerts_bot(make_harness)
+    r = await post(h, body)
+    assert r.status_code == 422 and words in r.json()["error"]  # Alertmanager does not retry a 4xx
+    assert any(a.startswith("422") and words in a for a in await _audited(h))
+    assert await h.services.store.recent_alerts() == []
+
+
+async def test_lone_surrogates_are_replaced_and_the_alert_still_goes_out(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    text = await post(h, b'{"text": "\\ud800 boom"}')
+    labelled = await post(h, b'{"alerts": [{"status": "firing", "fingerprint": "abc",'
+                             b' "labels": {"alertname": "\\udc00Disk", "instance": "db-1"}}]}')
+    assert (text.status_code, labelled.status_code) == (202, 202)
+    await h.until(lambda: len(h.gateway.sent) == 2)
+    assert sorted(sms_texts(h)) == ["? boom Reply 1 to ack", "[FIRING] ?Disk db-1 Reply 2 to ack"]
+    await copy_saying(h, accepted_id(text), "@oncall", "? boom Reply 1 to ack")
+    group = await post(h, b'{"text": "x", "smsbot_group": "\\ud800"}', group=None)
+    assert group.status_code == 404 and "unknown contact group '\ufffd'" in group.json()["error"]
+
+
 async def test_an_empty_group_is_refused(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     await h.services.store.replace_group("nobody", [])

@@ -1,7 +1,8 @@
 """Errors of the alerts layer: a webhook request refused, worded for the caller.
 
     AlertError
-    ├── BadPayload          the body cannot be read as an alert (not JSON, unknown shape)
+    ├── BadPayload          the body cannot be read as an alert (not JSON, unknown shape,
+    │                       JSON no parser should take: nested too deep, a number too long)
     ├── GroupProblem        no group given, unknown or empty group
     └── AlertNotStored      the store could not commit it (the caller should retry)
 
@@ -26,6 +27,12 @@ class NotJson(BadPayload):
 
 class UnknownShape(BadPayload):
     pass
+
+
+class UnusableJson(BadPayload):
+    """Well-formed JSON that would fail the same way on every retry: nested deeper than any
+    alert is, or a number with more digits than Python converts. Refused with a 4xx, so that
+    Alertmanager does not retry it forever."""
 
 
 class GroupProblem(AlertError):

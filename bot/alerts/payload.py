@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.alerts.errors import NoGroup, NotJson, UnknownShape
+from bot.alerts.errors import NoGroup, NotJson, UnknownShape, UnusableJson
 
 GROUP_LABEL = "smsbot_group"
 STATUSES = ("firing", "resolved")
@@ -32,6 +33,11 @@ INSTANCE_LABELS = ("instance", "host", "hostname", "pod", "service")
 SUMMARY_ANNOTATIONS = ("summary", "description", "message")
 _PORT = re.compile(r":\d{1,5}$")
 _MAX_VALUE = 1000  # characters kept of one label or annotation
+MAX_DEPTH = 64
+"""JSON nesting accepted: an Alertmanager or Grafana body is 4 levels deep."""
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""A lone UTF-16 surrogate: JSON can spell one (`"\\ud800"`), UTF-8 cannot encode it."""
+REPLACEMENT = "\ufffd"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +73,12 @@ class Notification:
 
 
 def parse_body(body: bytes) -> Notification:
-    """Bytes of a POST -> a Notification, or NotJson / UnknownShape."""
+    """Bytes of a POST -> a Notification, or NotJson / UnusableJson / UnknownShape.
+
+    Whatever the body holds, the answer is a Notification or one of those refusals (a 4xx):
+    never an exception that would make the webhook answer 5xx, which Alertmanager retries
+    forever for a body that can only fail again.
+    """
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -76,7 +87,36 @@ def parse_body(body: bytes) -> Notification:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotJson(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    return parse_payload(data)
+    except RecursionError:
+        raise UnusableJson(_TOO_DEEP) from None
+    except ValueError:  # Python's limit on int digits (4300 by default)
+        raise UnusableJson(
+            f"the body holds a number of more than {sys.get_int_max_str_digits()} digits; "
+            "send long numbers as strings") from None
+    return parse_payload(_clean(data))
+
+
+_TOO_DEEP = f"the body is JSON nested more than {MAX_DEPTH} levels deep; an alert needs a few"
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
+    """`value` with every lone surrogate replaced by U+FFFD (it cannot be encoded, hashed into a
+    fingerprint or stored), refusing nesting deeper than MAX_DEPTH (which also bounds the
+    recursion here)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub(REPLACEMENT, value) if _SURROGATE.search(value) else value
+    if depth >= MAX_DEPTH and isinstance(value, (list, dict)):
+        raise UnusableJson(_TOO_DEEP)
+    if isinstance(value, list):
+        return [_clean(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k, depth + 1): _clean(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def clean_text(text: str) -> str:
+    """A string from outside the body (the URL's group) made encodable like the body's."""
+    return _SURROGATE.sub(REPLACEMENT, text)
 
 
 def parse_payload(data: Any) -> Notification:
@@ -161,7 +201,7 @@ def split_by_group(notification: Notification, path_group: str | None) -> dict[s
     """Group name -> its alerts: the `smsbot_group` label wins over the URL's group."""
     out: dict[str, list[ParsedAlert]] = {}
     for alert in notification.alerts:
-        group = (alert.group or path_group or "").strip().lstrip("@")
+        group = clean_text(alert.group or path_group or "").strip().lstrip("@")
         if not group:
             raise NoGroup(
                 f"no contact group: POST to /alerts/GROUP, or give each alert the label {GROUP_LABEL}")

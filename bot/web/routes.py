@@ -31,6 +31,7 @@ from bot.alerts.errors import (
     NotJson,
     UnknownAlertGroup,
     UnknownShape,
+    UnusableJson,
 )
 from bot.alerts.service import AlertService
 from bot.services import Services
@@ -42,7 +43,7 @@ MAX_BODY = 256 * 1024
 ALERTS_OFF = ("alerts are off: set SMSBOT_WEBHOOK_TOKEN to a long random secret and send it as "
               "'Authorization: Bearer <token>'")
 _STATUS: list[tuple[type[AlertError], int]] = [
-    (NotJson, 400), (NoGroup, 400), (UnknownShape, 422), (UnknownAlertGroup, 404),
+    (NotJson, 400), (NoGroup, 400), (UnknownShape, 422), (UnusableJson, 422), (UnknownAlertGroup, 404),
     (EmptyAlertGroup, 422), (AlertNotStored, 503),
 ]
 
