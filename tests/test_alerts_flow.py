@@ -299,6 +299,23 @@ async def test_a_code_freed_by_a_late_resolve_is_not_handed_out_for_an_hour(make
     assert (await post(h, alert("Swap"))).json()["accepted"][0]["code"] == 1
 
 
+async def test_an_ack_in_one_group_does_not_silence_the_same_alert_for_another_group(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness, alert_dedup=0)  # every repeat would be texted
+    await h.services.store.replace_group("dba", ["13700137000"])
+    oncall = accepted_id(await post(h, FIRING, group="oncall"))
+    dba = accepted_id(await post(h, FIRING, group="dba"))
+    await alert_state(h, oncall, "sent")
+    await alert_state(h, dba, "sent")
+    h.gateway.add_inbound(ONCALL[0], "1")  # on-call acknowledges its own SMS
+    await copy_saying(h, oncall, f"Acknowledged by {ONCALL[0]}")
+    assert (await post(h, FIRING, group="oncall")).json()["accepted"][0]["state"] == "acked"
+    repeat = await post(h, FIRING, group="dba")  # Alertmanager's repeat to the DBA team
+    assert repeat.json()["accepted"][0]["state"] == "stored"
+    await alert_state(h, accepted_id(repeat), "sent")
+    assert [s.accepted for s in h.gateway.sent[-1:]] == [("13700137000",)]
+    assert (await h.services.store.get_alert(dba)).acked_at is None
+
+
 async def test_ack_command_in_chat(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     alert_id = accepted_id(await post(h, FIRING))

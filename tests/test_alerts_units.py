@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from bot.alerts.payload import ParsedAlert, parse_body, parse_payload, split_by_
 from bot.alerts.render import alert_sms, summary_sms
 from bot.alerts.service import overall_state
 from bot.handlers.ack import parse_ack_sms
-from bot.store import Store
+from bot.store import SCHEMA_VERSION, Store
 from bot.store.alerts import AlertItemIn
+from bot.store.schema import MIGRATIONS
 from sms_core.text import segments_limit, unencodable_chars
 
 SAMPLES = Path("/work/shared/samples")
@@ -329,6 +331,39 @@ async def test_an_ack_silences_repeats_until_the_alert_resolves(store: Store) ->
     assert (await _insert(store, [_in()], 2000.0)).state == "acked"
     assert (await _insert(store, [_in(status="resolved")], 2100.0)).state == "stored"
     assert (await _insert(store, [_in()], 4000.0)).state == "stored"
+
+
+async def test_an_ack_silences_repeats_only_for_the_group_that_acknowledged(store: Store) -> None:
+    oncall, dba = await _insert(store, [_in()], 0.0), await _insert(store, [_in()], 0.0, group="dba")
+    await store.ack_alert(oncall.id, "alice", 5.0)
+    assert (await _insert(store, [_in()], 2000.0)).state == "acked"
+    assert (await _insert(store, [_in()], 2000.0, group="dba")).state == "stored"
+    await _insert(store, [_in(status="resolved")], 2100.0, group="dba")  # dba's resolve is dba's
+    assert (await store.get_alert(dba.id)).closed_at == 2100.0
+    assert (await store.get_alert(oncall.id)).acked_by == "alice"
+    assert (await _insert(store, [_in()], 3000.0)).state == "acked"
+
+
+async def test_a_store_of_schema_3_keeps_its_acks_for_the_group_that_gave_them(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:3]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute("INSERT INTO alerts(id, received_at, source, group_name, fingerprint, status, name, summary, "
+                 "labels, code, state, acked_by, acked_at, closed_at) "
+                 "VALUES (1, 0, 'alertmanager', 'oncall', 'fp1', 'firing', 'A', 's', '{}', 1, 'sent', 'alice', 5, 5)")
+    conn.execute("INSERT INTO alert_items VALUES (1, 0, 'fp1', 'firing', 'A', 's', '{}', 'new')")
+    conn.execute("INSERT INTO alert_acks VALUES ('fp1', 1, 'alice', 5, NULL)")
+    conn.commit()
+    conn.close()
+    store = await Store(path).open()
+    try:
+        assert await store.schema_version() == SCHEMA_VERSION
+        assert (await _insert(store, [_in()], 2000.0)).state == "acked"
+        assert (await _insert(store, [_in()], 2000.0, group="dba")).state == "stored"
+    finally:
+        await store.close()
 
 
 async def test_the_cap_reserves_slots_per_phone_and_holds_back_the_rest(store: Store) -> None:

@@ -139,10 +139,13 @@ def _duplicate(conn: sqlite3.Connection, group: str, item: AlertItemIn, since: f
     return row is not None
 
 
-def _acked(conn: sqlite3.Connection, fingerprint: str, now: float) -> bool:
+def _acked(conn: sqlite3.Connection, group: str, fingerprint: str, now: float) -> bool:
+    """Whether `group` acknowledged this alert: an ack answers for the team that got the SMS,
+    never for another group the same alert pages."""
     row = conn.execute(
-        "SELECT 1 FROM alert_acks WHERE fingerprint = ? AND (expires_at IS NULL OR expires_at > ?)",
-        (fingerprint, now),
+        "SELECT 1 FROM alert_acks WHERE group_name = ? AND fingerprint = ? "
+        "AND (expires_at IS NULL OR expires_at > ?)",
+        (group, fingerprint, now),
     ).fetchone()
     return row is not None
 
@@ -167,20 +170,23 @@ def _free_code(conn: sqlite3.Connection, now: float, open_ttl: float, reuse_afte
     return code
 
 
-def _close_resolved(conn: sqlite3.Connection, fingerprint: str, now: float) -> None:
-    """A resolved alert ends its ack, and frees the code of notifications with nothing left firing."""
-    conn.execute("DELETE FROM alert_acks WHERE fingerprint = ?", (fingerprint,))
+def _close_resolved(conn: sqlite3.Connection, group: str, fingerprint: str, now: float) -> None:
+    """A resolved alert ends the group's ack, and frees the code of the group's notifications
+    with nothing left firing. Per group, like acks: each group is told of the resolve itself."""
+    conn.execute("DELETE FROM alert_acks WHERE group_name = ? AND fingerprint = ?", (group, fingerprint))
     open_ids = [r["alert_id"] for r in conn.execute(
         "SELECT DISTINCT i.alert_id FROM alert_items i JOIN alerts a ON a.id = i.alert_id "
-        "WHERE i.fingerprint = ? AND i.status = 'firing' AND i.outcome = 'new' AND a.closed_at IS NULL",
-        (fingerprint,),
+        "WHERE a.group_name = ? AND i.fingerprint = ? AND i.status = 'firing' AND i.outcome = 'new' "
+        "AND a.closed_at IS NULL",
+        (group, fingerprint),
     )]
     for alert_id in open_ids:
         still_firing = conn.execute(
             "SELECT 1 FROM alert_items i WHERE i.alert_id = ? AND i.status = 'firing' AND i.outcome = 'new' "
-            "AND NOT EXISTS (SELECT 1 FROM alert_items r WHERE r.fingerprint = i.fingerprint "
+            "AND NOT EXISTS (SELECT 1 FROM alert_items r JOIN alerts ra ON ra.id = r.alert_id "
+            "WHERE ra.group_name = ? AND r.fingerprint = i.fingerprint "
             "AND r.status = 'resolved' AND r.alert_id > i.alert_id) LIMIT 1",
-            (alert_id,),
+            (alert_id, group),
         ).fetchone()
         if still_firing is None:
             conn.execute("UPDATE alerts SET closed_at = ?, copy_version = copy_version + 1 WHERE id = ?",
@@ -206,7 +212,7 @@ def insert_alert(
         key = (item.fingerprint, item.status)
         if item.status == "resolved" and not send_resolved:
             outcome = "skipped"
-        elif item.status == "firing" and _acked(conn, item.fingerprint, now):
+        elif item.status == "firing" and _acked(conn, group, item.fingerprint, now):
             outcome = "acked"
         elif key in seen or _duplicate(conn, group, item, now - dedup_window):
             outcome = "deduplicated"
@@ -238,7 +244,7 @@ def insert_alert(
          for n, (i, o) in enumerate(zip(items, outcomes, strict=True))],
     )
     for fp in {i.fingerprint for i in items if i.status == "resolved"}:
-        _close_resolved(conn, fp, now)
+        _close_resolved(conn, group, fp, now)
     record = get_alert(conn, alert_id)
     assert record is not None
     return record
@@ -411,8 +417,8 @@ def alert_phones(conn: sqlite3.Connection, alert_id: int) -> set[str]:
 
 def ack_alert(conn: sqlite3.Connection, alert_id: int, by: str, now: float,
               expires_at: float | None) -> AlertRecord | None:
-    """Mark an open alert acknowledged; its firing alerts are silenced until they resolve.
-    None when it was already acknowledged or closed (two people at once)."""
+    """Mark an open alert acknowledged; its firing alerts are silenced for its group until they
+    resolve. None when it was already acknowledged or closed (two people at once)."""
     cur = conn.execute(
         "UPDATE alerts SET acked_by = ?, acked_at = ?, closed_at = COALESCE(closed_at, ?), "
         "copy_version = copy_version + 1, "
@@ -426,12 +432,14 @@ def ack_alert(conn: sqlite3.Connection, alert_id: int, by: str, now: float,
         "SELECT DISTINCT fingerprint FROM alert_items WHERE alert_id = ? AND status = 'firing' AND outcome = 'new'",
         (alert_id,),
     )]
+    record = get_alert(conn, alert_id)
+    assert record is not None
     conn.executemany(
-        "INSERT OR REPLACE INTO alert_acks(fingerprint, alert_id, acked_by, acked_at, expires_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [(fp, alert_id, by, now, expires_at) for fp in fps],
+        "INSERT OR REPLACE INTO alert_acks(group_name, fingerprint, alert_id, acked_by, acked_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(record.group_name, fp, alert_id, by, now, expires_at) for fp in fps],
     )
-    return get_alert(conn, alert_id)
+    return record
 
 
 # --- the chat copy ----------------------------------------------------------------------------

@@ -226,6 +226,25 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sends ADD COLUMN error_kind TEXT;
     ALTER TABLE sends ADD COLUMN error_arg TEXT;
     """,
+    # 4: acks are per group: an ack by one team must not silence the same alert (same
+    #    fingerprint) for another group it pages. An existing ack keeps the group of the
+    #    alert that was acknowledged.
+    """
+    CREATE TABLE alert_acks_by_group (
+        group_name TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        alert_id INTEGER NOT NULL,
+        acked_by TEXT NOT NULL,
+        acked_at REAL NOT NULL,
+        expires_at REAL,                        -- NULL: until resolved
+        PRIMARY KEY (group_name, fingerprint)
+    );
+    INSERT OR REPLACE INTO alert_acks_by_group(group_name, fingerprint, alert_id, acked_by, acked_at, expires_at)
+        SELECT a.group_name, k.fingerprint, k.alert_id, k.acked_by, k.acked_at, k.expires_at
+        FROM alert_acks k JOIN alerts a ON a.id = k.alert_id;
+    DROP TABLE alert_acks;
+    ALTER TABLE alert_acks_by_group RENAME TO alert_acks;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
