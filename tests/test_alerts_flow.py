@@ -124,6 +124,35 @@ async def test_busy_gateway_then_back(make_harness: Any) -> None:
     assert len(h.gateway.sent) == 1 and h.gateway.request_count("send") == 4
 
 
+async def test_after_a_retry_the_copy_counts_the_numbers_of_every_attempt(make_harness: Any) -> None:
+    members = [f"139{n:08d}" for n in range(150)]
+    h = await alerts_bot(make_harness, members=members)
+    service(h).retry_base = 0.3
+    h.gateway.add_fault("busy", count=3, endpoint="send")  # the first chunk's three tries: 100 numbers
+    alert_id = accepted_id(await post(h, FIRING))
+    done = await alert_state(h, alert_id, "sent", timeout=20)
+    assert done.attempts == 2 and [len(s.accepted) for s in h.gateway.sent] == [50, 100]
+    # 50 from the first attempt, 100 from the retry; delivery reports of both move the counts
+    await copy_saying(h, alert_id, "Sent to 150 numbers", "delivered 150/150", "all reports in",
+                      "Sent at attempt 2")
+
+
+async def test_after_a_retry_the_copy_still_says_outcome_unknown_for_an_earlier_attempt(
+        make_harness: Any) -> None:
+    members = [f"139{n:08d}" for n in range(150)]
+    h = await alerts_bot(make_harness, members=members)
+    service(h).retry_base = 0.3
+    h.gateway.add_fault("drop", endpoint="send", process=True)  # chunk 1: sent, the answer lost
+    h.gateway.add_fault("busy", count=3, endpoint="send")  # chunk 2: certainly not sent, retried
+    alert_id = accepted_id(await post(h, FIRING))
+    done = await alert_state(h, alert_id, "partial", timeout=20)
+    assert done.attempts == 2
+    copy = await copy_saying(h, alert_id, "Sent to 50 numbers", "delivered 50/50",
+                             "Outcome unknown for 100 numbers")
+    assert "150" not in copy
+    assert h.gateway.request_count("send") == 5  # 1 + 3 busy + the retry of the 50: nothing twice
+
+
 async def test_a_balance_too_low_is_retried_after_a_top_up(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     service(h).retry_base = 0.3

@@ -1,7 +1,7 @@
 """The copy of each alert in SMSBOT_ALERT_CHAT_ID: what was texted, to whom, delivery, retries, ack.
 
 The copy is posted and edited from the store (alerts.copy_version vs copy_shown,
-and the send's status_version vs copy_send_shown), by a loop of its own, so a
+and the sum of its sends' status_version vs copy_send_shown), by a loop of its own, so a
 slow or rate-limited Telegram never delays an SMS, and a copy Telegram refused
 now is shown on a later run. Edits that only move delivery counts are spaced
 out (Telegram allows about 20 messages a minute into one group, edits
@@ -156,7 +156,7 @@ class CopyKeeper:
         done = 0
         now = self.clock()
         for alert in await store.dirty_alert_copies(now - WINDOW, limit=20):
-            record = await store.get_send(alert.send_id) if alert.send_id is not None else None
+            record = await store.alert_send_totals(alert.id) if alert.send_id is not None else None
             send_version = record.status_version if record is not None else 0
             counts_only = alert.copy_version <= alert.copy_shown
             final = record is None or (record.state != "pending" and record.waiting == 0)

@@ -307,6 +307,10 @@ class Store:
     async def alert_recipient_states(self, alert_id: int) -> dict[str, str]:
         return await self.db.run(_alerts.alert_recipient_states, alert_id)
 
+    async def alert_send_totals(self, alert_id: int) -> SendRecord | None:
+        """Every send of the alert summed into one record, for its chat copy."""
+        return await self.db.run(_alerts.alert_send_totals, alert_id)
+
     async def alert_held_phones(self, alert_id: int) -> set[str]:
         return await self.db.run(_alerts.held_phones, alert_id)
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from bot.store.models import SendRecord
+from bot.store.sends import get_send
 
 # States in which a notification was, or will be, sent: a repeat inside the dedup window is dropped.
 _COUNTS_FOR_DEDUP = ("stored", "sending", "sent", "partial", "failed", "unknown", "suppressed")
@@ -304,6 +307,51 @@ def alert_recipient_states(conn: sqlite3.Connection, alert_id: int) -> dict[str,
     return {r["phone"]: r["state"] for r in rows}
 
 
+def alert_send_totals(conn: sqlite3.Connection, alert_id: int) -> SendRecord | None:
+    """Every send of this alert as one: what the chat copy shows, so that each number's fate
+    across attempts is told (an earlier attempt's "outcome unknown" and delivery counts too).
+
+    The counts add up without double counting: a number is only in a later attempt when
+    every earlier one certainly did not reach it (no acceptance, no reports there). The state
+    is "accepted" when every number's last attempt was, "partial" when some were, else the
+    last attempt's; the error is the last one given. `status_version` is the sum over the
+    sends, so a report for any attempt moves it. One send is returned as it is.
+    """
+    ids = [r["id"] for r in conn.execute("SELECT id FROM sends WHERE alert_id = ? ORDER BY id", (alert_id,))]
+    if not ids:
+        return None
+    latest = get_send(conn, ids[-1])
+    if latest is None or len(ids) == 1:
+        return latest
+    sums = conn.execute(
+        "SELECT SUM(accepted) AS accepted, SUM(rejected) AS rejected, SUM(status_version) AS version, "
+        "MIN(created_at) AS created_at FROM sends WHERE alert_id = ?",
+        (alert_id,),
+    ).fetchone()
+    numbers = conn.execute(
+        "SELECT COUNT(DISTINCT r.phone) AS n, COALESCE(SUM(r.report_status = 10), 0) AS delivered, "
+        "COALESCE(SUM(r.report_status = 20), 0) AS failed, COALESCE(SUM(r.state = 'unknown'), 0) AS unknown "
+        "FROM recipients r JOIN sends s ON s.id = r.send_id WHERE s.alert_id = ?",
+        (alert_id,),
+    ).fetchone()
+    state = latest.state
+    if sums["accepted"]:
+        last = alert_recipient_states(conn, alert_id).values()
+        state = "accepted" if all(s == "accepted" for s in last) else "partial"
+    errored = conn.execute(
+        "SELECT error, error_kind, error_arg FROM sends WHERE alert_id = ? AND error IS NOT NULL "
+        "ORDER BY id DESC LIMIT 1",
+        (alert_id,),
+    ).fetchone()
+    return replace(
+        latest, created_at=sums["created_at"], state=state, accepted=sums["accepted"],
+        rejected=sums["rejected"], recipients=numbers["n"], delivered=numbers["delivered"],
+        failed=numbers["failed"], unknown=numbers["unknown"], status_version=sums["version"],
+        error=errored["error"] if errored else None, error_kind=errored["error_kind"] if errored else None,
+        error_arg=errored["error_arg"] if errored else None,
+    )
+
+
 def held_phones(conn: sqlite3.Connection, alert_id: int) -> set[str]:
     """Phones the hourly cap held this alert back from (they get a summary instead)."""
     return {r["phone"] for r in conn.execute("SELECT phone FROM alert_suppressed WHERE alert_id = ?", (alert_id,))}
@@ -446,11 +494,13 @@ def ack_alert(conn: sqlite3.Connection, alert_id: int, by: str, now: float,
 
 
 def dirty_alert_copies(conn: sqlite3.Connection, since: float, limit: int = 20) -> list[AlertRecord]:
-    """Copies to post or edit: the alert changed, or its send's delivery counts did."""
+    """Copies to post or edit: the alert changed, or the delivery counts of any of its sends did
+    (copy_send_shown holds the sum of their status versions, see alert_send_totals)."""
     rows = conn.execute(
-        "SELECT a.* FROM alerts a LEFT JOIN sends s ON s.id = a.send_id "
+        "SELECT a.* FROM alerts a "
         "WHERE a.received_at > ? AND (a.copy_version > a.copy_shown OR "
-        "(a.copy_message_id IS NOT NULL AND s.status_version > a.copy_send_shown)) "
+        "(a.copy_message_id IS NOT NULL AND a.send_id IS NOT NULL AND "
+        "(SELECT SUM(s.status_version) FROM sends s WHERE s.alert_id = a.id) > a.copy_send_shown)) "
         "ORDER BY a.id LIMIT ?",
         (since, limit),
     )

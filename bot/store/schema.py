@@ -245,6 +245,11 @@ MIGRATIONS: list[str] = [
     DROP TABLE alert_acks;
     ALTER TABLE alert_acks_by_group RENAME TO alert_acks;
     """,
+    # 5: an alert's sends, found by alert id: its chat copy sums every attempt, and the copy
+    #    loop looks for moved delivery counts every second
+    """
+    CREATE INDEX sends_alert ON sends(alert_id) WHERE alert_id IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
