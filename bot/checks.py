@@ -102,13 +102,23 @@ async def check_telegram(settings: Settings) -> list[CheckResult]:
     return results
 
 
+_CHAT_SETTING = {"allowed chat": "SMSBOT_ALLOWED_CHAT_IDS", "inbox chat": "SMSBOT_INBOX_CHAT_ID",
+                 "alert chat": "SMSBOT_ALERT_CHAT_ID"}
+
+
 async def _check_chat(bot, bot_id: int, chat_id: int, role: str, settings: Settings) -> CheckResult:  # type: ignore[no-untyped-def]
-    from telegram.error import BadRequest, Forbidden
+    from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
     name = f"{role} {chat_id}"
     try:
         chat = await bot.get_chat(chat_id)
         member = await bot.get_chat_member(chat_id, bot_id)
+    except ChatMigrated as exc:  # a group upgraded to a supergroup (turning on Topics does it)
+        return CheckResult(name, False, f"the group became a supergroup with the id {exc.new_chat_id}: "
+                                        f"put {exc.new_chat_id} in {_CHAT_SETTING[role]}")
+    except RetryAfter as exc:
+        return CheckResult(name, False, f"Telegram asks to wait {exc.retry_after} s before more "
+                                        "requests: run the check again then")
     except (BadRequest, Forbidden) as exc:
         return CheckResult(name, False, f"{exc}: add the bot to this chat (or fix the id; /id in the chat shows it)")
     if member.status in ("left", "kicked"):
@@ -133,6 +143,8 @@ async def check_all(settings: Settings) -> list[CheckResult]:
 
 
 def run_checks(settings: Settings | None = None, out: TextIO | None = None) -> int:
+    from bot.logsetup import secret_filter
+
     out = out or sys.stdout
     if settings is None:
         try:
@@ -140,9 +152,11 @@ def run_checks(settings: Settings | None = None, out: TextIO | None = None) -> i
         except SettingsError as exc:
             print(CheckResult("settings", False, str(exc)).line(), file=out)
             return 1
+    filter_ = secret_filter()
+    filter_.add(*settings.secret_values())
     results = asyncio.run(check_all(settings))
     for r in results:
-        print(r.line(), file=out)
+        print(filter_.scrub(r.line()), file=out)  # a library's error may quote a URL with a secret
     failed = [r for r in results if not r.ok]
     print(f"{len(results) - len(failed)} ok, {len(failed)} FAIL", file=out)
     return 0 if not failed else 1

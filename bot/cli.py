@@ -17,32 +17,59 @@ def _settings() -> Settings:
 
 
 def _quiet_logging(settings: Settings) -> None:
-    """One-shot commands print their own outcome; the library's log lines (a refused chunk,
-    a retry) would say it twice, so they show only when SMSBOT_LOG_LEVEL asks for them."""
-    from bot.logsetup import setup_logging
+    from bot.logsetup import setup_cli_logging
 
-    secret = settings.gateway_password.get_secret_value() if settings.gateway_password else None
-    level = settings.log_level if "log_level" in settings.model_fields_set else "ERROR"
-    setup_logging(level, [secret])
+    setup_cli_logging(settings.explicit_log_level, settings.secret_values())
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import logging
+
+    from telegram.error import InvalidToken, TelegramError
+
     from bot.app import run
+    from bot.logsetup import secret_filter
     from bot.store import StoreError
+    from bot.web.errors import WebError
 
     settings = _settings()
+    scrub = secret_filter().scrub  # run() registers the secrets with it first thing
     try:
         run(settings)
-    except StoreError as exc:
-        print(f"smsbot: {exc}", file=sys.stderr)
+    except SettingsError:
+        raise  # main() prints it
+    except (StoreError, WebError) as exc:
+        print(f"smsbot: {scrub(str(exc))}", file=sys.stderr)
+        return EXIT_FAIL
+    except InvalidToken:  # its text quotes the token
+        print("smsbot: Telegram refused the token: copy it again from @BotFather into "
+              "SMSBOT_TELEGRAM_TOKEN", file=sys.stderr)
+        return EXIT_FAIL
+    except TelegramError as exc:
+        print(f"smsbot: Telegram did not answer at {_host(settings.telegram_api_url)}: "
+              f"{scrub(str(exc))}; check SMSBOT_TELEGRAM_API_URL and the network", file=sys.stderr)
+        return EXIT_FAIL
+    except Exception as exc:  # a bug: its traceback goes to the log, through the secret filter
+        logging.getLogger("bot.cli").exception("smsbot run stopped")
+        print(f"smsbot: stopped by an unexpected error ({type(exc).__name__}); see the log above",
+              file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK
+
+
+def _host(url: str) -> str:
+    return url.split("://", 1)[-1].split("/", 1)[0]
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from sms_core.sandbox import run_sandbox
 
-    run_sandbox(host=args.host, port=args.port, report_delay=args.report_delay)
+    try:
+        run_sandbox(host=args.host, port=args.port, report_delay=args.report_delay)
+    except OSError as exc:  # port taken, address not local, name not resolved
+        print(f"smsbot sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
+              "choose another --port or --host", file=sys.stderr)
+        return EXIT_FAIL
     return EXIT_OK
 
 
@@ -101,11 +128,14 @@ def _numbers(n: int) -> str:
 
 
 def cmd_balance(args: argparse.Namespace) -> int:
-    from sms_core.errors import GatewayError
+    from sms_core.errors import GatewayError, InputError
 
     settings = _settings()
     try:
         balance = asyncio.run(_with_gateway(settings, lambda g: g.balance()))
+    except InputError as exc:
+        print(f"smsbot balance: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except GatewayError as exc:
         print(f"smsbot balance: {exc}", file=sys.stderr)
         return EXIT_FAIL
@@ -116,7 +146,12 @@ def cmd_balance(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from bot.checks import run_checks
 
-    return run_checks()
+    try:
+        settings = _settings()
+    except SettingsError:
+        return run_checks()  # it prints the settings line as a FAIL
+    _quiet_logging(settings)  # each line says what failed: log lines would say it again
+    return run_checks(settings)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.devserver import BotApiServer, Call
-from config import Settings
+from config import Settings, load_settings
 from sms_core.errors import InvalidNumber
 from sms_core.phones import normalize_number
 from sms_core.sandbox import SandboxGateway, SandboxServer
@@ -125,7 +125,7 @@ class Demo:
     def settings(self) -> Settings:
         """The bot's settings: both servers, the demo's chats and a throwaway store."""
         assert self.sandbox.gateway.password is not None
-        return Settings(  # type: ignore[call-arg]
+        return load_settings(  # a wrong SMSBOT_* in the environment is named, as elsewhere
             _env_file=None,
             telegram_token=self.api.token,
             telegram_api_url=self.api.base_url,

@@ -67,3 +67,10 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> Se
     for name in ("httpx", "httpcore", "apscheduler", "uvicorn.access"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return _FILTER
+
+
+def setup_cli_logging(level: str | None, secrets: Iterable[str | None] = ()) -> SecretFilter:
+    """Logging for one-shot commands (send, balance, check), which print their own outcome:
+    the library's log lines (a refused chunk, a retry) would say it twice, so they show
+    only when SMSBOT_LOG_LEVEL asks for them (`level`; None: errors only)."""
+    return setup_logging(level or "ERROR", secrets)

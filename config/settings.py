@@ -44,6 +44,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
+        allow_inf_nan=False,  # "inf" seconds would mean no timeout, or crash the scheduler
     )
 
     telegram_token: SecretStr | None = None
@@ -117,6 +118,12 @@ class Settings(BaseSettings):
             codecs.lookup(value)
         except LookupError:
             raise ValueError(f"unknown encoding {value!r}; expected e.g. gbk, gb18030 or utf-8") from None
+        try:  # a text encoding that writes the query's ASCII as ASCII (not base64, rot13, utf-16)
+            usable = "us_name=a&b".encode(value) == b"us_name=a&b"
+        except LookupError:  # "not a text encoding"
+            usable = False
+        if not usable:
+            raise ValueError(f"{value!r} cannot carry the gateway's queries; expected e.g. gbk, gb18030 or utf-8")
         return value
 
     @field_validator("http_listen")
@@ -127,7 +134,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not HOST:PORT; expected e.g. 127.0.0.1:8080")
         return value
 
-    @field_validator("gateway_url", "telegram_api_url")
+    @field_validator("gateway_url")
     @classmethod
     def _url(cls, value: str) -> str:
         if value == SANDBOX:
@@ -135,6 +142,27 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL (or the word 'sandbox')")
         return value.rstrip("/")
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _bot_api_url(cls, value: str) -> str:
+        # the token is appended to it: without /bot it would land in the host or port
+        value = value.rstrip("/")
+        if not value.startswith(("http://", "https://")) or not value.endswith("/bot"):
+            raise ValueError(f"{value!r} is not a Bot API URL; expected an http(s) URL ending in /bot, "
+                             "e.g. https://api.telegram.org/bot or http://127.0.0.1:8081/bot "
+                             "(a local Bot API server)")
+        return value
+
+    @property
+    def explicit_log_level(self) -> str | None:
+        """SMSBOT_LOG_LEVEL if it was set (environment or .env), else None."""
+        return self.log_level if "log_level" in self.model_fields_set else None
+
+    def secret_values(self) -> list[str]:
+        """The secrets' values, for the log filter that masks them."""
+        return [v.get_secret_value() for v in (self.gateway_password, self.telegram_token,
+                                               self.webhook_token) if v is not None]
 
     @property
     def uses_sandbox(self) -> bool:
@@ -172,6 +200,8 @@ def load_settings(**overrides: object) -> Settings:
     """Build Settings, turning pydantic's report into one readable SettingsError."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise SettingsError("the .env file is not UTF-8 text: save it as UTF-8") from None
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

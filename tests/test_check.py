@@ -99,3 +99,18 @@ def test_cli_reports_a_wrong_setting_by_name(tmp_path):
                           timeout=60, cwd=tmp_path)
     assert proc.returncode == 1
     assert "SMSBOT_POLL_INTERVAL" in proc.stdout + proc.stderr
+
+
+def test_a_group_upgraded_to_a_supergroup_names_its_new_id(world, tmp_path):
+    sandbox, api = world
+    api.migrate_chat(INBOX, -1009999)
+    out = io.StringIO()
+    assert run_checks(settings_for(sandbox, api, tmp_path), out) == 1
+    assert "became a supergroup with the id -1009999: put -1009999 in SMSBOT_INBOX_CHAT_ID" in out.getvalue()
+    assert f"ok    allowed chat {TEAM}" in out.getvalue()  # the other chats are still checked
+
+
+def test_a_store_path_that_is_a_folder_is_named(world, tmp_path):
+    out = io.StringIO()
+    assert run_checks(settings_for(*world, tmp_path, database_path=tmp_path), out) == 1
+    assert "is a folder; SMSBOT_DATABASE_PATH names the store's file" in out.getvalue()

@@ -123,3 +123,27 @@ def test_sandbox_command_prints_its_url_and_demo_account(tmp_path):
         proc.wait(timeout=20)
     text = "".join(lines)
     assert "http://127.0.0.1:" in text and "SMSBOT_GATEWAY_USERNAME=demo" in text
+
+
+def test_balance_with_a_password_the_encoding_cannot_hold_says_so(gateway_env, tmp_path):
+    _, env = gateway_env
+    out = smsbot("balance", env={**env, "SMSBOT_GATEWAY_PASSWORD": "pw😀secret"}, cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "SMSBOT_GATEWAY_PASSWORD" in out.stderr and "😀" not in out.stderr
+
+
+def test_sandbox_on_a_port_in_use_says_so(gateway_env, tmp_path):
+    server, _ = gateway_env
+    port = server.url.rsplit(":", 1)[1]
+    out = smsbot("sandbox", "--port", port, cwd=tmp_path)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in out.stderr and "--port" in out.stderr
+
+
+def test_check_prints_each_failure_once(gateway_env, tmp_path):
+    server, env = gateway_env
+    server.gateway.configure(password="rotated")
+    out = smsbot("check", env=env, cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stdout.count("the gateway refused the login") == 1
+    assert out.stderr == ""  # no library log line repeating it

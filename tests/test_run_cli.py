@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -52,3 +53,27 @@ def test_run_serves_and_a_second_run_on_the_same_store_refuses(env, tmp_path):
     assert first.returncode == 0, out
     for secret in SECRETS:
         assert secret not in out
+
+
+def test_run_with_a_token_telegram_refuses_says_so_without_printing_it(env, tmp_path):
+    values, _, _ = env
+    wrong = "222222:WRONG-SECRET-tok9"
+    out = subprocess.run([sys.executable, "-m", "bot", "run"], env={**values, "SMSBOT_TELEGRAM_TOKEN": wrong},
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert "Telegram refused the token" in out.stderr and "SMSBOT_TELEGRAM_TOKEN" in out.stderr
+    assert "WRONG-SECRET" not in out.stdout + out.stderr  # python-telegram-bot's own log quotes it
+    assert out.stderr.splitlines()[-1].startswith("smsbot: Telegram refused the token")
+
+
+def test_run_on_a_taken_http_port_says_so(env, tmp_path):
+    values, _, _ = env
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "bot", "run"],
+                             env={**values, "SMSBOT_HTTP_LISTEN": f"127.0.0.1:{port}"},
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"cannot listen on 127.0.0.1:{port} (SMSBOT_HTTP_LISTEN)" in out.stderr

@@ -49,12 +49,29 @@ def test_dotenv_is_read(tmp_path):
     ("SMSBOT_LANGUAGE", "fr", "SMSBOT_LANGUAGE"),
     ("SMSBOT_GATEWAY_URL", "ftp://x", "http(s) URL"),
     ("SMSBOT_LOG_LEVEL", "verbose", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ("SMSBOT_GATEWAY_ENCODING", "rot13", "cannot carry the gateway's queries"),
+    ("SMSBOT_GATEWAY_ENCODING", "base64", "cannot carry the gateway's queries"),
+    ("SMSBOT_GATEWAY_ENCODING", "utf-16", "cannot carry the gateway's queries"),
+    ("SMSBOT_POLL_INTERVAL", "inf", "SMSBOT_POLL_INTERVAL"),
+    ("SMSBOT_GATEWAY_TIMEOUT", "nan", "SMSBOT_GATEWAY_TIMEOUT"),
+    ("SMSBOT_TELEGRAM_API_URL", "http://127.0.0.1:8081", "ending in /bot"),
 ])
 def test_a_wrong_value_names_the_variable(monkeypatch, var, value, expected):
     monkeypatch.setenv(var, value)
     with pytest.raises(SettingsError) as err:
         load_settings()
     assert expected in str(err.value)
+
+
+def test_a_local_bot_api_server_url_is_accepted():
+    assert load_settings(telegram_api_url="http://127.0.0.1:8081/bot/").telegram_api_url == \
+        "http://127.0.0.1:8081/bot"
+
+
+def test_a_dotenv_that_is_not_utf8_is_named(tmp_path):
+    (tmp_path / ".env").write_bytes("SMSBOT_LANGUAGE=zh\n# 你好\n".encode("gbk"))
+    with pytest.raises(SettingsError, match="not UTF-8"):
+        load_settings()
 
 
 def test_a_logging_level_is_read_in_any_case(monkeypatch):

@@ -148,11 +148,13 @@ class Call:
 class ApiError(Exception):
     """An error answer, with the real HTTP status python-telegram-bot maps to an exception."""
 
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(self, status: int, description: str, retry_after: int | None = None,
+                 migrate_to_chat_id: int | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def payload(self) -> dict[str, Any]:
         """The JSON body Telegram sends with this error."""
@@ -163,6 +165,8 @@ class ApiError(Exception):
         }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
 
@@ -362,6 +366,7 @@ class FakeTelegram:
         self._delays: list[_Delay] = []
         self._group_sent: dict[int, deque[float]] = {}
         self._overall_sent: deque[float] = deque()
+        self._migrated: dict[int, int] = {}
 
     # ------------------------------------------------------------------ identity
 
@@ -459,6 +464,14 @@ class FakeTelegram:
             chat.can_manage_topics = can_manage_topics
             self._changed()
             return self._chat_json(chat)
+
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
+        """A group upgraded to a supergroup (turning on Topics does it): calls naming the old
+        id get 400 with `migrate_to_chat_id`, as Telegram answers."""
+        with self._lock:
+            self._migrated[int(chat_id)] = int(new_chat_id)
+            self._chats.pop(int(chat_id), None)
+            self._changed()
 
     def set_forum(self, chat_id: int, is_forum: bool) -> None:
         """Turn topics on or off in a supergroup (existing topics are kept)."""
@@ -1166,6 +1179,9 @@ class FakeTelegram:
         else:
             chat = self._chats.get(int(raw))
         if chat is None:
+            if not isinstance(raw, str) and int(raw) in self._migrated:
+                raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                               migrate_to_chat_id=self._migrated[int(raw)])
             if isinstance(raw, int) and raw in self._users:
                 raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             raise _bad("chat not found")

@@ -74,6 +74,15 @@ def _statements(script: str) -> list[str]:
     return out
 
 
+def _prepare(path: Path) -> None:
+    """The store's folder made; a folder named as the store refused (SQLite would say only
+    "disk I/O error")."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder; SMSBOT_DATABASE_PATH names the store's file, "
+                         "e.g. data/smsbot.sqlite3")
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
 class Database:
     """One SQLite file, one thread, one optional process lock."""
 
@@ -88,7 +97,7 @@ class Database:
 
     async def open(self) -> None:
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _prepare(Path(self.path))
         if self.exclusive:
             self._take_lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smsbot-store")
@@ -174,6 +183,8 @@ def read_schema_version(path: str | Path) -> int | None:
     """The schema version of a store file without changing it; None when there is no file."""
     if str(path) != ":memory:" and not Path(path).exists():
         return None
+    if Path(path).is_dir():
+        _prepare(Path(path))  # says what is wrong
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
