@@ -292,6 +292,18 @@ async def test_dedup_is_per_group_fingerprint_and_status_within_the_window(store
     assert [i.outcome for i in await store.alert_items(mixed.id)] == ["deduplicated", "new"]
 
 
+async def test_a_change_of_status_is_news_inside_the_dedup_window(store: Store) -> None:
+    states = [(await _insert(store, [_in(status=status)], at)).state for at, status in [
+        (0.0, "firing"), (100.0, "resolved"), (200.0, "firing"), (300.0, "firing"),
+        (400.0, "resolved"), (500.0, "resolved")]]
+    assert states == ["stored", "stored", "stored", "deduplicated", "stored", "deduplicated"]
+    assert (await _insert(store, [_in(status="resolved")], 600.0, group="db")).state == "stored"
+    # a resolve that was not texted still ends the incident: firing again is news
+    await _insert(store, [_in("x")], 1000.0)
+    assert (await _insert(store, [_in("x", "resolved")], 1100.0, send_resolved=False)).state == "skipped"
+    assert (await _insert(store, [_in("x")], 1200.0)).state == "stored"
+
+
 async def test_resolved_alerts_can_be_skipped(store: Store) -> None:
     assert (await _insert(store, [_in(status="resolved")], 10.0, send_resolved=False)).state == "skipped"
 

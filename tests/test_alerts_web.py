@@ -159,6 +159,22 @@ async def test_a_replay_within_the_dedup_window_sends_one_sms(make_harness: Any)
     assert len(h.gateway.sent) == 1 and len(copies(h)) == 1
 
 
+async def test_a_refire_soon_after_a_resolve_is_texted_not_deduplicated(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness, members=["13800138000"])
+
+    async def notify(status: str) -> str:
+        r = await post(h, FIRING if status == "firing" else RESOLVED)
+        [accepted] = r.json()["accepted"]
+        if accepted["state"] == "stored":
+            await alert_state(h, accepted["id"], "sent")
+        return accepted["state"]
+
+    assert [await notify(s) for s in ("firing", "resolved", "firing", "firing", "resolved")] == [
+        "stored", "stored", "stored", "deduplicated", "stored"]
+    assert [t.split(" ")[0] for t in sms_texts(h)] == [
+        "[FIRING]", "[RESOLVED]", "[FIRING]", "[RESOLVED]"]  # the last SMS says where it stands
+
+
 async def test_resolved_alerts_are_not_texted_when_switched_off(make_harness: Any) -> None:
     h = await alerts_bot(make_harness, alert_send_resolved=False)
     assert (await post(h, RESOLVED)).json()["accepted"][0]["state"] == "skipped"

@@ -132,14 +132,25 @@ def recent_alerts(conn: sqlite3.Connection, limit: int = 20) -> list[AlertRecord
 
 
 def _duplicate(conn: sqlite3.Connection, group: str, item: AlertItemIn, since: float) -> bool:
+    """Whether the group was texted this alert, in this status, since `since` -- and nothing of
+    the other status came after that SMS. A firing after a resolve (or a resolve after a
+    re-fire) is news, however soon: without it the phone's last SMS would say RESOLVED while
+    the alert fires again."""
     marks = ",".join("?" * len(_COUNTS_FOR_DEDUP))
-    row = conn.execute(
-        "SELECT 1 FROM alert_items i JOIN alerts a ON a.id = i.alert_id "
+    last_sent = conn.execute(
+        "SELECT MAX(a.id) FROM alert_items i JOIN alerts a ON a.id = i.alert_id "
         "WHERE a.group_name = ? AND i.fingerprint = ? AND i.status = ? AND i.outcome = 'new' "
-        f"AND a.received_at > ? AND a.state IN ({marks}) LIMIT 1",
+        f"AND a.received_at > ? AND a.state IN ({marks})",
         (group, item.fingerprint, item.status, since, *_COUNTS_FOR_DEDUP),
+    ).fetchone()[0]
+    if last_sent is None:
+        return False
+    turned = conn.execute(
+        "SELECT 1 FROM alert_items i JOIN alerts a ON a.id = i.alert_id "
+        "WHERE a.group_name = ? AND i.fingerprint = ? AND i.status != ? AND i.alert_id > ? LIMIT 1",
+        (group, item.fingerprint, item.status, last_sent),
     ).fetchone()
-    return row is not None
+    return turned is None
 
 
 def _acked(conn: sqlite3.Connection, group: str, fingerprint: str, now: float) -> bool:
