@@ -63,6 +63,17 @@ async def test_the_hourly_cap_holds_back_and_summarises_once_when_the_hour_reope
     assert len(h.gateway.sent) == 3
 
 
+async def test_the_cap_summary_names_a_held_back_resolution_as_resolved(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness, alert_max_per_hour=1, members=["13800138000"])
+    await alert_state(h, accepted_id(await post(h, alert("DiskFull"))), "sent")
+    held = accepted_id(await post(h, alert("DiskFull", status="resolved")))
+    await alert_state(h, held, "suppressed")
+    svc = service(h)
+    svc.clock = lambda: time.time() + 3601
+    await svc.run_due()
+    assert [s.text for s in h.gateway.sent][1:] == ["1 more alert suppressed: [RESOLVED] DiskFull db-1"]
+
+
 async def test_the_cap_counts_per_phone(make_harness: Any) -> None:
     h = await alerts_bot(make_harness, alert_max_per_hour=1, members=["13800138000"])
     await h.services.store.replace_group("db", ["13800138000", "13700137000"])

@@ -239,6 +239,11 @@ def test_summary_sms_names_what_was_held_back() -> None:
     assert len(summary_sms([_alert("N" * 50)] * 9)) == 70
 
 
+def test_summary_sms_names_a_held_back_resolution_as_resolved() -> None:
+    text = summary_sms([_alert("HighCPU", instance="db-1"), _alert("DiskFull", status="resolved", instance="db-1")])
+    assert text == "2 more alerts suppressed: HighCPU db-1, [RESOLVED] DiskFull db-1"
+
+
 # --- acks, states ------------------------------------------------------------------------------------
 
 

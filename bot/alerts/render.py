@@ -90,8 +90,11 @@ def alert_sms(alerts: Sequence[AlertLike], code: int | None, *, segments: int = 
 
 def summary_sms(alerts: Sequence[AlertLike], *, segments: int = 1, segment_size: int = 67,
                 encoding: str = "gbk") -> str:
-    """"3 more alerts suppressed: HighCPU db-1, DiskFull db-2, ..." for a phone over the hourly cap."""
+    """"3 more alerts suppressed: HighCPU db-1, [RESOLVED] DiskFull db-2, ..." for a phone over
+    the hourly cap. A held-back resolution is tagged as its own SMS would have been: named
+    bare, it would read as an alert that fires."""
     n = len(alerts)
     head = f"{n} more alert{'s' if n != 1 else ''} suppressed: "
-    names = list(dict.fromkeys(short_label(a) for a in alerts))
+    names = list(dict.fromkeys(
+        f"[RESOLVED] {short_label(a)}" if a.status == "resolved" else short_label(a) for a in alerts))
     return fit_segments(head + ", ".join(names), segments, segment_size=segment_size, encoding=encoding)

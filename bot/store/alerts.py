@@ -92,6 +92,7 @@ class SuppressedAlert:
     name: str
     summary: str
     labels: Mapping[str, str]
+    status: str = "firing"  # a held-back resolution is summarised as resolved
 
 
 def _record(row: sqlite3.Row) -> AlertRecord:
@@ -553,14 +554,14 @@ def alert_for_send(conn: sqlite3.Connection, send_id: int) -> AlertRecord | None
 def suppressed_due(conn: sqlite3.Connection, max_per_hour: int, now: float) -> list[SuppressedAlert]:
     """Held-back alerts of phones whose hour has room again, oldest first."""
     rows = conn.execute(
-        "SELECT s.phone, s.alert_id, a.name, a.summary, a.labels FROM alert_suppressed s "
+        "SELECT s.phone, s.alert_id, a.name, a.summary, a.labels, a.status FROM alert_suppressed s "
         "JOIN alerts a ON a.id = s.alert_id WHERE s.summary_send_id IS NULL "
         "AND (SELECT COUNT(*) FROM alert_quota q WHERE q.phone = s.phone AND q.at > ?) < ? "
         "ORDER BY s.phone, s.alert_id",
         (now - 3600, max_per_hour),
     )
-    return [SuppressedAlert(r["phone"], r["alert_id"], r["name"], r["summary"], json.loads(r["labels"]))
-            for r in rows]
+    return [SuppressedAlert(r["phone"], r["alert_id"], r["name"], r["summary"], json.loads(r["labels"]),
+                            r["status"]) for r in rows]
 
 
 def claim_summary(conn: sqlite3.Connection, phones: Sequence[str], max_per_hour: int, now: float) -> list[str]:
