@@ -11,13 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.alerts.copies import TELEGRAM_LIMIT, copy_text, plain_length
 from bot.alerts.errors import BadPayload, NoGroup, NotJson, UnknownShape, UnusableJson
 from bot.alerts.payload import ParsedAlert, parse_body, parse_payload, split_by_group
 from bot.alerts.render import alert_sms, summary_sms
 from bot.alerts.service import overall_state
 from bot.handlers.ack import parse_ack_sms
-from bot.store import SCHEMA_VERSION, Store
-from bot.store.alerts import AlertItemIn
+from bot.i18n import Translator
+from bot.store import SCHEMA_VERSION, SendRecord, Store
+from bot.store.alerts import AlertItemIn, AlertItemRecord, AlertRecord
 from bot.store.schema import MIGRATIONS
 from sms_core.text import segments_limit, unencodable_chars
 
@@ -242,6 +244,31 @@ def test_summary_sms_names_what_was_held_back() -> None:
 def test_summary_sms_names_a_held_back_resolution_as_resolved() -> None:
     text = summary_sms([_alert("HighCPU", instance="db-1"), _alert("DiskFull", status="resolved", instance="db-1")])
     assert text == "2 more alerts suppressed: HighCPU db-1, [RESOLVED] DiskFull db-1"
+
+
+_LONG = st.text(min_size=0, max_size=5000)
+
+
+@given(name=_LONG, instance=_LONG, group=_LONG, who=_LONG, error=_LONG, sms=_LONG, more=st.integers(0, 12),
+       state=st.sampled_from(["sent", "partial", "gave_up", "error", "failed"]))
+def test_an_alert_copy_always_fits_in_one_telegram_message(name: str, instance: str, group: str, who: str,
+                                                             error: str, sms: str, more: int, state: str) -> None:
+    labels = {"alertname": name + "😀" * 100, "instance": instance}
+    items = [AlertItemRecord(1, n, f"f{n}", "firing", name + "😀" * 100, "s", labels, "new") for n in range(more + 1)]
+    alert = AlertRecord(
+        id=1, received_at=0.0, source="alertmanager", group_name=group or "g", fingerprint="f0", status="firing",
+        name=name, summary="s", labels=labels, code=999_999, state=state, text=sms or None, send_id=1,
+        attempts=20, next_attempt_at=1.0, error=error, suppressed=100_000, acked_by=who, acked_at=1.0,
+        closed_at=1.0, copy_chat_id=None, copy_message_id=None, copy_version=1, copy_shown=0,
+        copy_send_shown=0, copy_edited_at=None)
+    record = SendRecord(
+        id=1, created_at=0.0, origin="alert", chat_id=None, user_id=None, user_name=None, text=sms,
+        segments=5, scheduled_at=None, state="partial", error=error, accepted=100_000, rejected=100_000,
+        recipients=300_000, delivered=100_000, failed=1, unknown=100_000, status_chat_id=None,
+        status_message_id=None, status_thread_id=None, status_version=1, status_shown=0, status_edited_at=None,
+        alert_id=1, error_kind="ForbiddenWord", error_arg=error)
+    text = copy_text(alert, items, record, Translator("en"), max_per_hour=10, max_attempts=20, segments=5)
+    assert plain_length(text) <= TELEGRAM_LIMIT
 
 
 # --- acks, states ------------------------------------------------------------------------------------

@@ -148,6 +148,17 @@ async def test_long_alerts_are_cut_to_the_segments_allowed(make_harness: Any) ->
     assert h.gateway.requests[-1].gbk_ok
 
 
+async def test_a_copy_of_many_alerts_with_long_labels_fits_in_one_telegram_message(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    alerts = [{"status": "firing", "fingerprint": f"f{n}", "annotations": {"summary": "disk full"},
+               "labels": {"alertname": "N" * 700 + str(n), "instance": "i" * 700}} for n in range(7)]
+    alert_id = accepted_id(await post(h, {"status": "firing", "alerts": alerts}))
+    await alert_state(h, alert_id, "sent")
+    copy = await copy_saying(h, alert_id, "Also in this SMS", "Sent to 3 numbers")
+    assert len(copy) <= 4096 and "…" in copy  # the names are cut, the copy is posted
+    assert [c.ok for c in h.api.calls("sendMessage") if c.params.get("chat_id") in (ALERT_CHAT, str(ALERT_CHAT))] == [True]
+
+
 async def test_a_replay_within_the_dedup_window_sends_one_sms(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     first, again = await post(h, FIRING), await post(h, FIRING)

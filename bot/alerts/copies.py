@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -45,27 +48,61 @@ WINDOW = 24 * 3600.0
 """Copies older than this are no longer edited."""
 TELEGRAM_TIMEOUT = 90.0
 """A hard bound on one call, python-telegram-bot's rate limiter's waiting included."""
-
-
+TELEGRAM_LIMIT = 4096
+"""Characters of a message's text (tags gone, entities decoded) Telegram takes; more is a 400."""
+NAME_MAX = 60
+"""Characters kept of one alert's name in the copy's "Also in this SMS" line."""
+VALUE_MAX = 300
+"""Characters kept of any other value shown (the SMS, an error, who acknowledged)."""
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts, CST).strftime("%m-%d %H:%M:%S")
 
 
+def _cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, an ellipsis where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _short_errors(record: SendRecord) -> SendRecord:
+    """The send with its error (a gateway's words) and the error's argument cut for the copy."""
+    if len(record.error or "") <= VALUE_MAX and len(record.error_arg or "") <= NAME_MAX:
+        return record
+    return replace(record, error=_cut(record.error, VALUE_MAX) if record.error else None,
+                   error_arg=_cut(record.error_arg, NAME_MAX) if record.error_arg else None)
+
+
+def plain_length(rendered: str) -> int:
+    """Length of an HTML message as Telegram counts it: tags gone, entities decoded, UTF-16."""
+    return len(html.unescape(_TAG.sub("", rendered)).encode("utf-16-le")) // 2
+
+
 def copy_text(alert: AlertRecord, items: list[AlertItemRecord], record: SendRecord | None, tr: Translator, *,
               max_per_hour: int, max_attempts: int, segments: int = 1, segment_size: int = 67,
               encoding: str = "gbk") -> str:
-    """The copy's HTML. Every value is escaped by the translator."""
+    """The copy's HTML. Every value is escaped by the translator.
+
+    Every value is cut (names to NAME_MAX, the rest to VALUE_MAX), so that the copy always fits
+    Telegram's 4,096 characters: a copy Telegram refuses is lost for good. Alerts whose labels
+    hold hundreds of characters are common enough (a templated alertname, a long instance).
+    """
     new = [i for i in items if i.outcome == "new"] or items
     sms = alert.text or alert_sms(new, alert.code, segments=segments, segment_size=segment_size, encoding=encoding)
     code = Html(tr("alert_copy_code", code=alert.code)) if alert.code is not None else ""
-    lines = [tr("alert_copy_head", id=alert.id, group=alert.group_name, code=code, text=sms)]
+    lines = [tr("alert_copy_head", id=alert.id, group=_cut(alert.group_name, NAME_MAX), code=code,
+                text=_cut(sms, VALUE_MAX))]
+    more = ""
     if len(new) > 1:
-        lines.append(tr("alert_copy_more", names=", ".join(short_label(i) for i in new[1:6])
-                        + (" …" if len(new) > 6 else "")))
+        more = tr("alert_copy_more", names=", ".join(_cut(short_label(i), NAME_MAX) for i in new[1:6])
+                  + (" …" if len(new) > 6 else ""))
+        lines.append(more)
     lines.extend(status_lines(alert, record, tr, max_per_hour=max_per_hour, max_attempts=max_attempts))
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    if more and plain_length(text) > TELEGRAM_LIMIT:  # cannot happen with the cuts above; never a 400
+        text = "\n".join(line for line in lines if line is not more)
+    return text
 
 
 def status_lines(alert: AlertRecord, record: SendRecord | None, tr: Translator, *, max_per_hour: int,
@@ -75,20 +112,20 @@ def status_lines(alert: AlertRecord, record: SendRecord | None, tr: Translator, 
     if alert.state in ("stored", "sending") and record is None:
         lines.append(tr("alert_copy_sending"))
     elif record is not None:
-        lines.append(render_status(record, tr))
+        lines.append(render_status(_short_errors(record), tr))
     if alert.state == "failed" and alert.next_attempt_at is not None:
         lines.append(tr("alert_copy_retry", when=_when(alert.next_attempt_at), attempt=alert.attempts + 1,
                         max=max_attempts))
     elif alert.state == "gave_up":
-        lines.append(tr("alert_copy_gave_up", attempts=alert.attempts, error=alert.error or "?"))
+        lines.append(tr("alert_copy_gave_up", attempts=alert.attempts, error=_cut(alert.error or "?", VALUE_MAX)))
     elif alert.state == "error":
-        lines.append(tr("alert_copy_error", error=alert.error or "?"))
+        lines.append(tr("alert_copy_error", error=_cut(alert.error or "?", VALUE_MAX)))
     if alert.attempts > 1 and alert.state in ("sent", "partial"):
         lines.append(tr("alert_copy_attempts", attempts=alert.attempts))
     if alert.suppressed:
         lines.append(tr("alert_copy_capped", n=alert.suppressed, max=max_per_hour))
     if alert.acked_at is not None:
-        lines.append(tr("alert_copy_acked", who=alert.acked_by or "?", when=_when(alert.acked_at)))
+        lines.append(tr("alert_copy_acked", who=_cut(alert.acked_by or "?", VALUE_MAX), when=_when(alert.acked_at)))
     elif alert.code is not None and alert.closed_at is not None and alert.state in ("sent", "partial", "unknown"):
         lines.append(tr("alert_copy_resolved"))
     return lines
