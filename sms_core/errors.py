@@ -26,6 +26,8 @@ Messages are written for a person and never contain the account password.
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class SmsCoreError(Exception):
     """Root of everything sms_core raises on purpose."""
@@ -46,15 +48,32 @@ class InvalidNumber(InputError):
         super().__init__(f"{raw} is not a valid number: {reason}" if raw.strip() else reason)
 
 
+def show_char(ch: str) -> str:
+    """A character as a person can find it: `'😀'`, or `U+200B (ZERO WIDTH SPACE)` for one
+    that shows as nothing, as a blank or on top of its neighbour."""
+    if unicodedata.category(ch) in _UNSEEN:
+        name = unicodedata.name(ch, "")
+        return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
+    return f"'{ch}'"
+
+
+_UNSEEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me", "Mc"})
+"""Unicode categories of characters that cannot be seen on their own."""
+
+
 class UnsupportedCharacters(InputError):
     def __init__(self, chars: tuple[str, ...], encoding: str) -> None:
         self.chars = chars
         self.encoding = encoding
-        shown = " ".join(f"'{c}'" for c in chars)
         super().__init__(
-            f"{shown} cannot be sent: the gateway's encoding ({encoding.upper()}) has no such "
+            f"{self.shown} cannot be sent: the gateway's encoding ({encoding.upper()}) has no such "
             f"character{'s' if len(chars) > 1 else ''}"
         )
+
+    @property
+    def shown(self) -> str:
+        """The characters, each as show_char writes it."""
+        return " ".join(map(show_char, self.chars))
 
 
 class TextTooLong(InputError):

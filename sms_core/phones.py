@@ -21,7 +21,9 @@ CN = 86
 # Full-width forms a Chinese input method produces.
 _FULLWIDTH = str.maketrans(
     {**{chr(0xFF10 + i): str(i) for i in range(10)},
-     "＋": "+", "－": "-", "（": "(", "）": ")", "\u3000": " "}
+     "＋": "+", "－": "-", "（": "(", "）": ")", "\u3000": " ",
+     # spaces a copy from a web page or a document brings: no-break, figure, narrow, thin
+     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " "}
 )
 _ALLOWED_RE = re.compile(r"\+?[0-9 \t()-]*")
 _MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")

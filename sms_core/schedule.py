@@ -29,7 +29,10 @@ _SCHEDULE_RE = re.compile(
 
 
 def _show(at: datetime) -> str:
-    return at.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+    """YYYY-MM-DD HH:MM in CST, with the seconds when they are not zero (else two times a few
+    seconds apart could read the same)."""
+    at = at.astimezone(CST)
+    return at.strftime("%Y-%m-%d %H:%M:%S" if at.second else "%Y-%m-%d %H:%M")
 
 
 def _as_cst(at: datetime) -> datetime:
@@ -64,8 +67,12 @@ def check_schedule(at: datetime, now: datetime | None = None) -> datetime:
     The gateway would silently send a past time at once, or hold a typo'd year for
     a year; both are better refused with a clear reason before anything is sent.
     """
-    at = _as_cst(at)
     now = _as_cst(now) if now is not None else datetime.now(CST)
+    try:
+        # whole seconds: the gateway's send_time has no fraction, and would take 0.5 s ahead as now
+        at = _as_cst(at).replace(microsecond=0)
+    except OverflowError:  # datetime.max / min in another zone: no such time in CST
+        at = (datetime.max if at.year > now.year else datetime.min).replace(tzinfo=CST)
     if at <= now:
         raise InvalidSchedule(
             f"{_show(at)} is in the past; give a later time "

@@ -8,6 +8,7 @@ rule; a setting, since the vendor does not say), at most 335 characters.
 from __future__ import annotations
 
 import math
+import unicodedata
 
 from sms_core.errors import EmptyText, TextTooLong, UnsupportedCharacters
 from sms_core.models import TextInfo
@@ -47,6 +48,19 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
+_INVISIBLE = str.maketrans({
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ",  # no-break, figure, narrow, thin
+    "\u200b": None, "\ufeff": None, "\ufe0e": None, "\ufe0f": None,  # zero-width, emoji style
+})
+
+
+def _plain(text: str) -> str:
+    """What the text shows, in characters an encoding is likelier to hold: composed (NFC: an
+    accent typed apart from its letter joins it), the spaces a copy from a web page brings as
+    plain spaces, and zero-width characters (emoji variation selectors among them) left out."""
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+
+
 def validate_text(
     text: str,
     *,
@@ -57,14 +71,18 @@ def validate_text(
     """Check a text before it is sent: not blank, encodable, not too long.
 
     The text is kept as typed (CRLF becomes LF, which is also what is counted),
-    so what the phone shows is what was written.
+    so what the phone shows is what was written. Only a text that the encoding cannot
+    hold as typed is made plain first (see _plain): what it shows stays the same.
     """
     text = _normalise_newlines(text)
     if not text.strip():
         raise EmptyText()
     bad = unencodable_chars(text, encoding)
     if bad:
-        raise UnsupportedCharacters(bad, encoding)
+        text = _plain(text)
+        bad = unencodable_chars(text, encoding)
+        if bad:
+            raise UnsupportedCharacters(bad, encoding)
     if len(text) > max_chars:
         raise TextTooLong(len(text), max_chars)
     return TextInfo(text=text, chars=len(text), segments=segment_count(text, segment_size))

@@ -290,3 +290,8 @@ def test_normalize_numbers_deduplicates_in_the_order_given():
 def test_a_number_holding_a_newline_is_not_taken_for_two_numbers():
     with pytest.raises(InvalidNumber):
         normalize_numbers(["13800138000\n13900139000", "13700137000"])
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2007", "\u202f", "\u2009"])
+def test_spaces_a_copy_from_a_document_brings_are_spaces(space):
+    assert normalize_number(f"138{space}0013{space}8000") == "13800138000"

@@ -109,6 +109,29 @@ def test_check_schedule_refuses_more_than_a_year_ahead():
 
 def test_check_schedule_defaults_to_the_clock():
     future = datetime.now(UTC) + timedelta(hours=1)
-    assert check_schedule(future) == future
+    assert check_schedule(future) == future.replace(microsecond=0)  # the gateway's whole seconds
     with pytest.raises(InvalidSchedule):
         check_schedule(datetime.now(UTC) - timedelta(minutes=1))
+
+
+def test_a_time_within_the_current_second_is_not_in_the_future():
+    # send_time has whole seconds: 0.5 s ahead would reach the gateway as "now"
+    with pytest.raises(InvalidSchedule, match="in the past"):
+        check_schedule(NOW + timedelta(seconds=0.5), now=NOW)
+
+
+def test_times_seconds_apart_are_shown_with_their_seconds():
+    now = NOW.replace(second=30)
+    with pytest.raises(InvalidSchedule) as info:
+        check_schedule(now + timedelta(days=366, seconds=15), now=now)
+    assert info.value.params["at"].endswith(":45") and info.value.params["limit"].endswith(":30")
+
+
+@pytest.mark.parametrize(("at", "kind"), [
+    (datetime.max.replace(tzinfo=UTC), "ahead"),
+    (datetime.min.replace(tzinfo=timezone(timedelta(hours=9))), "past"),
+])
+def test_times_beyond_the_calendar_are_refused_not_crashed_on(at, kind):
+    with pytest.raises(InvalidSchedule) as info:
+        check_schedule(at, now=NOW)
+    assert info.value.kind == kind

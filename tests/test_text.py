@@ -168,3 +168,28 @@ def test_fit_segments_never_exceeds_the_limit_and_stays_gbk(text, segments, segm
     cut.encode("gbk")
     if len(text) <= 70 and "\r\n" not in text and not unencodable_chars(text):
         assert cut == text
+
+
+@pytest.mark.parametrize(("typed", "sent"), [
+    ("price\u00a0100", "price 100"),  # a no-break space copied from a web page
+    ("a\u200bb", "ab"),  # a zero-width space
+    ("cafe\u0301", "café"),  # an accent typed apart from its letter (NFC)
+])
+def test_invisible_differences_gbk_lacks_are_made_plain(typed, sent):
+    assert validate_text(typed).text == sent
+
+
+def test_a_text_gbk_holds_is_kept_exactly_as_typed():
+    # U+F92C is a compatibility ideograph GBK has; NFC would turn it into U+90CE
+    assert validate_text("\uf92c 100\u3000元").text == "\uf92c 100\u3000元"
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("a\u200db", "U+200D (ZERO WIDTH JOINER)"),
+    ("x\u0378", "U+0378"),  # unassigned: no name
+    ("😀", "'😀'"),
+])
+def test_a_character_that_cannot_be_seen_is_named_by_its_code_point(typed, shown):
+    with pytest.raises(UnsupportedCharacters) as info:
+        validate_text(typed)
+    assert str(info.value).startswith(f"{shown} cannot be sent")

@@ -47,7 +47,7 @@ def explain(exc: BaseException, tr: Translator) -> str:
     if isinstance(exc, InvalidNumber):
         return tr("invalid_number", raw=exc.raw, reason=translate_reason(exc.reason, tr.lang))
     if isinstance(exc, UnsupportedCharacters):
-        return tr("unsupported_chars", chars=" ".join(f"'{c}'" for c in exc.chars), encoding=exc.encoding.upper())
+        return tr("unsupported_chars", chars=exc.shown, encoding=exc.encoding.upper())
     if isinstance(exc, TextTooLong):
         return tr("text_too_long", length=exc.length, limit=exc.limit)
     if isinstance(exc, EmptyText):
