@@ -311,6 +311,22 @@ async def test_unknown_paths_and_methods_answer_json(make_harness: Any) -> None:
         assert r.status_code == 404 and "/healthz" in r.json()["error"]
 
 
+async def test_a_trailing_slash_is_the_same_route_and_nothing_is_ever_redirected(make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    headers = {"Authorization": f"Bearer {WEBHOOK_TOKEN}"}
+    async with httpx.AsyncClient(base_url=web_url(h), follow_redirects=False) as client:
+        r = await client.post("/alerts/oncall/", content=FIRING, headers=headers)
+        assert r.status_code == 202 and r.json()["accepted"][0]["group"] == "oncall"
+        r = await client.put("/alerts/", json={"text": "x", "smsbot_group": "oncall"}, headers=headers)
+        assert r.status_code == 202
+        r = await client.post("/alerts/oncall/", content=FIRING)  # no token: refused here, not sent on
+        assert r.status_code == 401 and "location" not in r.headers
+        for path in ("/healthz/", "/metrics/", "/alerts/oncall//"):
+            r = await client.get(path)
+            assert r.status_code == 404 and "location" not in r.headers and "/healthz" in r.json()["error"]
+    await h.until(lambda: len(h.gateway.sent) == 2)
+
+
 async def test_a_store_that_cannot_write_answers_503_and_keeps_nothing(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     await h.services.store.db.run(lambda c: c.execute("PRAGMA query_only = ON"))

@@ -136,13 +136,20 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
 
     app = Starlette(
         routes=[
+            # the trailing-slash forms are the same routes: never a redirect (see below)
             Route("/alerts", post_alert, methods=["POST", "PUT"]),
+            Route("/alerts/", post_alert, methods=["POST", "PUT"]),
             Route("/alerts/{group}", post_alert, methods=["POST", "PUT"]),
+            Route("/alerts/{group}/", post_alert, methods=["POST", "PUT"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
         exception_handlers={404: not_found, 405: not_allowed},
     )
+    # Starlette answers a path that differs by a trailing slash with a 307 to http://<Host>/...:
+    # behind a TLS proxy that sends the sender, bearer token and all, to plain http. Any other
+    # path is a 404 in JSON.
+    app.router.redirect_slashes = False
     app.state.alerts_on = secret is not None
     return app
 
