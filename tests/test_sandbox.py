@@ -369,6 +369,23 @@ def test_control_surface_refuses_bad_input(http):
     assert http.get("/_sandbox/nothing").status_code == 404
 
 
+@pytest.mark.parametrize(("setting", "expected"), [
+    ({"forbidden_words": "spam"}, "list of non-empty strings"),  # would forbid each letter
+    ({"fail_numbers": "13800138000"}, "list of non-empty strings"),
+    ({"locked": "false"}, "true or false"),  # a non-empty string would lock the account
+    ({"balance": "abc"}, "whole number"),
+    ({"balance": True}, "whole number"),
+    ({"report_delay": "5"}, "seconds"),
+    ({"segment_size": 0}, "from 1 to 70"),
+])
+def test_config_with_a_value_of_the_wrong_type_is_refused_and_changes_nothing(http, sandbox_gateway,
+                                                                              setting, expected):
+    r = http.post("/_sandbox/config", json={"id_style": "batch", **setting})
+    assert r.status_code == 400 and expected in r.json()["error"]
+    assert sandbox_gateway.id_style == "per-number"  # all or nothing
+    assert sandbox_gateway.locked is False and sandbox_gateway.balance == 10_000
+
+
 # --- servers --------------------------------------------------------------------------------
 
 
