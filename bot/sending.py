@@ -41,7 +41,12 @@ class PreparedSend:
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Who asked, for the journal and the audit log."""
+    """Who asked, for the journal and the audit log; and where the status message belongs.
+
+    `status_chat_id` (with `status_thread_id`, a forum topic) makes the status message owed
+    from the moment the send is journaled: if the caller cannot post it (Telegram failing),
+    the forward job does once Telegram answers, so a sender never sees nothing and sends again.
+    """
 
     kind: str  # command | reply | alert | cli
     chat_id: int | None = None
@@ -49,6 +54,8 @@ class Origin:
     user_name: str | None = None
     alert_id: int | None = None
     lang: str = "en"
+    status_chat_id: int | None = None
+    status_thread_id: int | None = None
 
 
 OnJournaled = Callable[[int], Awaitable[None]]
@@ -115,6 +122,7 @@ class SendService:
             chat_id=origin.chat_id, user_id=origin.user_id, user_name=origin.user_name,
             scheduled_at=prepared.at.astimezone(CST).isoformat() if prepared.at else None,
             alert_id=origin.alert_id, lang=origin.lang,
+            status_chat_id=origin.status_chat_id, status_thread_id=origin.status_thread_id,
         )
         if on_journaled is not None:
             await on_journaled(send_id)

@@ -204,3 +204,50 @@ async def test_a_late_click_on_a_stale_question_is_refused(make_harness, monkeyp
     h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
     await h.until(lambda: "expired" in h.bot_messages()[-1]["text"])
     assert h.gateway.sent == []
+
+
+# --- the status message is owed until Telegram accepted one -----------------------------------
+
+
+def _statuses(h, chat: int = TEAM_CHAT, **kw) -> list[dict]:
+    return [m for m in h.bot_messages(chat, **kw) if m["text"].startswith("Sent to")]
+
+
+async def _linked(h):
+    record = (await h.services.store.history(limit=1))[0]
+    return record if record.status_message_id else None
+
+
+async def test_a_status_lost_to_a_telegram_5xx_is_posted_once_telegram_answers(harness):
+    harness.gateway.configure(report_delay=0.1)
+    harness.api.fail_next("sendMessage", 502)
+    harness.say("/sms 13800138000 server is back")
+    [status] = await harness.until(lambda: _statuses(harness))
+    record = await harness.eventually(lambda: _linked(harness))
+    assert record.status_message_id == status["message_id"]
+    # it is a status like any other: the delivery counts are edited onto it
+    await harness.until(lambda: "all reports in" in _statuses(harness)[0]["text"])
+    await harness.settle(1.5)
+    assert len(_statuses(harness)) == 1 and len(harness.gateway.sent) == 1
+
+
+async def test_a_slow_status_answer_is_not_posted_twice(harness):
+    """The forward job runs every second; it leaves a status to the handler still answering."""
+    harness.api.delay_next("sendMessage", 2.5)
+    reply = await harness.ask("/sms 13800138000 slow answer")
+    assert reply["text"].startswith("Sent to 1 number")
+    await harness.eventually(lambda: _linked(harness))
+    await harness.settle(1.5)
+    assert len(_statuses(harness)) == 1
+
+
+async def test_a_confirmed_send_whose_edit_fails_gets_a_new_status_message(make_harness):
+    h = await make_harness(confirm_threshold=0)
+    question = await h.ask("/sms 13800138000 hello")
+    confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    h.api.fail_next("editMessageText", 502)
+    h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
+    [status] = await h.until(lambda: _statuses(h))
+    assert status["message_id"] != question["message_id"]
+    record = await h.eventually(lambda: _linked(h))
+    assert record.status_message_id == status["message_id"] and len(h.gateway.sent) == 1

@@ -115,3 +115,19 @@ async def test_an_edited_message_is_not_sent_again(harness):
     harness.api.push_update("edited_message", edited)
     await asyncio.sleep(0.8)
     assert [s.text for s in harness.gateway.sent] == ["first version"]
+
+
+async def test_a_reply_status_lost_to_a_5xx_is_posted_in_the_topic_later(harness):
+    thread = await _topic(harness)
+    harness.api.fail_next("sendMessage", 502)
+    harness.say("On our way", chat=INBOX_CHAT, thread_id=thread)
+    status = await harness.until(lambda: next(
+        (m for m in inbox_messages(harness, thread_id=thread) if m["text"].startswith("Sent to 1")), None))
+    assert [s.text for s in harness.gateway.sent] == ["On our way"]
+
+    async def linked():
+        record = (await harness.services.store.history(limit=1))[0]
+        return record if record.status_message_id else None
+
+    record = await harness.eventually(linked)
+    assert (record.status_message_id, record.status_thread_id) == (status["message_id"], thread)

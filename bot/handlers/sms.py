@@ -17,9 +17,11 @@ from bot.commands import CommandSyntaxError, parse_sms
 from bot.errors import BotError
 from bot.handlers.common import Context, answer, explain, svc, translator, user_label
 from bot.i18n import Translator
+from bot.jobs.forward import forwarder_of
 from bot.sending import Origin, PreparedSend
 from bot.services import Services
 from bot.status import cost_line, render_status
+from bot.store import SendRecord
 from sms_core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -85,18 +87,43 @@ async def send_or_confirm(update: Update, context: Context, prepared: PreparedSe
         if question is not None:
             await services.store.set_confirmation_message(token, question.message_id)
         return
-    origin = Origin(origin_kind, chat.id, user.id, user_label(update), lang=tr.lang)
+    origin = Origin(origin_kind, chat.id, user.id, user_label(update), lang=tr.lang,
+                    status_chat_id=chat.id, status_thread_id=topic_of(msg))
     await execute_and_report(services, context, prepared, origin, tr, reply_to=update.effective_message)
+
+
+def topic_of(msg: Message | None) -> int | None:
+    """The forum topic a message is in (None in General, or where the chat has no topics)."""
+    return msg.message_thread_id if msg is not None and msg.is_topic_message else None
 
 
 async def execute_and_report(services: Services, context: Context, prepared: PreparedSend, origin: Origin,
                              tr: Translator, *, reply_to: Message | None = None,
-                             edit: tuple[int, int] | None = None, thread_id: int | None = None) -> None:
+                             edit: tuple[int, int] | None = None) -> None:
     """Send, then show the status message (a new reply, or an edit of the confirm question).
 
+    The status is owed from the moment the send is journaled (Origin.status_chat_id): while this
+    handler answers, the send is in the forward job's `statuses_in_hand`; if Telegram refuses or
+    fails the answer, the forward job posts a new status message once Telegram answers.
     No "typing" action first: it would spend one of the group's 20 messages a minute.
     """
-    record = await services.sending.execute(prepared, origin)
+    in_hand = forwarder_of(services).statuses_in_hand
+    journaled: list[int] = []
+
+    async def hold(send_id: int) -> None:
+        journaled.append(send_id)
+        in_hand.add(send_id)
+
+    try:
+        record = await services.sending.execute(prepared, origin, on_journaled=hold)
+        await _show_status(services, context, record, tr, reply_to=reply_to, edit=edit,
+                           thread_id=origin.status_thread_id)
+    finally:
+        in_hand.difference_update(journaled)
+
+
+async def _show_status(services: Services, context: Context, record: SendRecord, tr: Translator, *,
+                       reply_to: Message | None, edit: tuple[int, int] | None, thread_id: int | None) -> None:
     text = render_status(record, tr)
     try:
         if edit is not None:
@@ -108,8 +135,9 @@ async def execute_and_report(services: Services, context: Context, prepared: Pre
             sent = await reply_to.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False)
             sent_chat, sent_id, sent_thread = sent.chat_id, sent.message_id, sent.message_thread_id
     except TelegramError as exc:
-        # The SMS went out (or not) regardless; the forward job shows the status later if it can.
-        log.warning("could not show the status of send %d: %s", record.id, exc)
+        # The SMS went out (or not) regardless; the status stays owed and the forward job posts it.
+        log.warning("could not show the status of send %d (%s): the forward job posts it later",
+                    record.id, exc)
         return
     await services.store.set_status_message(record.id, sent_chat, sent_id, sent_thread,
                                             shown_version=record.status_version)
@@ -146,12 +174,11 @@ async def confirm_callback(update: Update, context: Context) -> None:
     data = json.loads(conf.payload)
     prepared = PreparedSend(tuple(data["numbers"]), data["text"], data["segments"],
                             datetime.fromisoformat(data["at"]) if data["at"] else None)
-    origin = Origin(data.get("origin", "command"), conf.chat_id, conf.user_id, data.get("user_name"),
-                    lang=data.get("lang", tr.lang))
     message = query.message
-    thread_id = message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
-    await execute_and_report(services, context, prepared, origin, tr,
-                             edit=(conf.chat_id, conf.message_id or 0), thread_id=thread_id)
+    origin = Origin(data.get("origin", "command"), conf.chat_id, conf.user_id, data.get("user_name"),
+                    lang=data.get("lang", tr.lang), status_chat_id=conf.chat_id,
+                    status_thread_id=topic_of(message if isinstance(message, Message) else None))
+    await execute_and_report(services, context, prepared, origin, tr, edit=(conf.chat_id, conf.message_id or 0))
 
 
 async def expire_confirmations(context: Context) -> None:

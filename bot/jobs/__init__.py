@@ -10,9 +10,6 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers.balance import check_balance
-from bot.handlers.sms import expire_confirmations
-
 # never two at once; a late run still runs (once), it is not dropped as missed
 JOB_KWARGS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
@@ -22,6 +19,9 @@ FORWARD_INTERVAL = 1.0
 
 
 def schedule_jobs(app: Application) -> None:  # type: ignore[type-arg]
+    # imported here, not at the top: the handlers import bot.jobs.forward, whose package is this one
+    from bot.handlers.balance import check_balance
+    from bot.handlers.sms import expire_confirmations
     from bot.jobs.forward import forward_job
     from bot.jobs.poll import poll_job
 

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from telegram import Bot, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
 from bot import metrics
@@ -168,6 +168,8 @@ class Forwarder:
         self._again = False
         self._wake_at: float | None = None
         self._forum: dict[int, tuple[bool, float]] = {}
+        self.statuses_in_hand: set[int] = set()
+        """Sends whose handler is posting their status message right now (see _post_owed_statuses)."""
 
     # -- entry -------------------------------------------------------------------------
 
@@ -211,6 +213,7 @@ class Forwarder:
             inbox = services.settings.inbox_chat_id
             if inbox is not None:
                 await self._forward_inbound(app.bot, services, inbox, run)
+            await self._post_owed_statuses(app.bot, services, run)
             await self._edit_statuses(app.bot, services, run)
         except TelegramDelay as stop:
             self.failures += 1
@@ -338,6 +341,57 @@ class Forwarder:
         return forum
 
     # -- delivery counts ---------------------------------------------------------------------
+
+    async def _post_owed_statuses(self, bot: Bot, services: Services, run: _Counts) -> None:
+        """Post the status messages that a /sms or a reply could not (Telegram failed at that moment,
+        or the bot stopped), so the sender learns the outcome instead of sending again.
+
+        A send whose handler is still answering is in `statuses_in_hand` and left to it. That set is
+        checked before the send is read again: a handler leaves it only after its message is stored.
+        """
+        for record in await services.store.owed_status_sends(limit=50):
+            if record.id in self.statuses_in_hand:
+                continue
+            fresh = await services.store.get_send(record.id)
+            if fresh is None or fresh.status_chat_id is None or fresh.status_message_id is not None:
+                continue
+            if not self.budgets.try_spend(fresh.status_chat_id):
+                continue
+            await self._post_status(bot, services, fresh, fresh.status_chat_id)
+            run.edits += 1
+
+    async def _post_status(self, bot: Bot, services: Services, record: SendRecord, chat_id: int) -> None:
+        text = render_status(record, Translator(record.lang))
+        thread_id = record.status_thread_id
+
+        async def attempt() -> Message | Forbidden:
+            try:
+                return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                              message_thread_id=thread_id)
+            except Forbidden as exc:  # this chat only (kicked, blocked): not a reason to stop the run
+                return exc
+
+        while True:
+            try:
+                sent = await self._call(attempt)
+            except BadRequest as exc:
+                problem = str(exc).lower()
+                if thread_id is not None and ("thread not found" in problem or "topic" in problem):
+                    thread_id = None  # the topic is gone or closed: the chat itself will do
+                    if self.budgets.try_spend(chat_id):
+                        continue
+                    return  # the next run, without the topic
+                log.warning("status of send %d cannot be posted (%s); giving up on it", record.id, exc)
+                await services.store.forgo_status(record.id)
+                return
+            if isinstance(sent, Forbidden):
+                log.warning("status of send %d cannot be posted (%s); giving up on it", record.id, sent)
+                await services.store.forgo_status(record.id)
+                return
+            log.info("status of send %d posted late (message %d)", record.id, sent.message_id)
+            await services.store.set_status_message(record.id, chat_id, sent.message_id, thread_id,
+                                                    shown_version=record.status_version)
+            return
 
     async def _edit_statuses(self, bot: Bot, services: Services, run: _Counts) -> None:
         now = time.time()

@@ -132,6 +132,12 @@ class Store:
     async def dirty_status_sends(self, limit: int = 50) -> list[SendRecord]:
         return await self.db.run(_sends.dirty_status_sends, limit)
 
+    async def owed_status_sends(self, limit: int = 50) -> list[SendRecord]:
+        return await self.db.run(_sends.owed_status_sends, limit)
+
+    async def forgo_status(self, send_id: int) -> None:
+        await self.db.run(_sends.forgo_status, send_id)
+
     async def history(self, phones: Sequence[str] | None = None, limit: int = 10) -> list[SendRecord]:
         return await self.db.run(_sends.history, list(phones) if phones else None, limit)
 

@@ -53,11 +53,17 @@ def journal_send(
     scheduled_at: str | None = None,
     alert_id: int | None = None,
     lang: str = "en",
+    status_chat_id: int | None = None,
+    status_thread_id: int | None = None,
 ) -> int:
+    """`status_chat_id` (and thread): where the send's status message is owed. It stays owed,
+    status_message_id NULL, until Telegram accepted one (owed_status_sends)."""
     cur = conn.execute(
         "INSERT INTO sends(created_at, origin, chat_id, user_id, user_name, text, segments, "
-        "scheduled_at, alert_id, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (time.time(), origin, chat_id, user_id, user_name, text, segments, scheduled_at, alert_id, lang),
+        "scheduled_at, alert_id, lang, status_chat_id, status_thread_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (time.time(), origin, chat_id, user_id, user_name, text, segments, scheduled_at, alert_id, lang,
+         status_chat_id, status_thread_id),
     )
     send_id = int(cur.lastrowid or 0)
     conn.executemany(
@@ -158,6 +164,23 @@ def dirty_status_sends(conn: sqlite3.Connection, limit: int = 50) -> list[SendRe
         (limit,),
     )
     return [_record(r) for r in rows]
+
+
+def owed_status_sends(conn: sqlite3.Connection, limit: int = 50) -> list[SendRecord]:
+    """Sends whose status message is owed in a chat and was never accepted by Telegram (the
+    answer hit an outage, or the bot stopped before it): the forward job posts them, oldest first."""
+    rows = conn.execute(
+        _SEND_SELECT + " WHERE s.status_chat_id IS NOT NULL AND s.status_message_id IS NULL "
+        "ORDER BY s.id LIMIT ?",
+        (limit,),
+    )
+    return [_record(r) for r in rows]
+
+
+def forgo_status(conn: sqlite3.Connection, send_id: int) -> None:
+    """No status message can be shown for this send (the chat refuses it): owed no more."""
+    conn.execute("UPDATE sends SET status_chat_id = NULL, status_thread_id = NULL "
+                 "WHERE id = ? AND status_message_id IS NULL", (send_id,))
 
 
 def history(conn: sqlite3.Connection, phones: Sequence[str] | None = None, limit: int = 10) -> list[SendRecord]:
