@@ -21,6 +21,7 @@ from bot.i18n import Translator
 from bot.store import SCHEMA_VERSION, SendRecord, Store
 from bot.store.alerts import AlertItemIn, AlertItemRecord, AlertRecord
 from bot.store.schema import MIGRATIONS
+from bot.web.throttle import OTHERS, AuditThrottle, Unrecorded
 from sms_core.text import segments_limit, unencodable_chars
 
 SAMPLES = Path("/work/shared/samples")
@@ -421,3 +422,21 @@ async def test_the_cap_reserves_slots_per_phone_and_holds_back_the_rest(store: S
     due = await store.suppressed_due(1, 3601.0)
     assert [(d.phone, d.alert_id) for d in due] == [("13800138001", a.id)]
     assert await store.suppressed_due(1, 100.0) == []
+
+
+# --- the audit throttle of refusals before the token -------------------------------------------
+
+
+def test_the_audit_throttle_records_one_refusal_per_source_a_minute_and_stays_bounded() -> None:
+    now = [0.0]
+    throttle = AuditThrottle(60.0, max_sources=3, clock=lambda: now[0])
+    assert throttle.admit("a") == Unrecorded("a", 0)
+    assert [throttle.admit("a") for _ in range(4)] == [None] * 4
+    assert throttle.admit("b") == Unrecorded("b", 0) and throttle.admit("c") == Unrecorded("c", 0)
+    assert throttle.admit("d") == Unrecorded(OTHERS, 0)  # full: new sources share one entry
+    assert throttle.admit("e") is None and len(throttle._windows) == 4
+    assert throttle.overdue() == []  # the first look only starts the clock
+    now[0] = 61.0
+    assert throttle.admit("a") == Unrecorded("a", 4)  # the next row carries the count
+    assert throttle.overdue() == [Unrecorded(OTHERS, 1)]  # b and c: nothing to tell, kept until needed
+    assert throttle.admit("f") == Unrecorded("f", 0)  # quiet windows make room

@@ -215,10 +215,45 @@ async def test_token_failures_are_401_audited_and_the_token_never_shows(make_har
     assert bad_body.status_code == 400
     await h.settle(0.3)
     assert h.gateway.sent == [] and h.gateway.request_count("send") == 0
-    audited = await _audited(h)
-    assert len(audited) == 4 and all("401" in a for a in audited[1:])
+    audited = await _audited(h)  # newest first: the 400, then the first 401 (the others are counted)
+    assert len(audited) == 2 and audited[1].startswith("401 missing token")
     assert_no_secrets(all_logged(caplog), *audited, *(r.text for r in (missing, wrong, basic, bad_body)),
                       *(json.dumps(c.params) for c in h.api.calls()))
+
+
+async def test_a_flood_of_unauthenticated_requests_is_audited_once_a_minute_per_source_with_a_count(
+        make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    refused_before = await _count_401(h)
+    throttle = h.services.extras["web"].app.state.audit_throttle
+    now = [1000.0]
+    throttle.clock = lambda: now[0]
+    flood = [await post(h, FIRING, token="guess") for _ in range(30)]
+    assert {(r.status_code, r.json()["error"], r.headers["www-authenticate"]) for r in flood} == {
+        (401, "wrong token: send the value of SMSBOT_WEBHOOK_TOKEN as the bearer token", 'Bearer realm="smsbot"')}
+    audited = await _audited(h)
+    assert len(audited) == 1 and audited[0].startswith("401 wrong token") and "127.0.0.1" in audited[0]
+
+    now[0] += 61  # the next minute: one row again, with the count of those not recorded
+    assert (await post(h, FIRING, token=None)).status_code == 401
+    audited = await _audited(h)
+    assert len(audited) == 2 and audited[0].startswith("401 missing token")
+    assert "29 more refused before the token was checked from 127.0.0.1" in audited[0]
+
+    for _ in range(5):  # a flood that stops: its count is recorded at the next request, whatever it is
+        await post(h, FIRING, token=None)
+    now[0] += 61
+    assert (await post(h, FIRING)).status_code == 202
+    audited = await _audited(h)
+    assert len(audited) == 3 and audited[0].startswith("5 more refused before the token was checked")
+    assert await _count_401(h) - refused_before == 36  # the metric counts every one
+
+
+async def _count_401(h: Harness) -> float:
+    async with httpx.AsyncClient(base_url=web_url(h)) as client:
+        text = (await client.get("/metrics")).text
+    line = next((x for x in text.splitlines() if x.startswith('smsbot_webhook_requests_total{status="401"}')), None)
+    return float(line.rsplit(" ", 1)[1]) if line else 0.0
 
 
 async def test_alerts_are_off_without_a_token_but_health_and_metrics_are_on(make_harness: Any) -> None:

@@ -5,7 +5,8 @@ answers 2xx only once the alert is committed, 5xx when it could not be (the
 sender retries; Alertmanager retries 5xx and never 4xx), and 4xx for a request
 that would fail again as it is. Every refusal is audited. The bearer token is
 compared in constant time and never written anywhere: not in a log line, an
-audit record or an answer.
+audit record or an answer. Refusals anyone can cause, before the token is checked,
+are audited at most once per source a minute, with a count (see throttle.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bot.alerts.errors import (
 from bot.alerts.service import AlertService
 from bot.services import Services
 from bot.web.health import HealthChecker
+from bot.web.throttle import AuditThrottle
 
 log = logging.getLogger(__name__)
 
@@ -49,27 +51,30 @@ _STATUS: list[tuple[type[AlertError], int]] = [
 
 
 class _Refused(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, *,
+                 before_token: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.headers = headers
+        self.before_token = before_token  # anyone can cause it: audited through the throttle
 
 
 def build_web_app(services: Services, alerts: AlertService | None, health: HealthChecker) -> Starlette:
     token = services.settings.webhook_token
     secret = token.get_secret_value().encode("utf-8") if token is not None else None
+    throttle = AuditThrottle()
 
     def check_token(request: Request) -> None:
         if secret is None:
-            raise _Refused(404, ALERTS_OFF)
+            raise _Refused(404, ALERTS_OFF, before_token=True)
         challenge = {"WWW-Authenticate": 'Bearer realm="smsbot"'}
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not given.strip():
             raise _Refused(401, "missing token: send the header 'Authorization: Bearer <SMSBOT_WEBHOOK_TOKEN>'",
-                           challenge)
+                           challenge, before_token=True)
         if not hmac.compare_digest(given.strip().encode("utf-8"), secret):
             raise _Refused(401, "wrong token: send the value of SMSBOT_WEBHOOK_TOKEN as the bearer token",
-                           challenge)
+                           challenge, before_token=True)
 
     async def read_body(request: Request) -> bytes:
         length = request.headers.get("content-length")
@@ -85,20 +90,41 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
                 raise _Refused(413, f"the body is over {MAX_BODY} bytes (256 KiB)")
         return bytes(body)
 
-    async def refuse(request: Request, status: int, message: str,
-                     headers: dict[str, str] | None = None) -> JSONResponse:
-        client = request.client.host if request.client else "?"
-        group = request.path_params.get("group", "")
-        detail = f"{status} {message} (from {client}{', group ' + group[:64] if group else ''})"
+    async def audit(detail: str) -> None:
         try:
             await services.store.audit("webhook_refused", detail=detail[:400])
         except Exception:  # the store is down: the answer still goes out
             log.warning("could not audit a refused webhook request: %s", detail[:200])
         log.info("alert webhook refused: %s", detail[:200])
+
+    async def audit_overdue() -> None:
+        """Counts of refusals before the token that no later refusal carried (a flood that stopped)."""
+        for entry in throttle.overdue():
+            await audit(f"{entry.count} more refused before the token was checked (from {entry.source}) "
+                        f"in the {throttle.window:.0f} s after the last one recorded")
+
+    async def refuse(request: Request, status: int, message: str,
+                     headers: dict[str, str] | None = None, *, before_token: bool = False) -> JSONResponse:
         metrics.WEBHOOK_REQUESTS.labels(str(status)).inc()
+        client = request.client.host if request.client else "?"
+        group = request.path_params.get("group", "")
+        detail = f"{status} {message} (from {client}{', group ' + group[:64] if group else ''})"
+        if before_token:
+            admitted = throttle.admit(client)
+            if admitted is not None and admitted.count:
+                detail += (f"; {admitted.count} more refused before the token was checked from "
+                           f"{admitted.source} in the {throttle.window:.0f} s after the last one recorded")
+            if admitted is None:  # counted (the metric), not recorded one by one
+                return JSONResponse({"error": message}, status_code=status, headers=headers)
+        await audit(detail)
         return JSONResponse({"error": message}, status_code=status, headers=headers)
 
     async def post_alert(request: Request) -> Response:
+        response = await answer_alert(request)
+        await audit_overdue()  # after: a refusal that carries its source's count takes it first
+        return response
+
+    async def answer_alert(request: Request) -> Response:
         try:
             check_token(request)
             body = await read_body(request)
@@ -106,7 +132,7 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
                 raise _Refused(503, "alerts are not running yet; try again")
             received = await alerts.receive(request.path_params.get("group"), body)
         except _Refused as exc:
-            return await refuse(request, exc.status, str(exc), exc.headers)
+            return await refuse(request, exc.status, str(exc), exc.headers, before_token=exc.before_token)
         except AlertError as exc:
             status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
             return await refuse(request, status, str(exc))
@@ -151,6 +177,7 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
     # path is a 404 in JSON.
     app.router.redirect_slashes = False
     app.state.alerts_on = secret is not None
+    app.state.audit_throttle = throttle
     return app
 
 
