@@ -251,3 +251,17 @@ async def test_a_confirmed_send_whose_edit_fails_gets_a_new_status_message(make_
     assert status["message_id"] != question["message_id"]
     record = await h.eventually(lambda: _linked(h))
     assert record.status_message_id == status["message_id"] and len(h.gateway.sent) == 1
+
+
+async def test_a_confirm_click_telegram_calls_too_old_still_sends_once(make_harness):
+    """Answering the button can fail ("query is too old"): the send must not depend on it."""
+    h = await make_harness(confirm_threshold=0)
+    question = await h.ask("/sms 13800138000 hello")
+    confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    h.api.fail_next("answerCallbackQuery", 400,
+                    "Bad Request: query is too old and response timeout expired or query ID is invalid")
+    h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
+    await h.until(lambda: h.gateway.sent)
+    await h.until(lambda: h.bot_messages()[-1]["text"].startswith("Sent to 1 number"))
+    assert not h.bot_messages()[-1].get("reply_markup")
+    assert len(h.gateway.sent) == 1

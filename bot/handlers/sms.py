@@ -8,7 +8,7 @@ import secrets
 import time
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -144,6 +144,8 @@ async def _show_status(services: Services, context: Context, record: SendRecord,
 
 
 async def confirm_callback(update: Update, context: Context) -> None:
+    """Confirm or cancel a question. Answering the button (Telegram's spinner) never decides
+    what happens: a click that Telegram calls too old still sends once the store says so."""
     services = svc(context)
     tr = translator(update, context)
     query = update.callback_query
@@ -151,26 +153,26 @@ async def confirm_callback(update: Update, context: Context) -> None:
     action, _, token = query.data.removeprefix(_CB_PREFIX).partition(":")
     conf = await services.store.get_confirmation(token)
     if conf is None or conf.state != "open":
-        await query.answer(tr("confirm_gone"), show_alert=True)
+        await _answer_button(query, tr("confirm_gone"), show_alert=True)
         return
     if query.from_user.id != conf.user_id:
         await services.store.audit("confirm_refused", conf.chat_id, query.from_user.id, token)
-        await query.answer(tr("confirm_not_yours"), show_alert=True)
+        await _answer_button(query, tr("confirm_not_yours"), show_alert=True)
         return
     if time.time() - conf.created_at > CONFIRM_TTL:
         if await services.store.close_confirmation(token, "expired"):
-            await query.edit_message_text(tr("confirm_expired"), parse_mode=ParseMode.HTML)
-        await query.answer()
+            await _edit_question(query, tr("confirm_expired"))
+        await _answer_button(query)
         return
     if action != "ok":
         if await services.store.close_confirmation(token, "cancelled"):
-            await query.edit_message_text(tr("confirm_cancelled"), parse_mode=ParseMode.HTML)
-        await query.answer()
+            await _edit_question(query, tr("confirm_cancelled"))
+        await _answer_button(query)
         return
     if not await services.store.close_confirmation(token, "confirmed"):
-        await query.answer(tr("confirm_gone"), show_alert=True)
+        await _answer_button(query, tr("confirm_gone"), show_alert=True)
         return
-    await query.answer(tr("confirm_done"))
+    await _answer_button(query, tr("confirm_done"))
     data = json.loads(conf.payload)
     prepared = PreparedSend(tuple(data["numbers"]), data["text"], data["segments"],
                             datetime.fromisoformat(data["at"]) if data["at"] else None)
@@ -179,6 +181,23 @@ async def confirm_callback(update: Update, context: Context) -> None:
                     lang=data.get("lang", tr.lang), status_chat_id=conf.chat_id,
                     status_thread_id=topic_of(message if isinstance(message, Message) else None))
     await execute_and_report(services, context, prepared, origin, tr, edit=(conf.chat_id, conf.message_id or 0))
+
+
+async def _answer_button(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> None:
+    """Stop the button's spinner. Telegram refuses this for a query older than ~15 s ("query is
+    too old"), and may fail: that is logged, and what the click does goes on regardless."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except TelegramError as exc:
+        log.info("could not answer the button of %s: %s", query.from_user.id, exc)
+
+
+async def _edit_question(query: CallbackQuery, text: str) -> None:
+    """The question says how it ended (cancelled, expired); a failure leaves its old text."""
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:
+        log.warning("could not edit the confirm question: %s", exc)
 
 
 async def expire_confirmations(context: Context) -> None:
