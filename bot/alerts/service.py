@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 OPEN_TTL = 24 * 3600.0
 """An alert's code can be acknowledged for a day (or until it resolves, or is acknowledged)."""
 CODE_REUSE_AFTER = 3600.0
-"""A code is not given to a new alert within an hour of the last one, so a late reply cannot ack the wrong alert."""
+"""A code is not given to a new alert within an hour of its last alert closing (acked, resolved, expired),
+so a late reply cannot ack the wrong alert."""
 TEXT_ACK_TTL = 24 * 3600.0
 """A plain-text alert never resolves: its ack silences repeats for a day."""
 MAX_WAKE = 30.0
