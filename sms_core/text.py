@@ -106,14 +106,17 @@ def fit_segments(
     """Cut a text to fit in `segments` SMS, ending with `ellipsis` when cut.
 
     For generated texts (alerts) that must go out whatever they hold: characters
-    the encoding lacks become "?", and an ellipsis the encoding lacks becomes "...".
+    the encoding lacks become "?", and so do control characters other than a line
+    break and a tab (a space) -- a NUL or a bell from a monitoring label has no
+    business on a phone; an ellipsis the encoding lacks becomes "...".
     """
     if segments < 1:
         raise ValueError("segments must be at least 1")
+    text = _normalise_newlines(text).replace("\t", " ")
     bad = set(unencodable_chars(text, encoding))
+    bad.update(ch for ch in set(text) if ch != "\n" and unicodedata.category(ch) == "Cc")
     if bad:
         text = "".join("?" if ch in bad else ch for ch in text)
-    text = _normalise_newlines(text)
     limit = segments_limit(segments, segment_size)
     if len(text) <= limit:
         return text

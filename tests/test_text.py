@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -166,8 +168,10 @@ def test_fit_segments_never_exceeds_the_limit_and_stays_gbk(text, segments, segm
     assert len(cut) <= (70 if segments == 1 else min(segments * segment_size, MAX_CHARS))
     assert segment_count(cut, segment_size) <= segments
     cut.encode("gbk")
-    if len(text) <= 70 and "\r\n" not in text and not unencodable_chars(text):
+    if len(text) <= 70 and "\r\n" not in text and not unencodable_chars(text) and not any(
+            ch != "\n" and unicodedata.category(ch) == "Cc" for ch in text):
         assert cut == text
+    assert not any(ch != "\n" and unicodedata.category(ch) == "Cc" for ch in cut)
 
 
 @pytest.mark.parametrize(("typed", "sent"), [
@@ -193,3 +197,7 @@ def test_a_character_that_cannot_be_seen_is_named_by_its_code_point(typed, shown
     with pytest.raises(UnsupportedCharacters) as info:
         validate_text(typed)
     assert str(info.value).startswith(f"{shown} cannot be sent")
+
+
+def test_fit_segments_keeps_control_characters_off_the_phone():
+    assert fit_segments("disk\x00full\x07 on\tdb-1\r\nnow", 1) == "disk?full? on db-1\nnow"
