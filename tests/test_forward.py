@@ -97,6 +97,58 @@ async def test_deleted_topic_is_replaced_and_the_message_still_arrives(harness):
     assert failed and "message thread not found" in failed[0].description
 
 
+async def _close_first_topic(h) -> int:
+    """An SMS makes the phone's topic; then someone closes it, and the bot may no longer
+    manage topics (so it cannot post into a closed topic, nor make new topics)."""
+    h.gateway.add_inbound(PHONE, "A first")
+    await h.until(lambda: inbox_messages(h))
+    thread = live_topics(h)[0]["message_thread_id"]
+    h.api.set_bot_rights(INBOX_CHAT, "administrator", can_manage_topics=False)
+    h.api.close_topic(INBOX_CHAT, thread)
+    return thread
+
+
+async def test_a_closed_topic_is_reopened_when_its_phone_writes_and_other_phones_go_on(harness):
+    thread = await _close_first_topic(harness)
+    harness.gateway.add_inbound(PHONE, "A second")
+    harness.gateway.add_inbound("13900002222", "B, another phone")
+    await harness.until(lambda: any("B, another phone" in m["text"] for m in inbox_messages(harness)))
+    assert _sms_texts(inbox_messages(harness, thread_id=thread)) == ["A first", "A second"]
+    assert not next(t for t in live_topics(harness) if t["message_thread_id"] == thread)["closed"]
+    assert [c.status for c in harness.api.calls("reopenForumTopic")] == [200]
+
+
+async def test_a_closed_topic_that_cannot_be_reopened_gets_the_sms_in_the_chat(harness):
+    thread = await _close_first_topic(harness)
+    harness.api.fail_next("reopenForumTopic", 400, "Bad Request: not enough rights to manage topics")
+    harness.gateway.add_inbound(PHONE, "A second")
+    harness.gateway.add_inbound("13900002222", "B, another phone")
+    await harness.until(lambda: len(inbox_messages(harness)) == 3)
+    store = harness.services.store
+    await harness.eventually(lambda: counted(store.pending_inbound_count, 0))
+    general = [m for m in inbox_messages(harness) if "A second" in m["text"]]
+    assert [m.get("message_thread_id") for m in general] == [None]
+    assert general[0]["text"].startswith(f"📩 {PHONE} · ")
+    # a reply to it answers the phone, and the phone's topic is still its topic
+    assert await store.phone_for_message(INBOX_CHAT, general[0]["message_id"]) == PHONE
+    assert await store.phone_for_thread(INBOX_CHAT, thread) == PHONE
+
+
+async def test_a_phone_telegram_refuses_waits_and_the_other_phones_go_on(harness):
+    clock = FakeClock()
+    harness.services.extras["forwarder"] = Forwarder(Rate(1000, 60.0), clock=clock)
+    harness.api.fail_next("sendMessage", 400, "Bad Request: MESSAGE_REFUSED_FOR_SOME_REASON", count=2)
+    harness.gateway.add_inbound(PHONE, "refused twice")
+    store = harness.services.store
+    await harness.eventually(lambda: counted(store.inbound_count, 1))
+    harness.gateway.add_inbound("13900002222", "B, another phone")
+    await harness.until(lambda: any("B, another phone" in m["text"] for m in inbox_messages(harness)))
+    assert await store.pending_inbound_count() == 1  # kept, not lost
+    clock.now += 61
+    await harness.until(lambda: any("refused twice" in m["text"] for m in inbox_messages(harness)))
+    await harness.eventually(lambda: counted(store.pending_inbound_count, 0))
+
+
 # --- an inbox without topics -------------------------------------------------------------
 
 

@@ -531,6 +531,25 @@ class FakeTelegram:
             self._delete_topic(chat, topic)
             self._changed()
 
+    def close_topic(self, chat_id: int, thread_id: int, *, user_id: int | None = None) -> None:
+        """Close a topic as a person would; with ``user_id`` its service message
+        (``forum_topic_closed``) reaches the bot as an update. Later sends into it fail with
+        TOPIC_CLOSED unless the bot may manage topics."""
+        with self._lock:
+            chat = self._get_chat(chat_id)
+            topic = chat.topics.get(thread_id)
+            if topic is None:
+                raise KeyError(f"chat {chat_id} has no topic {thread_id}")
+            topic.closed = True
+            if user_id is not None:
+                msg = self._new_message(
+                    chat, self._ensure_user(user_id).id, service=True, thread_id=thread_id,
+                    is_topic_message=True, reply_to=thread_id, content={"forum_topic_closed": {}},
+                )
+                if self._bot_sees(chat, msg):
+                    self._queue("message", self._message_json(chat, msg))
+            self._changed()
+
     # ------------------------------------------------------------------ what people do
 
     def push_message(

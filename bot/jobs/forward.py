@@ -56,6 +56,11 @@ FORUM_CACHE_TTL = 300.0
 TELEGRAM_TIMEOUT = 30.0
 """A hard bound on one Telegram call, the rate limiter's own waiting included."""
 PHONES_PER_RUN = 200
+ASIDE_FOR = MAX_BACKOFF
+"""Seconds a phone whose message Telegram refused even outside a topic waits, while the others go on."""
+CHAT_WIDE = ("chat not found", "have no rights", "not enough rights to send", "chat_write_forbidden",
+             "chat_restricted", "bot was kicked", "not a member")
+"""Refusals that concern the whole inbox chat, not one phone: the run stops and tries again later."""
 FORWARDER = "forwarder"
 
 
@@ -149,6 +154,10 @@ def pack(records: Sequence[InboundRecord], tr: Translator, *, header_for: str | 
     return out
 
 
+def _chat_wide(problem: str) -> bool:
+    return any(p in problem for p in CHAT_WIDE)
+
+
 def _pieces(text: str, size: int) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
@@ -169,6 +178,7 @@ class Forwarder:
         self._wake_at: float | None = None
         self._forum: dict[int, tuple[bool, float]] = {}
         self.statuses_in_hand: set[int] = set()
+        self._aside: dict[str, float] = {}  # phone -> when to try it again (its SMS refused, see ASIDE_FOR)
         """Sends whose handler is posting their status message right now (see _post_owed_statuses)."""
 
     # -- entry -------------------------------------------------------------------------
@@ -230,6 +240,8 @@ class Forwarder:
         store = services.store
         budget = self.budgets.for_chat(inbox)
         for phone in await store.pending_phones(PHONES_PER_RUN):
+            if self._aside.get(phone, 0.0) > self.clock():
+                continue
             if budget is not None and budget.available() == 0:
                 run.short_of = inbox
                 return
@@ -257,7 +269,7 @@ class Forwarder:
                 thread = await self._new_topic(bot, services, inbox, phone, label, run)
                 forum = thread is not None
         messages = pack(records, tr, header_for=None if forum else label)
-        repaired = plain = False
+        repaired = reopened = plain = False
         i = 0
         while i < len(messages):
             packed = messages[i]
@@ -285,9 +297,28 @@ class Forwarder:
                 elif thread is not None and "not a forum" in problem:
                     self._forum[inbox] = (False, self.clock())
                     thread = None
-                else:
+                elif thread is not None and "topic_closed" in problem and not reopened:
+                    reopened = True
+                    if not self.budgets.try_spend(inbox):
+                        return False
+                    if await self._reopen(bot, inbox, thread):
+                        continue  # the same message again, into the reopened topic
+                    thread = None
+                elif thread is not None:
+                    # the topic refuses it for a reason of its own: the chat itself, with a header
+                    log.warning("the topic %d of %s refuses messages (%s): posting in the chat with a header",
+                                thread.thread_id, phone, exc)
+                    thread = None
+                elif _chat_wide(problem):
                     raise TelegramDelay(f"Telegram refused an inbound SMS message: {exc}", MAX_BACKOFF) from None
-                # no topics any more: what is left of the backlog goes with headers
+                else:
+                    # refused even in the chat itself, for this phone only: its SMS stay pending
+                    # (nothing is lost) and wait a while; the other phones go on
+                    log.error("Telegram refused the SMS of %s (%s): trying again in %.0f s, other phones go on",
+                              phone, exc, ASIDE_FOR)
+                    self._aside[phone] = self.clock() + ASIDE_FOR
+                    return True
+                # no topic for what is left (this run): the backlog goes with headers
                 records = [r for r in records if r.id not in run.done]
                 messages = pack(records, tr, header_for=label)
                 i = 0
@@ -311,11 +342,28 @@ class Forwarder:
                 log.warning("cannot make topics in the inbox chat (%s): posting with headers instead", exc)
                 self._forum[inbox] = (False, self.clock())
                 return None
-            raise TelegramDelay(f"Telegram refused to create a topic: {exc}", MAX_BACKOFF) from None
+            if _chat_wide(problem):
+                raise TelegramDelay(f"Telegram refused to create a topic: {exc}", MAX_BACKOFF) from None
+            # this topic only (its name, say): this phone's SMS go with a header, the rest as usual
+            log.warning("Telegram refused a topic for %s (%s): posting with a header", phone, exc)
+            return None
         await services.store.set_thread(phone, inbox, topic.message_thread_id, label)
         run.topics += 1
         log.info("topic %d made for %s", topic.message_thread_id, phone)
         return Thread(phone, inbox, topic.message_thread_id, label)
+
+    async def _reopen(self, bot: Bot, inbox: int, thread: Thread) -> bool:
+        """Reopen a phone's topic that someone closed: the phone wrote again. False when not allowed."""
+        try:
+            await self._call(lambda: bot.reopen_forum_topic(inbox, thread.thread_id))
+        except BadRequest as exc:
+            if "not_modified" in str(exc).lower().replace(" ", "_"):
+                return True  # someone reopened it meanwhile
+            log.warning("the topic %d of %s is closed and cannot be reopened (%s): posting in the chat "
+                        "with a header", thread.thread_id, thread.phone, exc)
+            return False
+        log.info("topic %d of %s reopened: the phone wrote again", thread.thread_id, thread.phone)
+        return True
 
     async def _send(self, bot: Bot, chat_id: int, text: str, thread_id: int | None, *,
                     plain: bool = False) -> Message:
