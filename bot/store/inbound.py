@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 
 from bot.store.models import InboundRecord, Thread
+from bot.store.numbers import as_stored
 from sms_core.models import InboundSms
 
 
@@ -31,13 +32,15 @@ def unparsed_raw(conn: sqlite3.Connection) -> list[tuple[int, str, str, str | No
 
 
 def store_inbound(conn: sqlite3.Connection, messages: Sequence[InboundSms]) -> list[int]:
-    """Insert new inbound SMS (a repeated (msg_id, phone) is ignored); returns the new row ids."""
+    """Insert new inbound SMS (a repeated (msg_id, phone) is ignored); returns the new row ids.
+
+    The sender is stored as_stored: `+8613900001111` and `13900001111` are one phone, one topic."""
     now = time.time()
     new: list[int] = []
     for m in messages:
         cur = conn.execute(
             "INSERT OR IGNORE INTO inbound(received_at, msg_id, phone, text) VALUES (?, ?, ?, ?)",
-            (now, m.msg_id, m.phone, m.text),
+            (now, m.msg_id, as_stored(m.phone), m.text),
         )
         if cur.rowcount:
             new.append(int(cur.lastrowid or 0))

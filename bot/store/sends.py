@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from bot.store.models import Recipient, ReportOutcome, SendRecord
+from bot.store.numbers import as_stored
 from sms_core.models import DeliveryReport, ReportStatus
 
 CHUNK_SIZE = 100
@@ -243,23 +244,13 @@ def _apply(conn: sqlite3.Connection, report_id: int, sms_id: str, phone: str, st
     return send_id
 
 
-def _as_sent(phone: str) -> str:
-    """The number as we sent it: a gateway that echoes `+86…`, `0086…` or `86…` still matches."""
-    for prefix in ("+86", "0086"):
-        if phone.startswith(prefix):
-            return phone[len(prefix):]
-    if phone.startswith("86") and len(phone) == 13 and phone[2] == "1":
-        return phone[2:]
-    return phone
-
-
 def store_reports(conn: sqlite3.Connection, reports: Sequence[DeliveryReport]) -> ReportOutcome:
     """Keep every report; match those that belong to a known send. Unmatched ones stay, counted."""
     now = time.time()
     touched: set[int] = set()
     matched = 0
     for rep in reports:
-        phone = _as_sent(rep.phone)
+        phone = as_stored(rep.phone)  # a gateway that echoes `+86…`, `0086…` or `86…` still matches
         cur = conn.execute(
             "INSERT INTO reports(received_at, sms_id, phone, status) VALUES (?, ?, ?, ?)",
             (now, rep.sms_id, phone, rep.status),
