@@ -7,12 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sms_core.phones import looks_like_number
+from sms_core.errors import InvalidNumber
+from sms_core.phones import looks_like_number, normalize_number
 from sms_core.schedule import parse_schedule
 
 _TOKEN = re.compile(r"\S+")
 _SPLIT = re.compile(r"[,，、;；]+")
 _AT = re.compile(r"^\s*at\s+(\d{4}-\d{1,2}-\d{1,2})[ T]+(\d{1,2}:\d{2}(?::\d{2})?)\s*", re.IGNORECASE)
+_AT_WORD = re.compile(r"^at(?:\s|$)", re.IGNORECASE)
 
 
 class CommandSyntaxError(ValueError):
@@ -29,39 +31,78 @@ class SmsCommand:
     targets: tuple[str, ...]  # numbers as typed, contact names, @group names
     text: str  # "" when the text is to come from the replied-to message
     at: datetime | None = None
+    lead: int = 1  # how many targets the first word gave; the rest came from later words
+
+    @property
+    def later(self) -> tuple[str, ...]:
+        """Targets taken from words after the first: a refusal of one says how to send it as text."""
+        return self.targets[self.lead:]
+
+
+MISTYPED_DIGITS = 9
+"""A word of number characters with this many digits (or a leading +) can only be a phone
+number, even one that is not valid: it is a target (and refused), never the start of the text."""
+
+
+def _number(token: str) -> bool:
+    try:
+        normalize_number(token)
+    except InvalidNumber:
+        return looks_like_number(token) and (
+            token.lstrip().startswith(("+", "＋")) or sum(c.isdigit() for c in token) >= MISTYPED_DIGITS)
+    return True
 
 
 def is_target(token: str, is_contact: Callable[[str], bool]) -> bool:
-    return token.startswith("@") or looks_like_number(token) or is_contact(token)
+    """@group, a known contact, or a number (valid, or too long to be anything but a number)."""
+    return token.startswith("@") or is_contact(token) or _number(token)
 
 
 def parse_sms(args: str, is_contact: Callable[[str], bool]) -> SmsCommand:
     """`[at YYYY-MM-DD HH:MM] TARGETS TEXT`: targets are numbers, contact names, @groups.
 
-    The first word is always a target (so an unknown name is reported as unknown,
-    not sent as text); later words are targets while they look like one. The
-    text keeps its line breaks.
+    The first word is always a target (so an unknown name is reported as unknown, not
+    sent as text). Later words on the first line are targets while each is one (is_target):
+    `502 errors`, `110 called`, `2026-12-01 maintenance` start the text, since 502, 110 and
+    2026-12-01 are no phone numbers. A word that holds a separator between two parts
+    (`bob,carol`) is a list of targets when any part is one; a name in it that is no
+    contact is then refused, not sent as text. A line break ends the targets: everything
+    after it is text, whatever it starts with. The text keeps its line breaks.
     """
+    args = args.lstrip()
     at = None
     m = _AT.match(args)
     if m:
         at = parse_schedule(f"{m.group(1)} {m.group(2)}")
         args = args[m.end():]
+    elif _AT_WORD.match(args) and not is_contact("at"):
+        raise CommandSyntaxError("sms_at_usage")
+    first_line = args.split("\n", 1)[0]
     targets: list[str] = []
+    lead = 0
     text = ""
-    for i, tok in enumerate(_TOKEN.finditer(args)):
+    for tok in _TOKEN.finditer(first_line):
         parts = [p for p in _SPLIT.split(tok.group()) if p]
         if not parts:
             continue
-        first = i == 0
-        if first or all(is_target(p, is_contact) for p in parts):
+        if not targets or _targets(parts, is_contact):
             targets.extend(parts)
+            lead = lead or len(parts)
             continue
         text = args[tok.start():].strip()
         break
+    else:
+        text = args[len(first_line):].strip()
     if not targets:
         raise CommandSyntaxError("sms_usage")
-    return SmsCommand(tuple(targets), text, at)
+    return SmsCommand(tuple(targets), text, at, lead)
+
+
+def _targets(parts: list[str], is_contact: Callable[[str], bool]) -> bool:
+    """Whether a later word is targets: each part one, or a list (`a,b`) with one part a target."""
+    if len(parts) > 1:
+        return any(is_target(p, is_contact) for p in parts)
+    return is_target(parts[0], is_contact)
 
 
 @dataclass(frozen=True, slots=True)

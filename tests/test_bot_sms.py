@@ -265,3 +265,51 @@ async def test_a_confirm_click_telegram_calls_too_old_still_sends_once(make_harn
     await h.until(lambda: h.bot_messages()[-1]["text"].startswith("Sent to 1 number"))
     assert not h.bot_messages()[-1].get("reply_markup")
     assert len(h.gateway.sent) == 1
+
+
+# --- where the targets end and the text begins ---------------------------------------------------
+
+
+async def test_text_may_start_with_a_number_that_is_no_phone_number(harness):
+    for text in ("502 errors on the api", "2026-12-01 maintenance", "110 called us"):
+        reply = await harness.ask(f"/sms 13800138000 {text}")
+        assert reply["text"].startswith("Sent to 1 number"), (text, reply["text"])
+    assert [s.text for s in harness.gateway.sent] == [
+        "502 errors on the api", "2026-12-01 maintenance", "110 called us"]
+
+
+async def test_a_line_break_ends_the_targets(harness):
+    reply = await harness.ask("/sms 13800138000\n1380013800 is the new number")
+    assert reply["text"].startswith("Sent to 1 number")
+    [sent] = harness.gateway.sent
+    assert sent.accepted == ("13800138000",) and sent.text == "1380013800 is the new number"
+
+
+async def test_a_mistyped_later_number_is_refused_and_says_how_to_send_it_as_text(harness):
+    reply = await harness.ask("/sms 13800138000 1380013800 hi")
+    assert "1380013800 is not a valid number: a mobile number has 11 digits" in reply["text"]
+    assert "put the text on a new line after the targets" in reply["text"]
+    assert harness.gateway.sent == []
+
+
+async def test_a_word_with_commas_is_a_list_of_targets_and_an_unknown_name_in_it_is_refused(harness):
+    await harness.ask("/contact add alice 13800138000", user=ADMIN)
+    await harness.ask("/contact add bob 13800138001", user=ADMIN)
+    for command in ("/sms alice bob,carol Deploy now", "/sms alice bob，carol Deploy now",
+                    "/sms alice bob、carol Deploy now"):
+        reply = await harness.ask(command)
+        assert "I don't know the contact 'carol'" in reply["text"], (command, reply["text"])
+    assert harness.gateway.sent == []
+    # a sentence with a comma is still text
+    reply = await harness.ask("/sms alice 服务器已恢复，请检查")
+    assert reply["text"].startswith("Sent to 1 number")
+    assert harness.gateway.sent[0].text == "服务器已恢复，请检查"
+
+
+async def test_at_with_a_time_that_does_not_parse_says_how_to_write_it(harness):
+    for command in ("/sms at 2026/12/01 09:00 13800138000 hi", "/sms at tomorrow 13800138000 hi",
+                    "/sms at 2026-12-01 13800138000 hi"):
+        reply = await harness.ask(command)
+        assert "/sms at YYYY-MM-DD HH:MM TARGETS TEXT" in reply["text"], (command, reply["text"])
+        assert "I don't know the contact" not in reply["text"]
+    assert harness.gateway.sent == []

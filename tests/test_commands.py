@@ -92,3 +92,38 @@ def test_group_members_split_on_commas_and_spaces():
     assert parse_group(["add", "@oncall", "alice"]).name == "oncall"
     with pytest.raises(CommandSyntaxError):
         parse_group(["add", "oncall"])
+
+
+def test_later_words_that_are_no_phone_number_start_the_text():
+    for text in ("502 errors on the api", "2026-12-01 maintenance", "110 called us", "3 servers down",
+                 "100% cpu", "(555) down", "13:45 restart"):
+        cmd = parse_sms(f"13800138000 {text}", known)
+        assert cmd.targets == ("13800138000",) and cmd.text == text
+
+
+def test_a_later_word_that_can_only_be_a_number_stays_a_target():
+    cmd = parse_sms("13800138000 1380013800 hi", known)  # a digit short: refused later, not texted
+    assert cmd.targets == ("13800138000", "1380013800") and cmd.later == ("1380013800",)
+    assert parse_sms("13800138000 075580808080 called", known).targets[1] == "075580808080"
+
+
+def test_a_line_break_ends_the_targets():
+    cmd = parse_sms("alice\n1380013800 is the new number\nsecond line", known)
+    assert cmd.targets == ("alice",) and cmd.text == "1380013800 is the new number\nsecond line"
+
+
+def test_a_word_holding_a_separator_is_a_list_when_a_part_is_a_target():
+    for sep in (",", "，", "、", ";"):
+        cmd = parse_sms(f"alice bob{sep}carol Deploy now", known)
+        assert cmd.targets == ("alice", "bob", "carol") and cmd.text == "Deploy now"
+    assert parse_sms("alice Hello, world", known).text == "Hello, world"
+    assert parse_sms("alice 服务器已恢复，请检查", known).text == "服务器已恢复，请检查"
+
+
+def test_at_without_a_time_that_parses_asks_for_the_format():
+    for args in ("at 2026/12/01 09:00 13800138000 hi", "at tomorrow 13800138000 hi", "AT noon alice hi"):
+        with pytest.raises(CommandSyntaxError) as err:
+            parse_sms(args, known)
+        assert err.value.key == "sms_at_usage"
+    # a contact called "at" is still a contact
+    assert parse_sms("at hello", lambda name: name == "at").targets == ("at",)

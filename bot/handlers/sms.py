@@ -13,8 +13,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.commands import CommandSyntaxError, parse_sms
-from bot.errors import BotError
+from bot.commands import CommandSyntaxError, SmsCommand, parse_sms
+from bot.errors import BotError, UnknownContact, UnknownGroup
 from bot.handlers.common import Context, answer, explain, svc, translator, user_label
 from bot.i18n import Translator
 from bot.jobs.forward import forwarder_of
@@ -22,7 +22,7 @@ from bot.sending import Origin, PreparedSend
 from bot.services import Services
 from bot.status import cost_line, render_status
 from bot.store import SendRecord
-from sms_core.errors import InputError
+from sms_core.errors import InputError, InvalidNumber
 
 log = logging.getLogger(__name__)
 CONFIRM_TTL = 600.0
@@ -36,6 +36,7 @@ async def sms_command(update: Update, context: Context) -> None:
     if msg is None or msg.text is None:
         return
     args = msg.text.split(maxsplit=1)[1] if len(msg.text.split(maxsplit=1)) > 1 else ""
+    command: SmsCommand | None = None
     try:
         contacts = {c.name.lower() for c in await services.store.list_contacts()}
         command = parse_sms(args, lambda name: name.lower() in contacts)
@@ -46,9 +47,24 @@ async def sms_command(update: Update, context: Context) -> None:
             raise CommandSyntaxError("sms_no_text")
         prepared = await services.sending.prepare(command.targets, text, command.at)
     except (CommandSyntaxError, BotError, InputError) as exc:
-        await answer(update, explain(exc, tr))
+        refusal = explain(exc, tr)
+        culprit = _culprit(exc)
+        if command is not None and culprit is not None and culprit in command.later:
+            refusal += "\n" + tr("sms_text_on_new_line", name=culprit)
+        await answer(update, refusal)
         return
     await send_or_confirm(update, context, prepared, origin_kind="command")
+
+
+def _culprit(exc: BaseException) -> str | None:
+    """The target a refusal is about, as typed: a later word may have been meant as text."""
+    if isinstance(exc, InvalidNumber):
+        return exc.raw
+    if isinstance(exc, UnknownContact):
+        return str(exc.params["name"])
+    if isinstance(exc, UnknownGroup):
+        return f"@{exc.params['name']}"
+    return None
 
 
 def is_topic_root(msg: Message) -> bool:

@@ -13,6 +13,7 @@ MESSAGES: dict[str, str] = {
         "  <code>/sms 13800138000 Server is back</code>\n"
         "  <code>/sms alice,bob,@oncall Deploy starts at 22:00</code>\n"
         "  Reply to a message with <code>/sms alice</code> to text that message.\n"
+        "  A line break ends the targets: the text below it may start with anything, even a number.\n"
         "/sms at YYYY-MM-DD HH:MM TARGETS TEXT: schedule (China Standard Time).\n"
         "  <code>/sms at 2026-12-01 09:00 @oncall Maintenance tonight</code>\n"
         "/balance: messages left on the gateway account.\n"
@@ -41,6 +42,11 @@ MESSAGES: dict[str, str] = {
         "or reply to a message with <code>/sms TARGETS</code>."
     ),
     "sms_no_text": "There is no text to send: write it after the numbers, or reply to a message with /sms TARGETS.",
+    "sms_at_usage": (
+        "To schedule, write the time as <code>/sms at YYYY-MM-DD HH:MM TARGETS TEXT</code> (China Standard Time), "
+        "e.g. <code>/sms at 2026-12-01 09:00 @oncall Maintenance tonight</code>."
+    ),
+    "sms_text_on_new_line": "If '{name}' was meant as the start of the text, put the text on a new line after the targets.",
     "unknown_contact": "I don't know the contact '{name}': use a number, or add it with /contact add {name} NUMBER.",
     "unknown_group": "There is no group '@{name}': see /groups, or create it with /group add {name} MEMBERS.",
     "empty_group": "The group '@{name}' has no members: add some with /group add {name} MEMBERS.",

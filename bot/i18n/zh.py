@@ -16,6 +16,7 @@ MESSAGES: dict[str, str] = {
         "  <code>/sms 13800138000 服务已恢复</code>\n"
         "  <code>/sms alice,bob,@oncall 22:00 开始发布</code>\n"
         "  回复某条消息并发送 <code>/sms alice</code>，即可把那条消息作为短信发出。\n"
+        "  换行即结束目标：下一行起都是短信内容，可以用数字开头。\n"
         "/sms at YYYY-MM-DD HH:MM 目标 内容：定时发送（北京时间）。\n"
         "  <code>/sms at 2026-12-01 09:00 @oncall 今晚系统维护</code>\n"
         "/balance：短信网关账户剩余条数。\n"
@@ -44,6 +45,11 @@ MESSAGES: dict[str, str] = {
         "或回复一条消息并发送 <code>/sms 目标</code>。"
     ),
     "sms_no_text": "没有要发送的内容：请在号码后面写上短信内容，或回复一条消息并发送 /sms 目标。",
+    "sms_at_usage": (
+        "定时发送请把时间写成 <code>/sms at YYYY-MM-DD HH:MM 目标 内容</code>（北京时间），"
+        "例如 <code>/sms at 2026-12-01 09:00 @oncall 今晚系统维护</code>。"
+    ),
+    "sms_text_on_new_line": "如果“{name}”本是短信内容的开头，请换行后再写内容（目标写在第一行）。",
     "unknown_contact": "找不到联系人“{name}”：请直接写号码，或用 /contact add {name} 号码 添加。",
     "unknown_group": "没有分组“@{name}”：请查看 /groups，或用 /group add {name} 成员 创建。",
     "empty_group": "分组“@{name}”没有成员：请用 /group add {name} 成员 添加。",
