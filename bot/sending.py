@@ -17,7 +17,7 @@ from bot import metrics
 from bot.errors import EmptyGroup, UnknownContact, UnknownGroup
 from bot.store import SendRecord, Store
 from sms_core import ChunkOutcome, ChunkResult, SmsGateway
-from sms_core.errors import GatewayError, InputError, NoRecipients
+from sms_core.errors import GatewayError, InputError, InvalidNumber, NoRecipients
 from sms_core.phones import looks_like_number, normalize_number
 from sms_core.schedule import CST, check_schedule
 from sms_core.text import validate_text
@@ -33,6 +33,7 @@ class PreparedSend:
     text: str
     segments: int
     at: datetime | None = None
+    stale: tuple[str, ...] = ()  # group members skipped (Resolved.stale), for the sender to fix
 
     @property
     def cost(self) -> int:
@@ -58,6 +59,16 @@ class Origin:
     status_thread_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The numbers targets stand for, and `stale`: members of the groups that no longer
+    resolve (a contact deleted before deleting a member in use was refused), as 'name (@group)'.
+    Both /sms and alerts skip them and send to the rest."""
+
+    numbers: tuple[str, ...]
+    stale: tuple[str, ...] = ()
+
+
 OnJournaled = Callable[[int], Awaitable[None]]
 
 
@@ -70,28 +81,47 @@ class SendService:
         self.segment_size = segment_size
 
     async def resolve(self, targets: Sequence[str]) -> tuple[str, ...]:
-        """Numbers, contact names and @groups -> normalised numbers, deduplicated, in order."""
+        """Numbers, contact names and @groups -> normalised numbers, deduplicated, in order.
+
+        /sms and alerts both resolve here, so a group means the same recipients to both."""
+        return (await self.resolve_all(targets)).numbers
+
+    async def resolve_all(self, targets: Sequence[str]) -> Resolved:
+        """resolve(), and the group members that no longer resolve (see Resolved.stale).
+
+        Groups inside groups are followed to any depth; a group met again (a cycle stored
+        before /group add refused them, or the same group twice) adds nothing more. A target
+        given here that does not resolve is refused (UnknownContact, UnknownGroup, InvalidNumber).
+        """
         out: dict[str, None] = {}
+        stale: list[str] = []
+        seen: set[str] = set()
         for target in targets:
-            for number in await self._resolve_one(target, depth=0):
+            for number in await self._resolve_one(target, seen, stale):
                 out.setdefault(number, None)
         if not out:
             raise NoRecipients()
-        return tuple(out)
+        return Resolved(tuple(out), tuple(stale))
 
-    async def _resolve_one(self, target: str, depth: int) -> list[str]:
+    async def _resolve_one(self, target: str, seen: set[str], stale: list[str]) -> list[str]:
         if target.startswith("@"):
             name = target[1:]
             group = await self.store.get_group(name)
             if group is None:
                 raise UnknownGroup(name)
+            if group.name.lower() in seen:
+                return []
+            seen.add(group.name.lower())
             if not group.members:
                 raise EmptyGroup(name)
             numbers: list[str] = []
             for member in group.members:
-                if member.startswith("@") and depth >= 2:
-                    continue  # groups inside groups: two levels, no cycles
-                numbers.extend(await self._resolve_one(member, depth + 1))
+                try:
+                    numbers.extend(await self._resolve_one(member, seen, stale))
+                except (UnknownContact, UnknownGroup, EmptyGroup, InvalidNumber) as exc:
+                    # deleting a member in use is refused; this is one left from before that
+                    log.warning("group @%s: member %s skipped (%s)", group.name, member, type(exc).__name__)
+                    stale.append(f"{member} (@{group.name})")
             return numbers
         if looks_like_number(target):
             return [normalize_number(target)]
@@ -100,12 +130,35 @@ class SendService:
             raise UnknownContact(target)
         return [contact.phone]
 
+    async def group_cycle(self, name: str, members: Sequence[str]) -> tuple[str, ...] | None:
+        """The chain through which @name would contain itself if it had `members`, e.g.
+        ('@a', '@b', '@a'); None when it would not. /group add refuses such a group."""
+        target = name.lower()
+        visited: set[str] = set()
+
+        async def walk(group_name: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+            if group_name.lower() == target:
+                return path
+            if group_name.lower() in visited:
+                return None
+            visited.add(group_name.lower())
+            group = await self.store.get_group(group_name)
+            for member in group.members if group else ():
+                if member.startswith("@") and (found := await walk(member[1:], (*path, member))):
+                    return found
+            return None
+
+        for member in members:
+            if member.startswith("@") and (found := await walk(member[1:], (f"@{name}", member))):
+                return found
+        return None
+
     async def prepare(self, targets: Sequence[str], text: str, at: datetime | None = None) -> PreparedSend:
         """Every check that can be made before spending anything. Raises InputError or BotError."""
-        numbers = await self.resolve(targets)
+        resolved = await self.resolve_all(targets)
         info = validate_text(text, encoding=self.encoding, segment_size=self.segment_size)
         when = check_schedule(at) if at is not None else None
-        return PreparedSend(numbers, info.text, info.segments, when)
+        return PreparedSend(resolved.numbers, info.text, info.segments, when, resolved.stale)
 
     def prepare_numbers(self, numbers: Sequence[str], text: str) -> PreparedSend:
         """For callers that already hold normalised numbers (alerts, replies)."""

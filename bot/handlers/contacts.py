@@ -38,6 +38,9 @@ async def contact_command(update: Update, context: Context) -> None:
             new = await services.store.upsert_contact(cmd.name, phone)
             await _audit(update, context, "contact_add", f"{cmd.name} {phone}")
             await answer(update, tr("contact_added" if new else "contact_updated", name=cmd.name, phone=phone))
+        elif groups := await services.store.groups_with_member(cmd.name):
+            # refused: a group would lose a member silently (and alerts with it)
+            await answer(update, tr("member_in_use", name=cmd.name, groups=_group_list(groups)))
         elif await services.store.delete_contact(cmd.name):
             await _audit(update, context, "contact_del", cmd.name)
             await answer(update, tr("contact_deleted", name=cmd.name))
@@ -64,6 +67,9 @@ async def group_command(update: Update, context: Context) -> None:
     try:
         cmd = parse_group(context.args or [])
         if cmd.action == "del":
+            if groups := await services.store.groups_with_member(f"@{cmd.name}"):
+                await answer(update, tr("member_in_use", name=f"@{cmd.name}", groups=_group_list(groups)))
+                return
             deleted = await services.store.delete_group(cmd.name)
             if deleted:
                 await _audit(update, context, "group_del", cmd.name)
@@ -82,6 +88,9 @@ async def group_command(update: Update, context: Context) -> None:
                 members.append(contacts[m.lower()])
             else:
                 raise CommandSyntaxError("unknown_contact", name=m)
+        cycle = await services.sending.group_cycle(cmd.name, members)
+        if cycle is not None:
+            raise CommandSyntaxError("group_cycle", name=cmd.name, member=cycle[1], path=" → ".join(cycle))
         await services.store.replace_group(cmd.name, members)
         await _audit(update, context, "group_add", f"{cmd.name}: {' '.join(members)}")
         await answer(update, tr("group_added", name=cmd.name, n=len(members)))
@@ -97,6 +106,10 @@ async def list_groups(update: Update, context: Context) -> None:
         return
     lines = "\n".join(f"@{_esc(g.name)} ({len(g.members)}): {_esc(', '.join(g.members))}" for g in groups)
     await answer(update, tr("groups", lines=Html(lines)))
+
+
+def _group_list(names: list[str]) -> str:
+    return ", ".join(f"@{n}" for n in names)
 
 
 def _esc(text: str) -> str:

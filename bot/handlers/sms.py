@@ -53,6 +53,8 @@ async def sms_command(update: Update, context: Context) -> None:
             refusal += "\n" + tr("sms_text_on_new_line", name=culprit)
         await answer(update, refusal)
         return
+    if prepared.stale:  # alerts skip these members too; the sender can fix the group
+        await answer(update, tr("group_stale", members=", ".join(prepared.stale)))
     await send_or_confirm(update, context, prepared, origin_kind="command")
 
 

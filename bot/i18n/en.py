@@ -96,6 +96,9 @@ MESSAGES: dict[str, str] = {
     "group_deleted": "Group @{name} deleted.",
     "group_missing": "There is no group '@{name}'. See /groups.",
     "groups_empty": "No groups yet. Create one with /group add NAME MEMBERS.",
+    "group_cycle": "@{name} cannot contain {member}: that would put @{name} inside itself ({path}). Leave {member} out of the members.",
+    "member_in_use": "{name} is a member of {groups}: nothing was deleted. Take it out of each (/group add NAME MEMBERS without it), then delete it.",
+    "group_stale": "Skipped, no longer a contact or group: {members}. Fix the group with /group add NAME MEMBERS.",
     "groups": "<b>Groups</b>\n{lines}",
     # history
     "history_empty": "No sends yet.",

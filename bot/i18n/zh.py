@@ -99,6 +99,9 @@ MESSAGES: dict[str, str] = {
     "group_deleted": "已删除分组 @{name}。",
     "group_missing": "没有分组“@{name}”。请查看 /groups。",
     "groups_empty": "还没有分组。用 /group add 名称 成员 创建。",
+    "group_cycle": "@{name} 不能包含 {member}：这样 @{name} 会包含它自己（{path}）。请从成员中去掉 {member}。",
+    "member_in_use": "{name} 是 {groups} 的成员：未删除任何内容。请先把它从这些分组中去掉（用 /group add 名称 成员 重新设置，不含它），再删除。",
+    "group_stale": "已跳过（已不是联系人或分组）：{members}。请用 /group add 名称 成员 修正分组。",
     "groups": "<b>分组</b>\n{lines}",
     # history
     "history_empty": "还没有发送记录。",

@@ -101,6 +101,9 @@ class Store:
     async def list_groups(self) -> list[Group]:
         return await self.db.run(_contacts.list_groups)
 
+    async def groups_with_member(self, member: str) -> list[str]:
+        return await self.db.run(_contacts.groups_with_member, member)
+
     # -- sends ---------------------------------------------------------------------
     async def journal_send(self, **fields: object) -> int:
         """See sends.journal_send for the fields; the send is committed before the gateway is called."""

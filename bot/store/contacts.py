@@ -70,3 +70,13 @@ def get_group(conn: sqlite3.Connection, name: str) -> Group | None:
 def list_groups(conn: sqlite3.Connection) -> list[Group]:
     names = [r["name"] for r in conn.execute("SELECT name FROM groups ORDER BY name COLLATE NOCASE")]
     return [g for n in names if (g := get_group(conn, n)) is not None]
+
+
+def groups_with_member(conn: sqlite3.Connection, member: str) -> list[str]:
+    """The groups that name `member` (a contact name or '@group'), whatever its case."""
+    rows = conn.execute(
+        "SELECT DISTINCT group_name FROM group_members WHERE member = ? COLLATE NOCASE "
+        "ORDER BY group_name COLLATE NOCASE",
+        (member,),
+    )
+    return [r["group_name"] for r in rows]
