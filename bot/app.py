@@ -11,13 +11,16 @@ import socket
 from typing import Any
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.handlers import ack, balance, basic, contacts, history, reply, sms
 from bot.i18n import Translator
 from bot.jobs import schedule_jobs
+from bot.jobs.budget import Rate
+from bot.jobs.forward import forwarder_of
 from bot.logsetup import setup_logging
-from bot.services import open_services
+from bot.ratelimit import PacedRateLimiter
+from bot.services import Services, open_services
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -28,13 +31,13 @@ HANDLER_MODULES = [basic, sms, balance, contacts, history, reply, ack]
 _NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
-def rate_limiter(settings: Settings) -> AIORateLimiter:
-    """Telegram's limits, with retries: the default max_retries=0 would raise on the first 429.
+def rate_limiter(settings: Settings) -> PacedRateLimiter:
+    """Telegram's limits, with retries (the default max_retries=0 would raise on the first 429).
 
-    The group rate is SMSBOT_INBOX_RATE, the same budget the forward job spends by priority.
+    One message per group every window/limit seconds of SMSBOT_INBOX_RATE, without a burst: the
+    same budget the forward job spends by priority, which the limiter also keeps informed.
     """
-    limit, _, window = settings.inbox_rate.partition("/")
-    return AIORateLimiter(group_max_rate=int(limit), group_time_period=float(window or 60), max_retries=5)
+    return PacedRateLimiter(Rate.parse(settings.inbox_rate))
 
 
 def build_application(settings: Settings, **builder_options: Any) -> Application:  # type: ignore[type-arg]
@@ -73,6 +76,10 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     settings: Settings = app.bot_data["settings"]
     services = await open_services(settings)
     app.bot_data["services"] = services
+    limiter = app.bot.rate_limiter
+    if isinstance(limiter, PacedRateLimiter):
+        # every message into a group counts against the forward job's budget, whoever sends it
+        limiter.on_group_message = lambda chat_id: _count_message(services, chat_id)
     interrupted = await services.store.settle_interrupted_sends()
     if interrupted:
         log.warning("sends interrupted by the last stop, now marked unknown (never retried): %s", interrupted)
@@ -85,6 +92,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     schedule_jobs(app)
     for hook in app.bot_data.get("post_init_hooks", []):
         await hook(app, services)
+
+
+def _count_message(services: Services, chat_id: int | str) -> None:
+    if isinstance(chat_id, int):
+        forwarder_of(services).budgets.note(chat_id)
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -17,6 +17,7 @@ import pytest
 
 from bot.app import build_application, start_in_loop, stop_in_loop
 from bot.devserver import BotApiServer
+from bot.jobs.budget import Rate
 from bot.services import Services
 from config import Settings
 from sms_core.sandbox import SandboxGateway, SandboxServer
@@ -25,6 +26,12 @@ BOT_TOKEN = "987654321:SECRET-bot-token-zz9Q"
 GATEWAY_PASSWORD = "pw-S3CRET-xyz"
 WEBHOOK_TOKEN = "hook-SECRET-q7"
 SECRETS = (BOT_TOKEN, BOT_TOKEN.split(":", 1)[1], GATEWAY_PASSWORD, WEBHOOK_TOKEN)
+
+TELEGRAM_WINDOW = 3.0
+"""Seconds of Telegram's 20-messages-a-minute group window in these tests (20x faster): the bot
+(SMSBOT_INBOX_RATE) and the double are set alike, so the limit is still enforced and respected,
+but a test that sends ten answers into one chat does not wait half a minute. A test may pass
+its own inbox_rate; the double follows it."""
 
 TEAM_CHAT = -1001000000001
 INBOX_CHAT = -1001000000002
@@ -67,9 +74,12 @@ class Harness:
             "database_path": self.tmp_path / "smsbot.sqlite3",
             "poll_interval": 0.2,
             "http_listen": "127.0.0.1:0",
+            "inbox_rate": f"20/{TELEGRAM_WINDOW:g}",
         }
         values.update(self.overrides)
         self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        rate = Rate.parse(self.settings.inbox_rate)
+        self.api.set_rate_limits(group=(rate.limit, rate.window))
         self.app = build_application(self.settings)
         await start_in_loop(self.app, poll_timeout=1)
         return self

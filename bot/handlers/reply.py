@@ -23,7 +23,6 @@ from bot.errors import BotError
 from bot.handlers.common import Context, answer, explain, svc, translator
 from bot.handlers.sms import is_topic_root, send_or_confirm
 from bot.i18n import Html
-from bot.jobs.forward import forwarder_of
 from bot.services import Services
 from sms_core.errors import InputError
 
@@ -52,18 +51,15 @@ async def on_inbox_message(update: Update, context: Context) -> None:
     if phone is None:
         return  # people talking among themselves, in General or in a topic of their own
     tr = translator(update, context)
-    forwarder = forwarder_of(services)
+    # every answer here counts against the inbox's budget: the rate limiter counts it (bot.ratelimit)
     if msg.text is None:
-        forwarder.budgets.note(msg.chat_id)
         await answer(update, tr("only_text"))
         return
     try:
         prepared = services.sending.prepare_numbers([phone], msg.text)
     except (InputError, BotError) as exc:
-        forwarder.budgets.note(msg.chat_id)
         await answer(update, tr("reply_failed", reason=Html(explain(exc, tr))))
         return
-    forwarder.budgets.note(msg.chat_id)  # the status message goes into the same chat
     # send_or_confirm claims the message first: a redelivered update never texts twice
     await send_or_confirm(update, context, prepared, origin_kind="reply")
 

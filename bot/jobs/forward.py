@@ -38,6 +38,7 @@ from bot import metrics
 from bot.handlers.common import Context
 from bot.i18n import Html, Translator
 from bot.jobs.budget import BudgetBook, Rate
+from bot.ratelimit import COUNTED
 from bot.services import Services
 from bot.status import render_status
 from bot.store import InboundRecord, SendRecord, Thread
@@ -335,7 +336,8 @@ class Forwarder:
                          run: _Counts) -> Thread | None:
         """Create the phone's topic and commit the mapping at once; None when topics are unavailable."""
         try:
-            topic = await self._call(lambda: bot.create_forum_topic(inbox, label))
+            topic = await self._call(lambda: bot.create_forum_topic(
+                inbox, label, rate_limit_args=COUNTED))
         except BadRequest as exc:
             problem = str(exc).lower()
             if "not a forum" in problem or "not enough rights" in problem:
@@ -355,7 +357,8 @@ class Forwarder:
     async def _reopen(self, bot: Bot, inbox: int, thread: Thread) -> bool:
         """Reopen a phone's topic that someone closed: the phone wrote again. False when not allowed."""
         try:
-            await self._call(lambda: bot.reopen_forum_topic(inbox, thread.thread_id))
+            await self._call(lambda: bot.reopen_forum_topic(
+                inbox, thread.thread_id, rate_limit_args=COUNTED))
         except BadRequest as exc:
             if "not_modified" in str(exc).lower().replace(" ", "_"):
                 return True  # someone reopened it meanwhile
@@ -371,7 +374,7 @@ class Forwarder:
             text = html.unescape(_TAG.sub("", text))
         return await self._call(lambda: bot.send_message(
             chat_id, text, parse_mode=None if plain else ParseMode.HTML, message_thread_id=thread_id,
-            disable_web_page_preview=True))
+            disable_web_page_preview=True, rate_limit_args=COUNTED))
 
     async def _is_forum(self, bot: Bot, chat_id: int) -> bool:
         cached = self._forum.get(chat_id)
@@ -415,7 +418,7 @@ class Forwarder:
         async def attempt() -> Message | Forbidden:
             try:
                 return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                              message_thread_id=thread_id)
+                                              message_thread_id=thread_id, rate_limit_args=COUNTED)
             except Forbidden as exc:  # this chat only (kicked, blocked): not a reason to stop the run
                 return exc
 
@@ -460,8 +463,8 @@ class Forwarder:
                         message_id: int) -> None:
         text = render_status(record, Translator(record.lang))
         try:
-            await self._call(lambda: bot.edit_message_text(text, chat_id, message_id,
-                                                           parse_mode=ParseMode.HTML))
+            await self._call(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                                                           rate_limit_args=COUNTED))
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 # the message was deleted, or cannot be edited: nothing later would do better
