@@ -131,3 +131,21 @@ async def test_a_reply_status_lost_to_a_5xx_is_posted_in_the_topic_later(harness
 
     record = await harness.eventually(linked)
     assert (record.status_message_id, record.status_thread_id) == (status["message_id"], thread)
+
+
+async def test_service_messages_in_a_phones_topic_get_no_answer(harness):
+    """Renaming, pinning, closing a topic makes service messages there: nobody wrote anything."""
+    thread = await _topic(harness)
+    [forwarded] = inbox_messages(harness)
+    base = harness.say("first answer", chat=INBOX_CHAT, thread_id=thread)
+    await harness.until(lambda: harness.gateway.sent)
+    await harness.until(lambda: len(harness.bot_messages(INBOX_CHAT)) == 2)  # the SMS and the status
+    plain = {k: v for k, v in base.items() if k not in ("raw_text", "parse_mode", "text", "entities")}
+    pinned = {k: v for k, v in forwarded.items() if k not in ("raw_text", "parse_mode")}
+    for i, service in enumerate([{"forum_topic_edited": {"name": "Alice (customer)"}},
+                                 {"pinned_message": pinned}]):
+        harness.api.push_update("message", {**plain, "message_id": base["message_id"] + 100 + i, **service})
+    harness.api.close_topic(INBOX_CHAT, thread, user_id=MEMBER)  # its service message is an update too
+    await harness.settle(1.0)
+    assert len(harness.bot_messages(INBOX_CHAT)) == 2
+    assert len(harness.gateway.sent) == 1

@@ -53,7 +53,9 @@ async def on_inbox_message(update: Update, context: Context) -> None:
     tr = translator(update, context)
     # every answer here counts against the inbox's budget: the rate limiter counts it (bot.ratelimit)
     if msg.text is None:
-        await answer(update, tr("only_text"))
+        if msg.effective_attachment is None:
+            return  # a service message (topic renamed, closed, a pin): nobody wrote anything
+        await answer(update, tr("only_text"))  # a sticker, photo, document, voice, ...
         return
     try:
         prepared = services.sending.prepare_numbers([phone], msg.text)
@@ -82,4 +84,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         return
     # a group of its own: no other module's message handler can shadow it, nor it them
     app.add_handler(MessageHandler(
-        filters.Chat(inbox) & filters.UpdateType.MESSAGE & ~filters.COMMAND, on_inbox_message), group=1)
+        filters.Chat(inbox) & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+        on_inbox_message), group=1)
