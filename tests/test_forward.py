@@ -426,3 +426,13 @@ def test_sender_label():
     assert sender_label(PHONE, None) == PHONE
     assert sender_label(PHONE, "alice") == f"alice {PHONE}"
     assert len(sender_label(PHONE, "a" * 200)) == 128
+
+
+async def test_a_slow_topic_creation_still_makes_one_topic(harness):
+    """python-telegram-bot gives up on an answer after 5 s by default; a slow createForumTopic
+    must not make the next run create a second topic."""
+    harness.api.delay_next("createForumTopic", 6.0)
+    harness.gateway.add_inbound(PHONE, "hello")
+    await harness.until(lambda: inbox_messages(harness), timeout=30)
+    await harness.settle(1.0)
+    assert len(live_topics(harness)) == 1 and len(harness.api.calls("createForumTopic")) == 1

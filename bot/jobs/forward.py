@@ -56,6 +56,9 @@ STATUS_EDIT_INTERVAL = 5.0
 FORUM_CACHE_TTL = 300.0
 TELEGRAM_TIMEOUT = 30.0
 """A hard bound on one Telegram call, the rate limiter's own waiting included."""
+TOPIC_READ_TIMEOUT = 25.0
+"""Seconds to wait for createForumTopic's answer (python-telegram-bot's default is 5): a topic
+answered late is still one topic, where a timeout would make the next run create a second."""
 PHONES_PER_RUN = 200
 ASIDE_FOR = MAX_BACKOFF
 """Seconds a phone whose message Telegram refused even outside a topic waits, while the others go on."""
@@ -337,7 +340,7 @@ class Forwarder:
         """Create the phone's topic and commit the mapping at once; None when topics are unavailable."""
         try:
             topic = await self._call(lambda: bot.create_forum_topic(
-                inbox, label, rate_limit_args=COUNTED))
+                inbox, label, read_timeout=TOPIC_READ_TIMEOUT, rate_limit_args=COUNTED))
         except BadRequest as exc:
             problem = str(exc).lower()
             if "not a forum" in problem or "not enough rights" in problem:
