@@ -149,3 +149,20 @@ async def test_service_messages_in_a_phones_topic_get_no_answer(harness):
     await harness.settle(1.0)
     assert len(harness.bot_messages(INBOX_CHAT)) == 2
     assert len(harness.gateway.sent) == 1
+
+
+async def test_sms_in_reply_to_a_forwarded_sms_texts_the_sms_without_time_or_header(harness):
+    thread = await _topic(harness, text="disk full on db-1")
+    [forwarded] = inbox_messages(harness)
+    assert forwarded["text"] != "disk full on db-1"  # shown with its time
+    reply = await harness.ask("/sms 13800138000", chat=INBOX_CHAT, thread_id=thread,
+                              reply_to_message_id=forwarded["message_id"])
+    assert reply["text"].startswith("Sent to 1 number")
+    harness.api.set_forum(INBOX_CHAT, False)  # the inbox stops being a forum: SMS come with a header
+    harness.gateway.add_inbound("13900002222", "call me back")
+    header = await harness.until(lambda: next(
+        (m for m in inbox_messages(harness) if "call me back" in m["text"]), None))
+    assert header["text"].startswith("📩 13900002222")
+    await harness.ask("/sms 13800138001", chat=INBOX_CHAT, reply_to_message_id=header["message_id"])
+    assert [(s.accepted, s.text) for s in harness.gateway.sent] == [
+        (("13800138000",), "disk full on db-1"), (("13800138001",), "call me back")]

@@ -42,7 +42,7 @@ async def sms_command(update: Update, context: Context) -> None:
         command = parse_sms(args, lambda name: name.lower() in contacts)
         text = command.text
         if not text and msg.reply_to_message is not None and not is_topic_root(msg):
-            text = msg.reply_to_message.text or msg.reply_to_message.caption or ""
+            text = await replied_text(services, msg.reply_to_message)
         if not text:
             raise CommandSyntaxError("sms_no_text")
         prepared = await services.sending.prepare(command.targets, text, command.at)
@@ -56,6 +56,15 @@ async def sms_command(update: Update, context: Context) -> None:
     if prepared.stale:  # alerts skip these members too; the sender can fix the group
         await answer(update, tr("group_stale", members=", ".join(prepared.stale)))
     await send_or_confirm(update, context, prepared, origin_kind="command")
+
+
+async def replied_text(services: Services, replied: Message) -> str:
+    """What `/sms TARGETS` in reply to a message texts: a forwarded SMS's own text (the message
+    shows it with a time, or a header), else the message's text or caption."""
+    forwarded = await services.store.texts_of_message(replied.chat_id, replied.message_id)
+    if forwarded:
+        return "\n".join(forwarded)
+    return replied.text or replied.caption or ""
 
 
 def _culprit(exc: BaseException) -> str | None:

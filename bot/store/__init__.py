@@ -228,6 +228,9 @@ class Store:
     async def phone_for_message(self, chat_id: int, message_id: int) -> str | None:
         return await self.db.run(_inbound.phone_for_message, chat_id, message_id)
 
+    async def texts_of_message(self, chat_id: int, message_id: int) -> list[str]:
+        return await self.db.run(_inbound.texts_of_message, chat_id, message_id)
+
     # -- two-way SMS -------------------------------------------------------------------------
     async def inbound_by_ids(self, ids: Sequence[int]) -> list[InboundRecord]:
         return await self.db.run(_inbound.inbound_by_ids, list(ids))

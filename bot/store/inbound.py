@@ -164,3 +164,12 @@ def inbound_since(conn: sqlite3.Connection, after_id: int = 0, limit: int = 1000
     """Inbound SMS in the order they were stored, forwarded or not (audits, tests)."""
     rows = conn.execute("SELECT * FROM inbound WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit))
     return [_inbound(r) for r in rows]
+
+
+def texts_of_message(conn: sqlite3.Connection, chat_id: int, message_id: int) -> list[str]:
+    """The SMS texts that a Telegram message of the forward job shows, oldest first ([] when it is
+    none): what `/sms NUMBER` in reply to it should text, without header or times."""
+    rows = conn.execute(
+        "SELECT text FROM inbound WHERE tg_chat_id = ? AND tg_message_id = ? ORDER BY id", (chat_id, message_id)
+    )
+    return [r["text"] for r in rows]
