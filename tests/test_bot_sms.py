@@ -313,3 +313,26 @@ async def test_at_with_a_time_that_does_not_parse_says_how_to_write_it(harness):
         assert "/sms at YYYY-MM-DD HH:MM TARGETS TEXT" in reply["text"], (command, reply["text"])
         assert "I don't know the contact" not in reply["text"]
     assert harness.gateway.sent == []
+
+
+# --- edits -----------------------------------------------------------------------------------
+
+
+def _edited(pushed: dict, text: str) -> dict:
+    message = {k: v for k, v in pushed.items() if k not in ("raw_text", "parse_mode", "entities")}
+    return {**message, "text": text, "edit_date": message["date"] + 5}
+
+
+async def test_an_edited_command_is_not_acted_on_again(harness):
+    pushed = harness.say("/sms 13800 hello")
+    refusal = await harness.next_reply()
+    assert "13800 is not a valid number" in refusal["text"]
+    harness.api.push_update("edited_message", _edited(pushed, "/sms 13800138000 hello"))
+    answer = await harness.next_reply(after=1)
+    assert "nothing was sent for this edit" in answer["text"] and "as a new message" in answer["text"]
+    command = harness.say("/balance")
+    await harness.next_reply(after=2)
+    harness.api.push_update("edited_message", _edited(command, "/balance "))
+    await harness.settle(1.0)
+    assert len(harness.bot_messages()) == 3  # the refusal, the edit's answer, one balance
+    assert harness.gateway.sent == []

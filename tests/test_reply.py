@@ -166,3 +166,14 @@ async def test_sms_in_reply_to_a_forwarded_sms_texts_the_sms_without_time_or_hea
     await harness.ask("/sms 13800138001", chat=INBOX_CHAT, reply_to_message_id=header["message_id"])
     assert [(s.accepted, s.text) for s in harness.gateway.sent] == [
         (("13800138000",), "disk full on db-1"), (("13800138001",), "call me back")]
+
+
+async def test_an_edited_reply_says_the_edit_was_not_sent(harness):
+    thread = await _topic(harness)
+    pushed = harness.say("see you at 9", chat=INBOX_CHAT, thread_id=thread)
+    await harness.until(lambda: len(inbox_messages(harness, thread_id=thread)) == 2)  # the SMS, the status
+    edited = {k: v for k, v in pushed.items() if k not in ("raw_text", "parse_mode", "entities")}
+    harness.api.push_update("edited_message", {**edited, "text": "see you at 10", "edit_date": edited["date"] + 5})
+    answer = await harness.next_reply(INBOX_CHAT, after=2)
+    assert "This edit was not sent" in answer["text"] and answer["message_thread_id"] == thread
+    assert [s.text for s in harness.gateway.sent] == ["see you at 9"]

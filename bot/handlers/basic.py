@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import time
 
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, TypeHandler
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.handlers.common import Context, answer, svc, translator
+from bot.handlers.reply import phone_of
 
 log = logging.getLogger(__name__)
 _REFUSAL_INTERVAL = 600.0  # one neutral line per stranger per 10 minutes, not one per message
@@ -66,8 +75,28 @@ async def on_error(update: object, context: Context) -> None:
             log.warning("could not tell the user about an error: %s", html.escape(str(exc)))
 
 
+async def on_edit(update: Update, context: Context) -> None:
+    """An edited message is never acted on again: an edited /balance was answered twice, and an
+    edited /sms (one refused at first, say) sent an SMS. Where the writer may think the edit
+    went out (a /sms, a reply in a phone's topic), they are told it did not."""
+    msg = update.edited_message
+    if msg is not None and msg.text is not None:
+        tr = translator(update, context)
+        if _SMS_COMMAND.match(msg.text):
+            await answer(update, tr("edit_not_sent"))
+        elif msg.chat_id == svc(context).settings.inbox_chat_id and await phone_of(svc(context), msg):
+            await answer(update, tr("edit_not_sent_reply"))
+    raise ApplicationHandlerStop
+
+
+_SMS_COMMAND = re.compile(r"^/sms(?:@\w+)?(?:\s|$)", re.IGNORECASE)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("id", show_id), group=-2)
+    new_only = filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("id", show_id, filters=new_only), group=-2)
     app.add_handler(TypeHandler(Update, guard), group=-1)
+    # first in group 0, before any command: an edit stops here (ApplicationHandlerStop)
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, on_edit))
     app.add_handler(CommandHandler(["start", "help"], show_help))
     app.add_error_handler(on_error)

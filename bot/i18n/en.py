@@ -117,6 +117,8 @@ MESSAGES: dict[str, str] = {
     "topic_title": "{name} {phone}",
     "only_text": "Only text can be sent by SMS: write your answer as a text message.",
     "reply_failed": "Could not send this reply: {reason}",
+    "edit_not_sent": "An edited command is not acted on again: nothing was sent for this edit. Send the corrected /sms as a new message.",
+    "edit_not_sent_reply": "This edit was not sent: the phone got the SMS as first written. Write a new message to send more.",
     "reply_unknown_thread": "This topic is not linked to a phone any more. Use /sms NUMBER TEXT.",
     # alerts
     "ack_usage": "Write <code>/ack CODE</code>, e.g. <code>/ack 12</code>.",

@@ -120,6 +120,8 @@ MESSAGES: dict[str, str] = {
     "topic_title": "{name} {phone}",
     "only_text": "短信只能发送文字：请用文字消息回复。",
     "reply_failed": "这条回复未能发送：{reason}",
+    "edit_not_sent": "编辑过的命令不会再次执行：本次编辑没有发送任何短信。请把改好的 /sms 作为新消息发送。",
+    "edit_not_sent_reply": "本次编辑没有发送：对方收到的是最初写的短信。如需补充，请发一条新消息。",
     "reply_unknown_thread": "此话题已不再关联任何手机号。请改用 /sms 号码 内容。",
     # alerts
     "ack_usage": "请写成 <code>/ack 编号</code>，例如 <code>/ack 12</code>。",
