@@ -22,21 +22,32 @@ def render_status(record: SendRecord, tr: Translator) -> str:
         if record.failed:
             line += tr("status_failed_part", failed=record.failed)
         if record.scheduled_at:
-            when = datetime.fromisoformat(record.scheduled_at).astimezone(CST).strftime("%Y-%m-%d %H:%M")
-            line += tr("status_scheduled_part", when=when)
-        elif record.waiting == 0:
+            line += tr("status_scheduled_part", when=scheduled_when(record.scheduled_at))
+        if record.waiting == 0:  # a scheduled send too, once its reports came in
             line += tr("status_all_in")
         parts.append(line)
         if record.rejected:
             parts.append(tr("status_rejected", rejected=record.rejected))
     if record.unknown:
         parts.append(tr("status_unknown", n=record.unknown))
-    if record.state in ("failed", "refused") or (record.state == "partial" and record.error and not record.unknown):
+    # numbers of requests the gateway refused or that failed (a later chunk, say: balance too low)
+    not_sent = n - record.accepted - record.rejected - record.unknown
+    if record.state in ("failed", "refused"):
         key = "status_failed" if record.state == "failed" else "status_refused"
         parts.append(tr(key, error=error_text(record, tr)))
+    elif record.state == "partial" and not_sent > 0:
+        parts.append(tr("status_not_sent", n=not_sent, error=error_text(record, tr)))
+    elif record.state == "partial" and record.error and not record.unknown:
+        parts.append(tr("status_refused", error=error_text(record, tr)))
     if not parts:
         parts.append(tr("status_refused", error=error_text(record, tr)))
     return "\n".join(parts)
+
+
+def scheduled_when(at: str | datetime) -> str:
+    """A scheduled time as the status and the confirm question show it (China Standard Time)."""
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M")
 
 
 def error_text(record: SendRecord, tr: Translator) -> Html:

@@ -336,3 +336,38 @@ async def test_an_edited_command_is_not_acted_on_again(harness):
     await harness.settle(1.0)
     assert len(harness.bot_messages()) == 3  # the refusal, the edit's answer, one balance
     assert harness.gateway.sent == []
+
+
+# --- what the status says ------------------------------------------------------------------------
+
+
+async def test_a_partly_sent_send_says_how_many_numbers_were_not_sent(make_harness):
+    h = await make_harness(confirm_threshold=1000)
+    h.gateway.set_balance(100)  # the first request of 100 numbers, not the second of 50
+    numbers = ",".join(f"138{i:08d}" for i in range(150))
+    reply = await h.ask(f"/sms {numbers} hello", timeout=20)
+    assert reply["text"].startswith("Sent to 100 numbers")
+    assert "✗ Not sent to 50 numbers: the account's balance is too low: top it up" in reply["text"]
+
+
+async def test_a_scheduled_send_is_confirmed_with_its_time_and_ends_with_all_reports_in(make_harness):
+    from datetime import datetime, timedelta
+
+    from sms_core.schedule import CST
+
+    h = await make_harness(confirm_threshold=0)
+    h.gateway.configure(auto_reports=False)
+    when = (datetime.now(CST) + timedelta(days=30)).strftime("%Y-%m-%d %H:%M")
+    question = await h.ask(f"/sms at {when} 13800138000 later")
+    assert f"scheduled for {when} (China time)" in question["text"]
+    confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
+    await h.until(lambda: h.gateway.sent)
+    [sent] = h.gateway.sent
+    h.gateway.add_report(sent.ids[0], "13800138000", 10)  # the scheduled time came, and went well
+
+    def status() -> str:
+        return next(m["text"] for m in h.bot_messages() if m["message_id"] == question["message_id"])
+
+    await h.until(lambda: "all reports in" in status())
+    assert f"delivered 1/1 · scheduled for {when} (China time) · all reports in" in status()

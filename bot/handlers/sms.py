@@ -16,11 +16,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.commands import CommandSyntaxError, SmsCommand, parse_sms
 from bot.errors import BotError, UnknownContact, UnknownGroup
 from bot.handlers.common import Context, answer, explain, svc, translator, user_label
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.jobs.forward import forwarder_of
 from bot.sending import Origin, PreparedSend
 from bot.services import Services
-from bot.status import cost_line, render_status
+from bot.status import cost_line, render_status, scheduled_when
 from bot.store import SendRecord
 from sms_core.errors import InputError, InvalidNumber
 
@@ -102,10 +102,12 @@ async def send_or_confirm(update: Update, context: Context, prepared: PreparedSe
             "lang": tr.lang, "user_name": user_label(update),
         })
         await services.store.add_confirmation(token, chat.id, user.id, payload)
+        cost = cost_line(tr, len(prepared.numbers), prepared.segments)
+        if prepared.at is not None:  # the sender confirms the time too
+            cost = Html(cost + tr("status_scheduled_part", when=scheduled_when(prepared.at)))
         question = await answer(
             update,
-            tr("confirm_question", n=len(prepared.numbers),
-               cost=cost_line(tr, len(prepared.numbers), prepared.segments), text=prepared.text),
+            tr("confirm_question", n=len(prepared.numbers), cost=cost, text=prepared.text),
             reply_markup=InlineKeyboardMarkup([[
                 InlineKeyboardButton(tr("confirm_button"), callback_data=f"{_CB_PREFIX}ok:{token}"),
                 InlineKeyboardButton(tr("cancel_button"), callback_data=f"{_CB_PREFIX}no:{token}"),

@@ -76,6 +76,7 @@ MESSAGES: dict[str, str] = {
         "⚠ Outcome unknown for {n} {n|number|numbers}: the gateway did not answer in time. "
         "It may have been sent: check /history or the phones before sending again (nothing is retried automatically)."
     ),
+    "status_not_sent": "✗ Not sent to {n} {n|number|numbers}: {error}. Those were not charged.",
     "status_failed": "✗ Not sent: {error}. Nothing was charged; try again later.",
     "status_refused": "✗ The gateway refused the send: {error}",
     # balance

@@ -79,6 +79,7 @@ MESSAGES: dict[str, str] = {
         "⚠ {n} 个号码的发送结果未知：网关未及时响应，短信可能已发出。"
         "再次发送前请先查看 /history 或与对方确认（系统不会自动重发）。"
     ),
+    "status_not_sent": "✗ 有 {n} 个号码未发送：{error}。这些号码未扣费。",
     "status_failed": "✗ 未发送：{error}。未扣费，请稍后重试。",
     "status_refused": "✗ 网关拒绝发送：{error}",
     # balance
