@@ -15,7 +15,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.handlers import ack, balance, basic, contacts, history, reply, sms
 from bot.i18n import Translator
-from bot.jobs import schedule_jobs
+from bot.jobs import hold_jobs, schedule_jobs
 from bot.jobs.budget import Rate
 from bot.jobs.forward import forwarder_of
 from bot.logsetup import setup_logging
@@ -40,6 +40,14 @@ def rate_limiter(settings: Settings) -> PacedRateLimiter:
     return PacedRateLimiter(Rate.parse(settings.inbox_rate))
 
 
+class SmsBotApplication(Application):  # type: ignore[type-arg]
+    """python-telegram-bot's Application, but no job starts once stopping began (bot.jobs.hold_jobs)."""
+
+    async def stop(self) -> None:
+        hold_jobs(self)
+        await super().stop()
+
+
 def build_application(settings: Settings, **builder_options: Any) -> Application:  # type: ignore[type-arg]
     settings.require_telegram()
     assert settings.telegram_token is not None
@@ -50,6 +58,7 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
     ])
     builder = (
         ApplicationBuilder()
+        .application_class(SmsBotApplication)
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.removesuffix("/bot") + "/file/bot")

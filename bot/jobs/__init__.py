@@ -30,8 +30,24 @@ def schedule_jobs(app: Application) -> None:  # type: ignore[type-arg]
     jq.run_repeating(check_balance, interval=3600, first=5, name="balance", job_kwargs=JOB_KWARGS)
     jq.run_repeating(expire_confirmations, interval=30, first=30, name="confirmations", job_kwargs=JOB_KWARGS)
     interval = app.bot_data["settings"].poll_interval
-    jq.run_repeating(poll_job, interval=interval, first=0.1, name="poll", job_kwargs=JOB_KWARGS)
+    # The poller keeps its own lock too: while a slow gateway holds one run, a tick returns at once,
+    # instead of APScheduler's "skipped: maximum number of running instances" WARNING every interval.
+    jq.run_repeating(poll_job, interval=interval, first=0.1, name="poll",
+                     job_kwargs={**JOB_KWARGS, "max_instances": 2})
     # The forward job keeps its own lock (it is also started at once after a poll); a tick that
     # finds it running only asks for one more pass, instead of a "skipped" warning every second.
     jq.run_repeating(forward_job, interval=min(FORWARD_INTERVAL, interval), first=0.2, name="forward",
                      job_kwargs={**JOB_KWARGS, "max_instances": 2})
+
+
+def hold_jobs(app: Application) -> None:  # type: ignore[type-arg]
+    """No job starts any more: called when the application begins to stop.
+
+    python-telegram-bot waits for the jobs that are running, then shuts APScheduler down, which
+    cancels a job started in the meantime (the balance job, say, due while a slow poll was waited
+    for): a CancelledError traceback logged as ERROR, and its gateway call going on after the
+    gateway client was closed. Paused first, the scheduler starts nothing new.
+    """
+    jq = app.job_queue
+    if jq is not None and jq.scheduler.running:
+        jq.scheduler.pause()
