@@ -369,7 +369,8 @@ async def test_ack_command_in_chat(make_harness: Any) -> None:
     # in the alert chat itself too (it is an allowed chat)
     second = accepted_id(await post(h, {"text": "backup failed"}))
     await alert_state(h, second, "sent")
-    code = (await h.services.store.get_alert(second)).code
+    await copy_saying(h, second, "Sent to")  # the copy is paced into the chat: let it land first,
+    code = (await h.services.store.get_alert(second)).code  # so that the answer read next is /ack's
     reply = await h.ask(f"/ack {code}", chat=ALERT_CHAT, user=MEMBER)
     assert "acknowledged by @max" in reply["text"]
 
