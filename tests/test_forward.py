@@ -285,6 +285,32 @@ async def test_a_backlog_waits_for_the_budget_and_is_joined(harness):
     assert len(harness.api.calls("sendMessage")) == 2
 
 
+async def test_a_new_phone_short_of_two_slots_waits_for_two_without_spinning(harness):
+    clock = FakeClock()
+    forwarder = Forwarder(Rate(3, 60.0), clock=clock)
+    harness.services.extras["forwarder"] = forwarder
+    harness.gateway.add_inbound(PHONE, "first")
+    await harness.until(lambda: inbox_messages(harness))  # a topic and a message: 1 slot left
+    runs = 0
+    run_once = forwarder._run_once
+
+    async def counting(*args):
+        nonlocal runs
+        runs += 1
+        return await run_once(*args)
+
+    forwarder._run_once = counting  # counts the runs; each still does all of its work
+    harness.gateway.add_inbound("13900005555", "a new phone")  # needs a topic and a message
+    await harness.eventually(lambda: counted(harness.services.store.inbound_count, 2))
+    await harness.settle(1.0)
+    assert len(live_topics(harness)) == 1  # one slot is not enough for a topic and its message
+    # woken for the second slot, not for the free one at once and again (a loop, every 1 ms)
+    assert runs <= 8, runs
+    clock.now += 62
+    await harness.until(lambda: len(inbox_messages(harness)) == 2)
+    assert len(live_topics(harness)) == 2
+
+
 async def test_inbound_goes_before_status_edits(harness):
     clock = FakeClock()
     forwarder = Forwarder(Rate(3, 60.0), clock=clock)

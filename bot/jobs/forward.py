@@ -180,6 +180,7 @@ class Forwarder:
         self.failures = 0
         self._again = False
         self._wake_at: float | None = None
+        self._need = 1  # slots the last run stopped for: a new phone's topic and message need 2
         self._forum: dict[int, tuple[bool, float]] = {}
         self.statuses_in_hand: set[int] = set()
         self._aside: dict[str, float] = {}  # phone -> when to try it again (its SMS refused, see ASIDE_FOR)
@@ -212,7 +213,7 @@ class Forwarder:
         budget = self.budgets.for_chat(chat_id)
         if budget is None or app.job_queue is None or not app.running:
             return
-        wait = budget.wait_time()
+        wait = budget.wait_time(self._need)  # waking when 1 frees would find 2 still missing
         now = self.clock()
         if self._wake_at is not None and now < self._wake_at <= now + wait + 0.01:
             return  # a wake-up is already due by then
@@ -222,6 +223,7 @@ class Forwarder:
     async def _run_once(self, app: Application, services: Services) -> ForwardOutcome:  # type: ignore[type-arg]
         if self.clock() < self.resume_at:
             return ForwardOutcome(stopped="waiting")
+        self._need = 1
         run = _Counts()
         try:
             inbox = services.settings.inbox_chat_id
@@ -268,6 +270,7 @@ class Forwarder:
             if thread is None:
                 budget = self.budgets.for_chat(inbox)
                 if budget is not None and budget.available() < 2:
+                    self._need = 2
                     return False  # a topic and its first message, or neither for now
                 self.budgets.try_spend(inbox)
                 thread = await self._new_topic(bot, services, inbox, phone, label, run)
