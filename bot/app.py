@@ -52,10 +52,7 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
     settings.require_telegram()
     assert settings.telegram_token is not None
     token = settings.telegram_token.get_secret_value()
-    setup_logging(settings.log_level, [
-        token, settings.gateway_password.get_secret_value() if settings.gateway_password else None,
-        settings.webhook_token.get_secret_value() if settings.webhook_token else None,
-    ])
+    setup_logging(settings.log_level, settings.secret_values())
     builder = (
         ApplicationBuilder()
         .application_class(SmsBotApplication)

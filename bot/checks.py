@@ -55,15 +55,16 @@ async def check_gateway(settings: Settings) -> CheckResult:
         async with gateway:
             balance = await gateway.balance()
     except GatewayError as exc:
-        return CheckResult("gateway", False, f"{exc} (at {_host(settings.gateway_url)})")
+        return CheckResult("gateway", False, f"{exc} (at {host_of(settings.gateway_url)})")
     finally:
         if sandbox is not None:
             sandbox.stop()
-    where = "the built-in sandbox" if sandbox is not None else _host(settings.gateway_url)
+    where = "the built-in sandbox" if sandbox is not None else host_of(settings.gateway_url)
     return CheckResult("gateway", True, f"{where} reachable, credentials accepted, balance {balance}")
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
+    """The host:port of a URL, for messages (never its path: a Bot API path holds the token)."""
     return url.split("://", 1)[-1].split("/", 1)[0]
 
 
@@ -97,7 +98,7 @@ async def check_telegram(settings: Settings) -> list[CheckResult]:
     except Forbidden as exc:
         results.append(CheckResult("telegram", False, f"{exc}"))
     except TelegramError as exc:
-        where = _host(settings.telegram_api_url)
+        where = host_of(settings.telegram_api_url)
         return [*results, CheckResult("telegram", False, f"Telegram is not reachable at {where}: {exc}")]
     return results
 

@@ -28,6 +28,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken, TelegramError
 
     from bot.app import run
+    from bot.checks import host_of
     from bot.logsetup import secret_filter
     from bot.store import StoreError
     from bot.web.errors import WebError
@@ -46,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               "SMSBOT_TELEGRAM_TOKEN", file=sys.stderr)
         return EXIT_FAIL
     except TelegramError as exc:
-        print(f"smsbot: Telegram did not answer at {_host(settings.telegram_api_url)}: "
+        print(f"smsbot: Telegram did not answer at {host_of(settings.telegram_api_url)}: "
               f"{scrub(str(exc))}; check SMSBOT_TELEGRAM_API_URL and the network", file=sys.stderr)
         return EXIT_FAIL
     except Exception as exc:  # a bug: its traceback goes to the log, through the secret filter
@@ -55,10 +56,6 @@ def cmd_run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK
-
-
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0]
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

@@ -211,11 +211,10 @@ def _cp936_euro(exc: UnicodeError) -> tuple[str, int]:
 
 def _cp936_replace(exc: UnicodeError) -> tuple[str, int]:
     """As _cp936_euro, with every other undecodable byte shown as U+FFFD."""
-    if isinstance(exc, UnicodeDecodeError) and exc.object[exc.start:exc.start + 1] == b"\x80":
-        return "€", exc.start + 1
-    if isinstance(exc, UnicodeDecodeError):
-        return "\ufffd", exc.end
-    raise exc
+    try:
+        return _cp936_euro(exc)
+    except UnicodeDecodeError:
+        return "\ufffd", exc.end  # type: ignore[attr-defined]
 
 
 codecs.register_error("smsbot-cp936", _cp936_euro)
