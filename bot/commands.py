@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sms_core.errors import InvalidNumber
-from sms_core.phones import looks_like_number, normalize_number
+from sms_core.phones import looks_like_number, normalize_number, number_run
 from sms_core.schedule import parse_schedule
 
 _TOKEN = re.compile(r"\S+")
@@ -67,7 +67,8 @@ def parse_sms(args: str, is_contact: Callable[[str], bool]) -> SmsCommand:
     2026-12-01 are no phone numbers. A word that holds a separator between two parts
     (`bob,carol`) is a list of targets when any part is one; a name in it that is no
     contact is then refused, not sent as text. A line break ends the targets: everything
-    after it is text, whatever it starts with. The text keeps its line breaks.
+    after it is text, whatever it starts with. The text keeps its line breaks. A number
+    written in pieces (`+86 138 0013 8000`, `0755 8080 8080`) is one target.
     """
     args = args.lstrip()
     at = None
@@ -78,21 +79,27 @@ def parse_sms(args: str, is_contact: Callable[[str], bool]) -> SmsCommand:
     elif _AT_WORD.match(args) and not is_contact("at"):
         raise CommandSyntaxError("sms_at_usage")
     first_line = args.split("\n", 1)[0]
+    tokens = list(_TOKEN.finditer(first_line))
+    words = [t.group() for t in tokens]
     targets: list[str] = []
     lead = 0
-    text = ""
-    for tok in _TOKEN.finditer(first_line):
-        parts = [p for p in _SPLIT.split(tok.group()) if p]
-        if not parts:
+    text = args[len(first_line):].strip()
+    k = 0
+    while k < len(tokens):
+        end = number_run(words, k)
+        if end is not None and end > k + 1:  # one number written in pieces: "+86 138 0013 8000"
+            targets.append(" ".join(words[k:end]))
+            lead = lead or 1
+            k = end
             continue
-        if not targets or _targets(parts, is_contact):
+        parts = [p for p in _SPLIT.split(words[k]) if p]
+        if parts and (not targets or _targets(parts, is_contact)):
             targets.extend(parts)
             lead = lead or len(parts)
-            continue
-        text = args[tok.start():].strip()
-        break
-    else:
-        text = args[len(first_line):].strip()
+        elif parts:
+            text = args[tokens[k].start():].strip()
+            break
+        k += 1
     if not targets:
         raise CommandSyntaxError("sms_usage")
     return SmsCommand(tuple(targets), text, at, lead)

@@ -145,6 +145,22 @@ def _valid(candidate: str) -> bool:
     return True
 
 
+def number_run(tokens: Sequence[str], start: int = 0) -> int | None:
+    """The end of the shortest run of tokens from `start` that, joined with spaces, is a valid
+    number ("+86", "138", "0013", "8000" -> start + 4), or None when there is none."""
+    ndigits = 0
+    for j in range(start, len(tokens)):
+        token = tokens[j]
+        if not _numberish(token):
+            return None
+        ndigits += sum(c in "0123456789" for c in token.translate(_FULLWIDTH))
+        if ndigits > _MAX_DIGITS:
+            return None
+        if _valid(" ".join(tokens[start:j + 1])):
+            return j + 1
+    return None
+
+
 def _group(tokens: list[str]) -> list[str]:
     """Join whitespace-separated pieces of one number ("+86 138 0013 8000") back together.
 
@@ -163,18 +179,7 @@ def _group(tokens: list[str]) -> list[str]:
             out.append(tokens[i])
             i += 1
             continue
-        end = None
-        ndigits = 0
-        for j in range(i, len(tokens)):
-            token = tokens[j]
-            if not _numberish(token):
-                break
-            ndigits += sum(c in "0123456789" for c in token.translate(_FULLWIDTH))
-            if ndigits > _MAX_DIGITS:
-                break
-            if _valid(" ".join(tokens[i:j + 1])):
-                end = j + 1
-                break
+        end = number_run(tokens, i)
         if end is None:
             bad.append(tokens[i])
             i += 1

@@ -27,6 +27,12 @@ async def test_numbers_in_any_form_are_normalised_and_deduplicated(harness):
     assert sent.accepted == ("13800138000", "13800138001")
 
 
+async def test_a_number_written_with_spaces_is_one_recipient(harness):
+    await harness.ask("/sms +86 138 0013 8000 0755 8080 8080 Server is back")
+    [sent] = harness.gateway.sent
+    assert sent.accepted == ("13800138000", "075580808080") and sent.text == "Server is back"
+
+
 async def test_multiline_text_is_kept(harness):
     await harness.ask("/sms 13800138000 line one\nline two")
     assert harness.gateway.sent[0].text == "line one\nline two"

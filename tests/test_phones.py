@@ -14,6 +14,7 @@ from sms_core.phones import (
     looks_like_number,
     normalize_number,
     normalize_numbers,
+    number_run,
     parse_numbers,
     split_targets,
 )
@@ -295,3 +296,10 @@ def test_a_number_holding_a_newline_is_not_taken_for_two_numbers():
 @pytest.mark.parametrize("space", ["\u00a0", "\u2007", "\u202f", "\u2009"])
 def test_spaces_a_copy_from_a_document_brings_are_spaces(space):
     assert normalize_number(f"138{space}0013{space}8000") == "13800138000"
+
+
+def test_number_run_finds_the_shortest_run_that_is_a_number():
+    assert number_run(["+86", "138", "0013", "8000", "hi"]) == 4
+    assert number_run(["13800138000", "13900139000"]) == 1
+    assert number_run(["502", "errors"]) is None
+    assert number_run(["x", "138", "0013", "8000"], 1) == 4
