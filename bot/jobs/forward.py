@@ -183,8 +183,8 @@ class Forwarder:
         self._need = 1  # slots the last run stopped for: a new phone's topic and message need 2
         self._forum: dict[int, tuple[bool, float]] = {}
         self.statuses_in_hand: set[int] = set()
-        self._aside: dict[str, float] = {}  # phone -> when to try it again (its SMS refused, see ASIDE_FOR)
         """Sends whose handler is posting their status message right now (see _post_owed_statuses)."""
+        self._aside: dict[str, float] = {}  # phone -> when to try it again (its SMS refused, see ASIDE_FOR)
 
     # -- entry -------------------------------------------------------------------------
 

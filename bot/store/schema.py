@@ -250,6 +250,12 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX sends_alert ON sends(alert_id) WHERE alert_id IS NOT NULL;
     """,
+    # 6: the sends whose status message is owed (Telegram failed when it was due): the forward
+    #    job looks for them every second, which without this index reads the whole sends table
+    """
+    CREATE INDEX sends_status_owed ON sends(id)
+        WHERE status_chat_id IS NOT NULL AND status_message_id IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
