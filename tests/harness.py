@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from bot.app import build_application, start_in_loop, stop_in_loop
 from bot.devserver import BotApiServer
 from bot.jobs.budget import Rate
 from bot.services import Services
+from bot.store.schema import MIGRATIONS
 from config import Settings
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
@@ -169,6 +171,21 @@ def assert_no_secrets(*texts: str) -> None:
     for text in texts:
         for secret in SECRETS:
             assert secret not in text, "a secret leaked"
+
+
+def store_at_schema(path: Path, version: int, *statements: str) -> None:
+    """A store file as an older smsbot left it: migrations 1..`version`, then `statements`
+    (its rows), so that a test can open it with this smsbot and check the migration."""
+    conn = sqlite3.connect(path)
+    try:
+        for script in MIGRATIONS[:version]:
+            conn.executescript(script)
+        conn.execute(f"PRAGMA user_version = {version}")
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def all_logged(caplog: pytest.LogCaptureFixture) -> str:

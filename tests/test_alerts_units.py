@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
+from harness import store_at_schema
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +20,6 @@ from bot.handlers.ack import parse_ack_sms
 from bot.i18n import Translator
 from bot.store import SCHEMA_VERSION, SendRecord, Store
 from bot.store.alerts import AlertItemIn, AlertItemRecord, AlertRecord
-from bot.store.schema import MIGRATIONS
 from bot.web.throttle import OTHERS, AuditThrottle, Unrecorded
 from sms_core.text import segments_limit, unencodable_chars
 
@@ -391,17 +390,14 @@ async def test_an_ack_silences_repeats_only_for_the_group_that_acknowledged(stor
 
 async def test_a_store_of_schema_3_keeps_its_acks_for_the_group_that_gave_them(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path)
-    for script in MIGRATIONS[:3]:
-        conn.executescript(script)
-    conn.execute("PRAGMA user_version = 3")
-    conn.execute("INSERT INTO alerts(id, received_at, source, group_name, fingerprint, status, name, summary, "
-                 "labels, code, state, acked_by, acked_at, closed_at) "
-                 "VALUES (1, 0, 'alertmanager', 'oncall', 'fp1', 'firing', 'A', 's', '{}', 1, 'sent', 'alice', 5, 5)")
-    conn.execute("INSERT INTO alert_items VALUES (1, 0, 'fp1', 'firing', 'A', 's', '{}', 'new')")
-    conn.execute("INSERT INTO alert_acks VALUES ('fp1', 1, 'alice', 5, NULL)")
-    conn.commit()
-    conn.close()
+    store_at_schema(
+        path, 3,
+        "INSERT INTO alerts(id, received_at, source, group_name, fingerprint, status, name, summary, "
+        "labels, code, state, acked_by, acked_at, closed_at) "
+        "VALUES (1, 0, 'alertmanager', 'oncall', 'fp1', 'firing', 'A', 's', '{}', 1, 'sent', 'alice', 5, 5)",
+        "INSERT INTO alert_items VALUES (1, 0, 'fp1', 'firing', 'A', 's', '{}', 'new')",
+        "INSERT INTO alert_acks VALUES ('fp1', 1, 'alice', 5, NULL)",
+    )
     store = await Store(path).open()
     try:
         assert await store.schema_version() == SCHEMA_VERSION

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from harness import MEMBER
+from harness import MEMBER, store_at_schema
 
 from bot.store import SCHEMA_VERSION, Store
-from bot.store.schema import MIGRATIONS
 
 
 async def test_a_forbidden_word_is_explained_in_chinese(harness):
@@ -40,12 +37,7 @@ async def test_schedule_refusals_in_chinese(harness):
 
 async def test_a_store_of_the_first_schema_is_migrated_forward(tmp_path):
     path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.executescript(MIGRATIONS[0])
-    conn.execute("PRAGMA user_version = 1")
-    conn.execute("INSERT INTO sends(created_at, origin, text, segments) VALUES (1, 'command', 'old', 1)")
-    conn.commit()
-    conn.close()
+    store_at_schema(path, 1, "INSERT INTO sends(created_at, origin, text, segments) VALUES (1, 'command', 'old', 1)")
     store = await Store(path).open()
     try:
         assert await store.schema_version() == SCHEMA_VERSION
