@@ -88,7 +88,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         limiter.on_group_message = lambda chat_id: _count_message(services, chat_id)
     interrupted = await services.store.settle_interrupted_sends()
     if interrupted:
-        log.warning("sends interrupted by the last stop, now marked unknown (never retried): %s", interrupted)
+        log.warning("sends interrupted by the last stop: %s; the chunk in flight of each is marked unknown "
+                    "(never retried), the chunks never started not sent", interrupted)
     tr = Translator(settings.language or "en")
     commands = [BotCommand(c, tr(f"commands_{c}")) for c in COMMANDS]
     await app.bot.set_my_commands(commands)

@@ -2,8 +2,10 @@
 
 `/sms`, a reply in a phone's topic and an alert all come through `SendService`,
 so the rules hold everywhere: validation before anything is spent; the send is
-committed to the journal before the gateway is called; an unknown outcome is
-recorded as unknown and never retried by itself.
+committed to the journal before the gateway is called, and each chunk of 100
+numbers is marked in flight right before its request, so that a send cut short (a
+crash, an error) tells the chunk whose outcome is unknown from those never sent; an
+unknown outcome is recorded as unknown, with its reason, and never retried by itself.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from bot import metrics
 from bot.errors import EmptyGroup, UnknownContact, UnknownGroup
 from bot.store import SendRecord, Store
 from sms_core import ChunkOutcome, ChunkResult, SmsGateway
-from sms_core.errors import GatewayError, InputError, InvalidNumber, NoRecipients
+from sms_core.errors import (
+    InputError,
+    InvalidNumber,
+    NoRecipients,
+    SendOutcomeUnknown,
+    UnknownReason,
+)
 from sms_core.phones import looks_like_number, normalize_number
 from sms_core.schedule import CST, check_schedule
 from sms_core.text import validate_text
@@ -181,6 +189,9 @@ class SendService:
             await on_journaled(send_id)
         chunk_index = 0
 
+        async def on_chunk_start(index: int, numbers: tuple[str, ...]) -> None:
+            await self.store.start_chunk(send_id, index)
+
         async def on_chunk(chunk: ChunkResult) -> None:
             nonlocal chunk_index
             await self.store.record_chunk(send_id, chunk_index, chunk.outcome.value, chunk.accepted,
@@ -189,15 +200,16 @@ class SendService:
             chunk_index += 1
 
         try:
-            result = await self.gateway.send(prepared.numbers, prepared.text, at=prepared.at, on_chunk=on_chunk)
+            result = await self.gateway.send(prepared.numbers, prepared.text, at=prepared.at, on_chunk=on_chunk,
+                                             on_chunk_start=on_chunk_start)
         except InputError as exc:  # the gateway client's own checks; prepare() should have caught it
             await self.store.finish_send(send_id, "refused", *_why(exc))
-        except GatewayError as exc:
-            await self.store.finish_send(send_id, "failed" if exc.retryable else "unknown", *_why(exc))
         except Exception:
-            # We cannot tell whether anything went out: unknown, never retried.
+            # The journal says which chunk was in flight (unknown, never retried) and which never
+            # started (not sent), as after a crash.
             log.exception("send %d ended in an unexpected error", send_id)
-            await self.store.finish_send(send_id, "unknown", "unexpected error during the send")
+            await self.store.settle_send(send_id, UnknownReason.INTERNAL_ERROR,
+                                         error="unexpected error during the send")
         else:
             await self.store.finish_send(send_id, _overall(result.chunks))
         record = await self.store.get_send(send_id)
@@ -208,11 +220,17 @@ class SendService:
 
 
 def _why(exc: Exception | None) -> tuple[str | None, str | None, str | None]:
-    """(text for people and logs, kind for the status message's wording, its argument)."""
+    """(text for people and logs, kind for the status message's wording, its argument).
+
+    The kind of an unknown outcome is its reason code (timeout, http_status, ...; its argument
+    the HTTP status); of anything else the error's class (e.g. ForbiddenWord, with the word)."""
     if exc is None:
         return None, None, None
     code = getattr(exc, "code", None)
     text = f"{type(exc).__name__}{f' ({code})' if code is not None else ''}: {exc}"
+    if isinstance(exc, SendOutcomeUnknown):
+        status = exc.http_status
+        return text, str(exc.reason), None if status is None else str(status)
     return text, type(exc).__name__, getattr(exc, "word", None)
 
 

@@ -54,6 +54,7 @@ from sms_core.errors import (
     NoContent,
     NoRecipients,
     SendOutcomeUnknown,
+    UnknownReason,
     UnsupportedCharacters,
 )
 from sms_core.models import (
@@ -86,6 +87,7 @@ log = logging.getLogger("sms_core.client")
 
 T = TypeVar("T")
 OnChunk = Callable[[ChunkResult], Awaitable[None]]
+OnChunkStart = Callable[[int, tuple[str, ...]], Awaitable[None]]
 OnRaw = Callable[[str, str], Awaitable[None]]
 
 STOP_ALL: tuple[type[GatewayRefused], ...] = (
@@ -173,6 +175,11 @@ install_log_filter()
 class _NoAnswer(GatewayError):
     """The request may have reached the gateway, but no usable answer came back."""
 
+    def __init__(self, message: str, reason: UnknownReason, http_status: int | None = None) -> None:
+        self.reason = reason
+        self.http_status = http_status
+        super().__init__(message)
+
 
 class _TurnedAway(GatewayError):
     """HTTP 3xx/4xx: the web server turned the request away before the endpoint ran."""
@@ -192,10 +199,12 @@ def _classify(exc: Exception) -> GatewayError:
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return GatewayUnavailable("the gateway URL is not usable; check SMSBOT_GATEWAY_URL")
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return _NoAnswer("the gateway did not answer in time")
+        return _NoAnswer("the gateway did not answer in time", UnknownReason.TIMEOUT)
     if isinstance(exc, httpx.RemoteProtocolError):
-        return _NoAnswer("the gateway closed the connection without an answer")
-    return _NoAnswer(f"the connection to the gateway failed ({type(exc).__name__})")
+        return _NoAnswer("the gateway closed the connection without an answer",
+                         UnknownReason.CONNECTION_CLOSED)
+    return _NoAnswer(f"the connection to the gateway failed ({type(exc).__name__})",
+                     UnknownReason.CONNECTION_CLOSED)
 
 
 # --- request URLs without httpx parsing the long query again -----------------------
@@ -369,7 +378,7 @@ class SmsGateway:
         if status == 200:
             return content
         if status >= 500:
-            raise _NoAnswer(f"the gateway answered HTTP {status}")
+            raise _NoAnswer(f"the gateway answered HTTP {status}", UnknownReason.HTTP_STATUS, status)
         # 3xx included: a redirect is not followed, it would carry the password elsewhere
         raise _TurnedAway(f"the gateway answered HTTP {status}; check SMSBOT_GATEWAY_URL")
 
@@ -442,6 +451,7 @@ class SmsGateway:
         *,
         at: datetime | None = None,
         on_chunk: OnChunk | None = None,
+        on_chunk_start: OnChunkStart | None = None,
     ) -> SendResult:
         """Text `numbers`; one ChunkResult per request of at most 100 numbers.
 
@@ -457,8 +467,14 @@ class SmsGateway:
         itself (ForbiddenWord, NoContent, ContentTooLong) -- the remaining chunks are
         not sent and are marked REFUSED with the same error and `attempts=0`.
 
-        `on_chunk` is awaited after each chunk, sent or not, in order, so that the
-        caller can journal progress; an exception from it stops the send.
+        `on_chunk_start(index, numbers)` (index from 0) is awaited right before a chunk's
+        first request, and `on_chunk` after each chunk, sent or not, in order: a caller that
+        journals both can tell, after a crash, the chunk that was in flight (its outcome
+        unknown) from those never sent. An exception from either stops the send (from
+        `on_chunk_start`: before that chunk's request).
+
+        An UNKNOWN chunk's error is a SendOutcomeUnknown whose `reason` says what went wrong
+        (no answer in time, an unreadable answer, HTTP 5xx, the connection closed).
         """
         seen = normalize_numbers(numbers)
         if not seen:
@@ -475,6 +491,8 @@ class SmsGateway:
                 result = ChunkResult(numbers=chunk, outcome=ChunkOutcome.REFUSED, error=stop,
                                      attempts=0)
             else:
+                if on_chunk_start is not None:
+                    await on_chunk_start(index - 1, chunk)
                 result = await self._send_chunk(chunk, query, index, len(chunks))
                 if isinstance(result.error, STOP_ALL):
                     stop = result.error
@@ -507,8 +525,9 @@ class SmsGateway:
                 return ChunkResult(numbers, ChunkOutcome.REFUSED, error=err, attempts=attempt)
             except _NoAnswer as err:
                 unknown = SendOutcomeUnknown(
-                    f"{err}; the SMS may have been sent: check before sending again")
-                log.warning("%s: outcome unknown: %s", where, err)
+                    f"{err}; the SMS may have been sent: check before sending again",
+                    err.reason, http_status=err.http_status)
+                log.warning("%s: outcome unknown (%s): %s", where, err.reason, err)
                 return ChunkResult(numbers, ChunkOutcome.UNKNOWN, error=unknown, attempts=attempt)
             except _TurnedAway as err:
                 # turned away before the send script ran: not sent, and not worth repeating
@@ -518,8 +537,10 @@ class SmsGateway:
             except GatewayProtocolError as err:
                 unknown = SendOutcomeUnknown(
                     f"the gateway's answer could not be read ({err}); "
-                    "the SMS may have been sent: check before sending again")
-                log.warning("%s: outcome unknown: unreadable answer", where)
+                    "the SMS may have been sent: check before sending again",
+                    UnknownReason.UNREADABLE)
+                log.warning("%s: outcome unknown (%s): unreadable answer", where,
+                            UnknownReason.UNREADABLE)
                 return ChunkResult(numbers, ChunkOutcome.UNKNOWN, error=unknown, attempts=attempt)
             if answer.accepted + answer.rejected != len(numbers):
                 log.warning("%s: the gateway counted %d accepted + %d rejected numbers",

@@ -17,7 +17,8 @@
         │   ├── AccountLocked (-10)        └── AccountNotFound (-1 polls/balance)
         ├── GatewayBusy            -99 on send, -3 on polls: not accepted, safe to retry
         ├── GatewayUnavailable     the request certainly did not arrive (refused, DNS): safe to retry
-        ├── SendOutcomeUnknown     the request may have arrived (timeout, dropped): never retried
+        ├── SendOutcomeUnknown     the request may have arrived (timeout, dropped): never retried;
+        │                          .reason (UnknownReason) says why, .http_status the status of a 5xx
         └── GatewayProtocolError   an answer of none of the documented forms; .excerpt is short and
                                    safe, .partial holds the records that could still be read
 
@@ -26,6 +27,7 @@ Messages are written for a person and never contain the account password.
 
 from __future__ import annotations
 
+import enum
 import unicodedata
 
 
@@ -202,8 +204,32 @@ class GatewayUnavailable(GatewayError):
     retryable = True
 
 
+class UnknownReason(enum.StrEnum):
+    """Why a send's outcome is unknown: a stable code, stored as it is and worded by the caller.
+
+    The first four come from SmsGateway.send; the last two are for a caller's journal of a
+    send that stopped before its chunks' answers were recorded.
+    """
+
+    TIMEOUT = "timeout"  # no answer in time
+    UNREADABLE = "unreadable"  # an answer of none of the documented forms (an HTML page, empty)
+    HTTP_STATUS = "http_status"  # HTTP 5xx: SendOutcomeUnknown.http_status says which
+    CONNECTION_CLOSED = "connection_closed"  # the connection closed or broke before an answer
+    INTERRUPTED = "interrupted"  # the process stopped mid-send (a crash, a kill)
+    INTERNAL_ERROR = "internal_error"  # an error in the caller stopped the send
+
+
 class SendOutcomeUnknown(GatewayError):
-    """The send may have reached the gateway. Never retried automatically: check before re-sending."""
+    """The send may have reached the gateway. Never retried automatically: check before re-sending.
+
+    `reason` is the fault as a code (for storage and for wording in any language); `http_status`
+    the status of an HTTP 5xx answer (reason HTTP_STATUS), else None.
+    """
+
+    def __init__(self, message: str, reason: UnknownReason, *, http_status: int | None = None) -> None:
+        self.reason = reason
+        self.http_status = http_status
+        super().__init__(message)
 
 
 class GatewayProtocolError(GatewayError):

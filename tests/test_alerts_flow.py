@@ -265,7 +265,8 @@ async def test_an_alert_interrupted_mid_send_is_unknown_after_a_restart_never_re
     store = h.services.store
     await store.claim_alert(alert_id, ONCALL, "[FIRING] x", 10, time.time())
     send_id = await store.journal_send(origin="alert", text="[FIRING] x", segments=1, numbers=ONCALL,
-                                       alert_id=alert_id)  # the gateway was being called when it died
+                                       alert_id=alert_id)
+    await store.start_chunk(send_id, 0)  # the gateway was being called when it died
     await store.set_alert_send(alert_id, send_id)
     await h.stop()
 

@@ -78,12 +78,26 @@ async def test_a_report_that_came_before_its_ids_were_recorded_is_matched_later(
     assert await store.unmatched_report_count() == 0
 
 
-async def test_interrupted_sends_become_unknown_not_retried(store):
+async def test_an_interrupted_send_has_its_chunk_in_flight_unknown_and_the_rest_not_sent(store):
+    numbers = [f"139{i:08d}" for i in range(250)]
+    sid = await store.journal_send(origin="command", text="t", segments=1, numbers=numbers)
+    await store.start_chunk(sid, 0)
+    await store.record_chunk(sid, 0, "accepted", 100, 0, ["b1"], None)
+    await store.start_chunk(sid, 1)  # then the bot died, its request in flight
+    assert await store.settle_interrupted_sends() == [sid]
+    rec = await store.get_send(sid)
+    assert (rec.state, rec.accepted, rec.unknown) == ("partial", 100, 100)
+    assert {(g.state, g.reason, g.count) for g in rec.outcomes} == {("unknown", "interrupted", 100),
+                                                                     ("failed", "interrupted", 50)}
+    assert rec.not_sent == tuple(numbers[200:])
+    assert await store.settle_interrupted_sends() == []
+
+
+async def test_a_send_interrupted_before_its_first_request_was_not_sent(store):
     sid = await store.journal_send(origin="command", text="t", segments=1, numbers=["13800138000"])
     assert await store.settle_interrupted_sends() == [sid]
     rec = await store.get_send(sid)
-    assert rec.state == "unknown" and rec.unknown == 1
-    assert await store.settle_interrupted_sends() == []
+    assert rec.state == "failed" and rec.unknown == 0 and rec.not_sent == ("13800138000",)
 
 
 async def test_inbound_is_stored_once_per_message_id(store):

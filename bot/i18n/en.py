@@ -73,10 +73,15 @@ MESSAGES: dict[str, str] = {
     "status_all_in": " · all reports in",
     "status_rejected": "The gateway rejected {rejected} {rejected|number|numbers} (usually a wrong length).",
     "status_unknown": (
-        "⚠ Outcome unknown for {n} {n|number|numbers}: the gateway did not answer in time. "
+        "⚠ Outcome unknown for {n} {n|number|numbers}: {reason}. "
         "It may have been sent: check /history or the phones before sending again (nothing is retried automatically)."
     ),
     "status_not_sent": "✗ Not sent to {n} {n|number|numbers}: {error}. Those were not charged.",
+    "status_resend": "To send to the {n} {n|number|numbers} not sent: <code>{command}</code>",
+    "status_resend_part": (
+        "To send to the first {shown} of the {n} numbers not sent: <code>{command}</code>\n"
+        "({more} more are not listed here.)"
+    ),
     "status_failed": "✗ Not sent: {error}. Nothing was charged; try again later.",
     "status_refused": "✗ The gateway refused the send: {error}",
     # balance
@@ -151,7 +156,14 @@ MESSAGES: dict[str, str] = {
     "gw_GatewayBusy": "the gateway is busy",
     "gw_GatewayUnavailable": "the gateway cannot be reached",
     "gw_GatewayProtocolError": "the gateway gave an answer that cannot be read",
-    "gw_SendOutcomeUnknown": "the gateway did not answer in time",
+    # why the outcome of a send is unknown, or why it stopped (the reason code of sms_core's UnknownReason)
+    "gw_timeout": "the gateway gave no answer in time",
+    "gw_unreadable": "the gateway answered something unreadable",
+    "gw_http_status": "the gateway answered HTTP {status}",
+    "gw_connection_closed": "the connection closed before the gateway answered",
+    "gw_interrupted": "the bot stopped mid-send",
+    "gw_internal_error": "an error in the bot stopped the send",
+    "gw_unknown": "no usable answer came back",
     "gw_TooManyNumbers": "the gateway refused more than 100 numbers in one request",
     "gw_ContentTooLong": "the text is longer than the gateway's 335 characters",
     "gw_NoTarget": "the gateway got no number",

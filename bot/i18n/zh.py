@@ -76,10 +76,15 @@ MESSAGES: dict[str, str] = {
     "status_all_in": " · 回执已全部收到",
     "status_rejected": "网关拒收了 {rejected} 个号码（通常是位数不对）。",
     "status_unknown": (
-        "⚠ {n} 个号码的发送结果未知：网关未及时响应，短信可能已发出。"
+        "⚠ {n} 个号码的发送结果未知：{reason}，短信可能已发出。"
         "再次发送前请先查看 /history 或与对方确认（系统不会自动重发）。"
     ),
     "status_not_sent": "✗ 有 {n} 个号码未发送：{error}。这些号码未扣费。",
+    "status_resend": "向未发送的 {n} 个号码补发：<code>{command}</code>",
+    "status_resend_part": (
+        "向未发送的 {n} 个号码中的前 {shown} 个补发：<code>{command}</code>\n"
+        "（另有 {more} 个号码未在此列出。）"
+    ),
     "status_failed": "✗ 未发送：{error}。未扣费，请稍后重试。",
     "status_refused": "✗ 网关拒绝发送：{error}",
     # balance
@@ -154,7 +159,14 @@ MESSAGES: dict[str, str] = {
     "gw_GatewayBusy": "网关繁忙",
     "gw_GatewayUnavailable": "无法连接网关",
     "gw_GatewayProtocolError": "网关返回了无法识别的应答",
-    "gw_SendOutcomeUnknown": "网关未及时应答",
+    # 发送结果未知或发送中断的原因（sms_core 的 UnknownReason 代码）
+    "gw_timeout": "网关未及时应答",
+    "gw_unreadable": "网关返回了无法识别的内容",
+    "gw_http_status": "网关返回了 HTTP {status}",
+    "gw_connection_closed": "网关应答前连接已断开",
+    "gw_interrupted": "机器人在发送途中停止了",
+    "gw_internal_error": "机器人内部出错，发送中断",
+    "gw_unknown": "没有收到可用的应答",
     "gw_TooManyNumbers": "网关拒绝单次超过 100 个号码",
     "gw_ContentTooLong": "短信内容超过网关上限 335 个字符",
     "gw_NoTarget": "网关没有收到号码",

@@ -22,6 +22,7 @@ from bot.store.models import (
     Contact,
     Group,
     InboundRecord,
+    OutcomeGroup,
     Recipient,
     ReportOutcome,
     SendRecord,
@@ -38,6 +39,7 @@ __all__ = [
     "Database",
     "Group",
     "InboundRecord",
+    "OutcomeGroup",
     "Recipient",
     "ReportOutcome",
     "SchemaTooNew",
@@ -118,6 +120,14 @@ class Store:
     async def finish_send(self, send_id: int, state: str, error: str | None = None,
                           error_kind: str | None = None, error_arg: str | None = None) -> None:
         await self.db.run(_sends.finish_send, send_id, state, error, error_kind, error_arg)
+
+    async def start_chunk(self, send_id: int, chunk: int) -> None:
+        """Committed right before the chunk's request (see sends.start_chunk)."""
+        await self.db.run(_sends.start_chunk, send_id, chunk)
+
+    async def settle_send(self, send_id: int, reason: str, reason_arg: str | None = None,
+                          error: str | None = None) -> str:
+        return await self.db.run(_sends.settle_send, send_id, reason, reason_arg, error)
 
     async def settle_interrupted_sends(self) -> list[int]:
         return await self.db.run(_sends.settle_interrupted_sends)

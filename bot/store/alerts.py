@@ -302,7 +302,7 @@ def covered_phones(conn: sqlite3.Connection, alert_id: int) -> set[str]:
     """Phones an earlier attempt reached or may have reached: never texted this alert again."""
     rows = conn.execute(
         "SELECT r.phone FROM recipients r JOIN sends s ON s.id = r.send_id "
-        "WHERE s.alert_id = ? AND r.state IN ('accepted', 'unknown', 'pending')",
+        "WHERE s.alert_id = ? AND r.state IN ('accepted', 'unknown', 'pending', 'sending')",
         (alert_id,),
     )
     return {r["phone"] for r in rows}

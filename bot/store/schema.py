@@ -39,7 +39,7 @@ MIGRATIONS: list[str] = [
         send_id INTEGER NOT NULL REFERENCES sends(id) ON DELETE CASCADE,
         phone TEXT NOT NULL,
         chunk INTEGER NOT NULL,
-        state TEXT NOT NULL DEFAULT 'pending',  -- pending|accepted|refused|failed|unknown
+        state TEXT NOT NULL DEFAULT 'pending',  -- pending|sending (7)|accepted|refused|failed|unknown
         report_status INTEGER,                  -- last report: -1 pending, 10 delivered, 20 failed
         reported_at REAL,
         PRIMARY KEY (send_id, phone)
@@ -255,6 +255,35 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX sends_status_owed ON sends(id)
         WHERE status_chat_id IS NOT NULL AND status_message_id IS NULL;
+    """,
+    # 7: what became of each number, and why: a chunk is marked `sending` right before its
+    #    request, so a crash leaves only that chunk unknown and the chunks never started
+    #    `failed` (not sent); each recipient keeps the reason of its chunk (a code such as
+    #    timeout, http_status or interrupted, or the kind of a refusal) and its argument.
+    #    Unknown outcomes stored before are given their reason code from the error's text, and
+    #    a send a crash left pending has its first pending chunk marked in flight (chunks go
+    #    out in order: the later ones never started).
+    """
+    ALTER TABLE recipients ADD COLUMN reason TEXT;
+    ALTER TABLE recipients ADD COLUMN reason_arg TEXT;
+    UPDATE sends SET
+        error_kind = CASE
+            WHEN error LIKE '%did not answer in time%' THEN 'timeout'
+            WHEN error LIKE '%answered HTTP %' THEN 'http_status'
+            WHEN error LIKE '%could not be read%' THEN 'unreadable'
+            ELSE 'connection_closed' END,
+        error_arg = CASE WHEN error LIKE '%answered HTTP %'
+            THEN substr(error, instr(error, 'answered HTTP ') + 14, 3) END
+        WHERE error_kind = 'SendOutcomeUnknown';
+    UPDATE sends SET error_kind = 'interrupted'
+        WHERE error_kind IS NULL AND error LIKE 'interrupted:%';
+    UPDATE sends SET error_kind = 'internal_error'
+        WHERE error_kind IS NULL AND error = 'unexpected error during the send';
+    UPDATE recipients SET state = 'sending'
+        WHERE state = 'pending'
+          AND send_id IN (SELECT id FROM sends WHERE state = 'pending')
+          AND chunk = (SELECT MIN(p.chunk) FROM recipients p
+                       WHERE p.send_id = recipients.send_id AND p.state = 'pending');
     """,
 ]
 

@@ -6,11 +6,12 @@ both forms of the gateway's `d` field (one batch id, or one SMSID per number).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 
-from bot.store.models import Recipient, ReportOutcome, SendRecord
+from bot.store.models import OutcomeGroup, Recipient, ReportOutcome, SendRecord
 from bot.store.numbers import as_stored
 from sms_core.models import DeliveryReport, ReportStatus
 
@@ -21,9 +22,19 @@ SELECT s.*,
   (SELECT COUNT(*) FROM recipients r WHERE r.send_id = s.id) AS n_recipients,
   (SELECT COUNT(*) FROM recipients r WHERE r.send_id = s.id AND r.report_status = 10) AS n_delivered,
   (SELECT COUNT(*) FROM recipients r WHERE r.send_id = s.id AND r.report_status = 20) AS n_failed,
-  (SELECT COUNT(*) FROM recipients r WHERE r.send_id = s.id AND r.state = 'unknown') AS n_unknown
+  (SELECT COUNT(*) FROM recipients r WHERE r.send_id = s.id AND r.state = 'unknown') AS n_unknown,
+  (SELECT json_group_array(json_array(g.state, g.reason, g.reason_arg, g.n)) FROM (
+     SELECT r.state, r.reason, r.reason_arg, COUNT(*) AS n FROM recipients r
+     WHERE r.send_id = s.id AND r.state IN ('unknown', 'failed', 'refused')
+     GROUP BY r.state, r.reason, r.reason_arg) g) AS outcomes,
+  (SELECT json_group_array(n.phone) FROM (
+     SELECT r.phone FROM recipients r WHERE r.send_id = s.id AND r.state IN ('failed', 'refused')
+     ORDER BY r.chunk, r.rowid) n) AS not_sent
 FROM sends s
 """
+
+NOT_SENT = ("failed", "refused")
+"""Recipient states of numbers that certainly did not go out."""
 
 
 def _record(row: sqlite3.Row) -> SendRecord:
@@ -38,6 +49,8 @@ def _record(row: sqlite3.Row) -> SendRecord:
         status_version=row["status_version"], status_shown=row["status_shown"],
         status_edited_at=row["status_edited_at"], alert_id=row["alert_id"], lang=row["lang"],
         error_kind=row["error_kind"], error_arg=row["error_arg"],
+        outcomes=tuple(OutcomeGroup(state, reason, arg, n) for state, reason, arg, n in json.loads(row["outcomes"])),
+        not_sent=tuple(json.loads(row["not_sent"])),
     )
 
 
@@ -86,8 +99,11 @@ def record_chunk(
     error_kind: str | None = None,
     error_arg: str | None = None,
 ) -> None:
+    """A chunk's outcome; its numbers keep the reason (`error_kind`, `error_arg`) unless accepted."""
+    reason, arg = (None, None) if state == "accepted" else (error_kind, error_arg)
     conn.execute(
-        "UPDATE recipients SET state = ? WHERE send_id = ? AND chunk = ?", (state, send_id, chunk)
+        "UPDATE recipients SET state = ?, reason = ?, reason_arg = ? WHERE send_id = ? AND chunk = ?",
+        (state, reason, arg, send_id, chunk),
     )
     conn.executemany(
         "INSERT OR IGNORE INTO send_ids(sms_id, send_id, chunk) VALUES (?, ?, ?)",
@@ -117,21 +133,51 @@ def finish_send(conn: sqlite3.Connection, send_id: int, state: str, error: str |
     )
 
 
+def start_chunk(conn: sqlite3.Connection, send_id: int, chunk: int) -> None:
+    """The chunk's request is about to leave: from now on a crash leaves its outcome unknown.
+    Committed before the request, so chunks still `pending` after a crash certainly never left."""
+    conn.execute("UPDATE recipients SET state = 'sending' WHERE send_id = ? AND chunk = ? AND state = 'pending'",
+                 (send_id, chunk))
+
+
+def settle_send(conn: sqlite3.Connection, send_id: int, reason: str, reason_arg: str | None = None,
+                error: str | None = None) -> str:
+    """A send that stopped before every chunk's answer was recorded (a crash, an error): the
+    chunk in flight has an unknown outcome, never retried; the chunks never started were not
+    sent. Both keep `reason`. Returns the send's state, as its recipients now say."""
+    conn.execute("UPDATE recipients SET state = 'unknown', reason = ?, reason_arg = ? "
+                 "WHERE send_id = ? AND state = 'sending'", (reason, reason_arg, send_id))
+    conn.execute("UPDATE recipients SET state = 'failed', reason = ?, reason_arg = ? "
+                 "WHERE send_id = ? AND state = 'pending'", (reason, reason_arg, send_id))
+    states = {r[0] for r in conn.execute("SELECT DISTINCT state FROM recipients WHERE send_id = ?", (send_id,))}
+    state = _overall(states)
+    conn.execute(
+        "UPDATE sends SET state = ?, error = COALESCE(error, ?), error_kind = COALESCE(error_kind, ?), "
+        "error_arg = COALESCE(error_arg, ?), status_version = status_version + 1 WHERE id = ?",
+        (state, error or reason, reason, reason_arg, send_id),
+    )
+    return state
+
+
+def _overall(states: set[str]) -> str:
+    """A send's state from its recipients' states (as the sending service words a whole send)."""
+    if states <= {"accepted"}:
+        return "accepted"
+    if "accepted" in states:
+        return "partial"
+    if "unknown" in states:
+        return "unknown"
+    if states == {"failed"}:
+        return "failed"
+    return "refused"
+
+
 def settle_interrupted_sends(conn: sqlite3.Connection) -> list[int]:
-    """Sends still pending from a run that died: their outcome is unknown, never retried."""
+    """Sends still pending from a run that died: the chunk in flight is unknown (never retried),
+    the chunks never started are not sent (a sender may send them again)."""
     ids = [r["id"] for r in conn.execute("SELECT id FROM sends WHERE state = 'pending'")]
     for send_id in ids:
-        conn.execute(
-            "UPDATE recipients SET state = 'unknown' WHERE send_id = ? AND state = 'pending'", (send_id,)
-        )
-        has_accepted = conn.execute(
-            "SELECT 1 FROM recipients WHERE send_id = ? AND state = 'accepted' LIMIT 1", (send_id,)
-        ).fetchone()
-        conn.execute(
-            "UPDATE sends SET state = ?, error = COALESCE(error, 'interrupted: the bot stopped during the send'), "
-            "status_version = status_version + 1 WHERE id = ?",
-            ("partial" if has_accepted else "unknown", send_id),
-        )
+        settle_send(conn, send_id, "interrupted", None, "interrupted: the bot stopped during the send")
     return ids
 
 
