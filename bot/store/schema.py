@@ -282,8 +282,8 @@ MIGRATIONS: list[str] = [
     UPDATE recipients SET state = 'sending'
         WHERE state = 'pending'
           AND send_id IN (SELECT id FROM sends WHERE state = 'pending')
-          AND chunk = (SELECT MIN(p.chunk) FROM recipients p
-                       WHERE p.send_id = recipients.send_id AND p.state = 'pending');
+          AND chunk = (SELECT MIN(p.chunk) FROM recipients p     -- rows marked here count too
+                       WHERE p.send_id = recipients.send_id AND p.state IN ('pending', 'sending'));
     """,
 ]
 
