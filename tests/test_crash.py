@@ -301,3 +301,55 @@ def _plain(rendered: str) -> str:
     import html as _html
 
     return _html.unescape(re.sub(r"<[^>]*>", "", rendered))
+
+
+async def test_sigkill_mid_send_leaves_only_the_chunk_in_flight_unknown_and_offers_the_rest(servers, tmp_path):
+    """250 numbers, three requests: the first accepted, the second taken by the gateway (which
+    texts them) and held unanswered, the bot killed then. After the restart the status says
+    100 sent, 100 unknown (the bot stopped mid-send) and 50 not sent, with the /sms that sends
+    those 50; nothing is sent again by itself, and that command sends each of them once."""
+    sandbox, api = servers
+    gateway = sandbox.gateway
+    db = tmp_path / "smsbot.sqlite3"
+    env = _env(api, sandbox, db)
+    env["SMSBOT_CONFIRM_THRESHOLD"] = "1000"
+    env["SMSBOT_GATEWAY_TIMEOUT"] = "60"  # the request in flight is held until the kill, never timed out
+    bot = Bot(env, tmp_path)
+    numbers = [f"139{i:08d}" for i in range(250)]
+    text = "Maintenance tonight"
+    try:
+        bot.start()
+        await _until_up(bot, gateway)
+        # faults are taken in order: a slow one of 0 s lets the first request through as it is
+        gateway.add_fault("slow", endpoint="send", delay=0)
+        gateway.add_fault("stall", endpoint="send", process=True)
+        api.push_message(TEAM_CHAT, MEMBER, f"/sms {','.join(numbers)}\n{text}")
+        await api.await_for(lambda: gateway.request_count("send") == 2, timeout=30)
+        bot.kill()
+        async with Store(db) as store:  # the journal as the kill left it
+            [record] = await store.history()
+            states = Counter(r.state for r in await store.recipients_of(record.id))
+        assert states == {"accepted": 100, "sending": 100, "pending": 50}
+
+        bot.start()
+        status = await api.await_for(
+            lambda: [m["text"] for m in api.sent_messages(TEAM_CHAT) if "Not sent" in m.get("text", "")], timeout=30)
+        [shown] = status
+        assert "Sent to 100 numbers" in shown
+        assert "Outcome unknown for 100 numbers: the bot stopped mid-send." in shown
+        assert "Not sent to 50 numbers: the bot stopped mid-send." in shown
+        command = re.search(r"/sms \S+\n.*", shown, re.DOTALL)
+        assert command is not None and command.group(0) == f"/sms {','.join(numbers[200:])}\n{text}"
+        polls = gateway.request_count("inbound")
+        await api.await_for(lambda: gateway.request_count("inbound") >= polls + 5, timeout=30)
+        assert gateway.request_count("send") == 2  # nothing sent again by itself
+
+        api.push_message(TEAM_CHAT, MEMBER, command.group(0))
+        await api.await_for(lambda: any("Sent to 50 numbers" in m.get("text", "")
+                                        for m in api.sent_messages(TEAM_CHAT)), timeout=30)
+        texted = Counter(n for s in gateway.sent for n in s.accepted)
+        assert set(texted) == set(numbers) and set(texted.values()) == {1}
+        assert bot.stop() == 0, bot.output()
+    finally:
+        if bot.proc is not None and bot.proc.poll() is None:
+            bot.proc.kill()
