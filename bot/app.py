@@ -21,6 +21,13 @@ from bot.jobs.forward import forwarder_of
 from bot.logsetup import setup_logging
 from bot.ratelimit import PacedRateLimiter
 from bot.services import Services, open_services
+from bot.updates import (
+    UPDATES_FAULTS,
+    UpdatesFaults,
+    WatchedRequest,
+    on_polling_error,
+    updates_faults,
+)
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,7 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
     assert settings.telegram_token is not None
     token = settings.telegram_token.get_secret_value()
     setup_logging(settings.log_level, settings.secret_values())
+    polling = UpdatesFaults()
     builder = (
         ApplicationBuilder()
         .application_class(SmsBotApplication)
@@ -63,7 +71,8 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
         # httpx writes a POST's headers and body separately; without TCP_NODELAY, Nagle's
         # algorithm and the peer's delayed ACK add ~40 ms to every Bot API call.
         .socket_options(_NODELAY)
-        .get_updates_socket_options(_NODELAY)
+        # a getUpdates outage is one log line, and its end another (bot.updates)
+        .get_updates_request(WatchedRequest(polling, connection_pool_size=1, socket_options=_NODELAY))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(False)
@@ -72,6 +81,8 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
         builder = getattr(builder, name)(value)
     app = builder.build()
     app.bot_data["settings"] = settings
+    app.bot_data[UPDATES_FAULTS] = polling
+    app.add_error_handler(on_polling_error)  # first: run_polling's getUpdates failures stop there
     for module in HANDLER_MODULES:
         module.register(app)
     return app
@@ -130,7 +141,8 @@ async def start_in_loop(app: Application, *, poll_timeout: int = 10) -> None:  #
     """What run_polling does, inside an event loop someone else runs (the demo, the tests)."""
     await app.initialize()
     await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
+    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES,
+                                    error_callback=updates_faults(app.bot_data).failed)
     await app.start()
 
 

@@ -19,6 +19,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.alerts.copies import CopyKeeper
 from bot.alerts.service import AlertService
+from bot.faults import fault_kind, faults_of
 from bot.handlers.common import Context, answer, svc, translator, user_label
 from bot.jobs import JOB_KWARGS
 from bot.services import Services
@@ -94,8 +95,11 @@ async def alerts_job(context: Context) -> None:
     try:
         await service.run_due()
         await service.prune()
-    except Exception:
-        log.exception("alerts job failed; the next run tries again")
+    except Exception as exc:  # the store failed, or a bug: one line per kind; the next run tries again
+        faults_of(svc(context).extras, log, "alerts job").failed(
+            fault_kind(exc), f"failed ({fault_kind(exc)})", exc=exc, level=logging.ERROR, next_try=RETRY_INTERVAL)
+    else:
+        faults_of(svc(context).extras, log, "alerts job").recovered()
 
 
 async def start_alerts(app: Application, services: Services) -> None:  # type: ignore[type-arg]

@@ -35,8 +35,10 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
 from bot import metrics
+from bot.faults import fault_kind, faults_of
 from bot.handlers.common import Context
 from bot.i18n import Html, Translator
+from bot.jobs import FORWARD_INTERVAL
 from bot.jobs.budget import BudgetBook, Rate
 from bot.ratelimit import COUNTED
 from bot.services import Services
@@ -528,8 +530,12 @@ async def forward_job(context: Context) -> None:
         return
     try:
         await forwarder_of(services).run(app, services)
-    except Exception:  # the store failed, or a bug: logged; the next run tries again
-        log.exception("forward run failed")
+    except Exception as exc:  # the store failed, or a bug: one line per kind; the next run tries again
+        faults_of(services.extras, log, "forward run").failed(
+            fault_kind(exc), f"failed ({fault_kind(exc)})", exc=exc, level=logging.ERROR,
+            next_try=min(FORWARD_INTERVAL, services.settings.poll_interval))
+    else:
+        faults_of(services.extras, log, "forward run").recovered()
 
 
 def request_forward(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
