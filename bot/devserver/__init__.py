@@ -8,17 +8,15 @@ with BotApiServer() as tg:
     tg.wait_for(lambda: tg.sent_messages(-1001))
 """
 
+from .api import DEFAULT_TOKEN
+from .calllog import Call
+from .control import FakeTelegram
+from .errors import ApiError
+from .limits import RATE_LIMITED_METHODS
 from .markup import EntityParseError, ParsedText, parse_html
+from .model import TOPIC_ICON_COLORS
 from .render import render_message, render_transcript
 from .server import BotApiServer
-from .state import (
-    DEFAULT_TOKEN,
-    RATE_LIMITED_METHODS,
-    TOPIC_ICON_COLORS,
-    ApiError,
-    Call,
-    FakeTelegram,
-)
 
 __all__ = [
     "DEFAULT_TOKEN",

@@ -14,11 +14,8 @@ import re
 import socket
 import threading
 import time
-from email import policy
-from email.parser import BytesParser
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette
@@ -26,7 +23,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .state import DEFAULT_TOKEN, ApiError, FakeTelegram, decode_params
+from .api import DEFAULT_TOKEN
+from .control import FakeTelegram
+from .errors import CONFLICT_POLL, ApiError
+from .params import read_params
 
 __all__ = ["BotApiServer"]
 
@@ -38,47 +38,6 @@ def _json_response(body: dict[str, Any], status: int) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False), status_code=status, media_type="application/json"
     )
-
-
-def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
-    """Form fields of a multipart body; uploaded files become a small description."""
-    message = BytesParser(policy=policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    fields: dict[str, Any] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        payload = part.get_payload(decode=True) or b""
-        filename = part.get_filename()
-        if filename:
-            fields[name] = {"file_name": filename, "file_size": len(payload)}
-        else:
-            fields[name] = payload.decode("utf-8", "replace")
-    return fields
-
-
-async def _read_params(request: Request) -> dict[str, Any]:
-    """Parameters the way the Bot API reads them: query string, then form or JSON body."""
-    raw: dict[str, Any] = dict(request.query_params)
-    if request.method == "POST":
-        body = await request.body()
-        content_type = request.headers.get("content-type", "")
-        if body:
-            if content_type.startswith("application/json"):
-                try:
-                    data = json.loads(body)
-                except ValueError:
-                    raise ApiError(400, "Bad Request: can't parse JSON body") from None
-                if not isinstance(data, dict):
-                    raise ApiError(400, "Bad Request: JSON body must be an object")
-                raw.update(data)
-            elif content_type.startswith("multipart/form-data"):
-                raw.update(_parse_multipart(content_type, body))
-            else:
-                raw.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return decode_params(raw)
 
 
 class BotApiServer(FakeTelegram):
@@ -157,7 +116,7 @@ class BotApiServer(FakeTelegram):
             timeout_keep_alive=30,
         )
         server = uvicorn.Server(config)
-        self._closing = False
+        self._state.updates.closing = False
         self._server = server
         failure: list[BaseException] = []
 
@@ -185,8 +144,8 @@ class BotApiServer(FakeTelegram):
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
-        self._closing = True
-        self._wake_pollers()
+        self._state.updates.closing = True
+        self._state.updates.wake_all()
         server.should_exit = True
         thread.join(timeout=10)
         self._server = None
@@ -222,7 +181,7 @@ class BotApiServer(FakeTelegram):
             return _json_response({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
         token, method = match.groups()
         try:
-            params = await _read_params(request)
+            params = await read_params(request)
         except ApiError as exc:
             params, early = {}, exc
         else:
@@ -275,11 +234,7 @@ class BotApiServer(FakeTelegram):
                 if self.poll_superseded(seq):
                     if await request.is_disconnected():
                         return None
-                    raise ApiError(
-                        409,
-                        "Conflict: terminated by other getUpdates request; "
-                        "make sure that only one bot instance is running",
-                    )
+                    raise ApiError(409, CONFLICT_POLL)
                 updates = self.dispatch("getUpdates", params)
                 remaining = deadline - loop.time()
                 if updates or self.closing or remaining <= 0:
