@@ -37,7 +37,7 @@ from bot.alerts.errors import (
 from bot.alerts.service import AlertService
 from bot.services import Services
 from bot.web.health import HealthChecker
-from bot.web.throttle import AuditThrottle
+from bot.throttle import AuditThrottle
 
 log = logging.getLogger(__name__)
 
