@@ -52,7 +52,9 @@ ALERTS_OFF = ("alerts are off: set SMSBOT_WEBHOOK_TOKEN to a long random secret 
               "'Authorization: Bearer <token>'")
 TOKEN_PREFIX = 8
 """A word that starts with this many characters of the webhook token is masked as the token."""
-CLOSE = {"Connection": "close"}  # the rest of the body is not read: the connection cannot be reused
+CLOSE = {"Connection": "close"}
+"""With a 408: the rest of a late body is not awaited, so the connection cannot be reused. (A 413
+keeps it: the sender is still writing, and a close would reach it as a reset, not as the 413.)"""
 _STATUS: list[tuple[type[AlertError], int]] = [
     (NotJson, 400), (NoGroup, 400), (UnknownShape, 422), (UnusableJson, 422), (UnknownAlertGroup, 404),
     (EmptyAlertGroup, 422), (AlertNotStored, 503),
@@ -108,14 +110,14 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
             if not length.isdigit():
                 raise _Refused(400, "the Content-Length header is not a number")
             if int(length) > MAX_BODY:
-                raise _Refused(413, f"the body has {int(length)} bytes; at most {MAX_BODY} (256 KiB)", CLOSE)
+                raise _Refused(413, f"the body has {int(length)} bytes; at most {MAX_BODY} (256 KiB)")
         body = bytearray()
         try:
             async with asyncio.timeout(body_timeout):
                 async for chunk in request.stream():
                     body += chunk
                     if len(body) > MAX_BODY:
-                        raise _Refused(413, f"the body is over {MAX_BODY} bytes (256 KiB)", CLOSE)
+                        raise _Refused(413, f"the body is over {MAX_BODY} bytes (256 KiB)")
         except TimeoutError:
             raise _Refused(408, f"the body did not arrive within {body_timeout:g} s (it had {len(body)} "
                                 "bytes); send it whole at once", CLOSE) from None
