@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.throttle import AuditThrottle
 from config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class StrangerRow:
+    """One audit row about strangers (kind "stranger")."""
+
+    chat_id: int | None
+    user_id: int | None
+    detail: str
+
+
+class StrangerAudit:
+    """Which strangers' updates are written to the audit log: one row per user and chat a
+    minute, the next row counting the ones in between (bot.throttle). Anyone can add the bot
+    to a group and type there; every row is a commit on the store's one thread."""
+
+    def __init__(self, throttle: AuditThrottle | None = None) -> None:
+        self.throttle = throttle or AuditThrottle()
+
+    def rows(self, chat_id: int | None, user_id: int | None, what: str) -> list[StrangerRow]:
+        """The rows to write for this update (often none), and for counts no later update carried."""
+        out: list[StrangerRow] = []
+        admitted = self.throttle.admit((chat_id, user_id))
+        if admitted is not None:
+            more = (f"; {admitted.count} more from this user in this chat in the "
+                    f"{self.throttle.window:.0f} s after the last one recorded") if admitted.count else ""
+            out.append(StrangerRow(chat_id, user_id, what + more))
+        for entry in self.throttle.overdue():
+            chat, user = entry.source if isinstance(entry.source, tuple) else (None, None)
+            whom = "from this user in this chat" if isinstance(entry.source, tuple) else f"from {entry.source}"
+            out.append(StrangerRow(chat, user, f"{entry.count} more {whom} in the "
+                                               f"{self.throttle.window:.0f} s after the last one recorded"))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
     allowed_chats: frozenset[int]
     admins: frozenset[int]
+    strangers: StrangerAudit = field(default_factory=StrangerAudit, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccessPolicy:

@@ -1,8 +1,16 @@
-"""Logging that cannot leak a secret: every handler gets a filter that masks known secret values.
+"""Logging that cannot leak a secret nor be forged: every handler gets a filter that masks
+known secret values and escapes control characters.
 
 httpx logs each request URL at INFO, and both the gateway password (in the query
 string) and the bot token (in the Bot API path) travel in URLs, so the filter sits
 on the handlers and also rewrites the record's arguments and traceback text.
+
+Values from outside (a webhook's URL path, chat text, a gateway answer) reach log lines
+as arguments; one holding CR or LF would write a line of its own that can pass for a
+record of ours. The filter escapes every control character and line separator in the
+rendered message (bot.escaping), so one record is one line. A traceback keeps its lines
+(it is ours, and unreadable on one line) but nothing else: no CR, no U+2028, and no line
+that starts like a record.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ import logging
 import re
 import sys
 from collections.abc import Iterable
+
+from bot.escaping import escape_controls, escape_multiline
 
 _PWD_IN_QUERY = re.compile(r"(us_pwd=)[^&\s'\"]*", re.IGNORECASE)
 _TOKEN_IN_PATH = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
@@ -35,29 +45,37 @@ class SecretFilter(logging.Filter):
             message = record.getMessage()
         except Exception:
             message = str(record.msg)
-        record.msg = self.scrub(message)
+        record.msg = escape_controls(self.scrub(message))
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
+        if record.exc_text:
+            record.exc_text = escape_multiline(self.scrub(record.exc_text))
         return True
 
 
 _FILTER = SecretFilter()
+_HANDLER_MARK = "_smsbot"
 
 
 def secret_filter() -> SecretFilter:
     return _FILTER
 
 
+def log_handler() -> logging.Handler | None:
+    """The handler setup_logging installed on the root logger (None before it ran)."""
+    return next((h for h in logging.getLogger().handlers if getattr(h, _HANDLER_MARK, False)), None)
+
+
 def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> SecretFilter:
     """Configure the root logger once; later calls only add secrets and change the level."""
     _FILTER.add(*[s for s in secrets if s])
     root = logging.getLogger()
-    if not any(getattr(h, "_smsbot", False) for h in root.handlers):
+    if log_handler() is None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._smsbot = True  # type: ignore[attr-defined]
+        setattr(handler, _HANDLER_MARK, True)
         root.addHandler(handler)
     for h in root.handlers:
         if _FILTER not in h.filters:

@@ -20,7 +20,7 @@ from bot.handlers.ack import parse_ack_sms
 from bot.i18n import Translator
 from bot.store import SCHEMA_VERSION, SendRecord, Store
 from bot.store.alerts import AlertItemIn, AlertItemRecord, AlertRecord
-from bot.web.throttle import OTHERS, AuditThrottle, Unrecorded
+from bot.throttle import OTHERS, AuditThrottle, Unrecorded
 from sms_core.text import segments_limit, unencodable_chars
 
 SAMPLES = Path("/work/shared/samples")

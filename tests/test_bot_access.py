@@ -31,7 +31,49 @@ async def test_a_stranger_in_a_group_gets_silence_and_spends_nothing(harness):
     assert harness.gateway.request_count() == 0 or harness.gateway.request_count("send") == 0
     assert harness.gateway.request_count("balance") == 0
     audit = await harness.services.store.audit_records("stranger")
-    assert len(audit) == 4 and {a.chat_id for a in audit} == {STRANGER_CHAT}
+    assert len(audit) == 1 and audit[0].chat_id == STRANGER_CHAT  # the others are counted (below)
+
+
+async def _handled_so_far(harness) -> None:
+    """Updates are handled one at a time, in order: once a member's command is answered,
+    every update pushed before it has been handled."""
+    await harness.ask("/help", chat=TEAM_CHAT, user=MEMBER)
+
+
+async def test_strangers_are_audited_once_a_minute_per_user_and_chat_with_a_count(harness):
+    harness.api.add_chat(STRANGER_CHAT, type="supergroup", title="elsewhere")
+    now = [1000.0]
+    harness.services.access.strangers.throttle.clock = lambda: now[0]
+    store = harness.services.store
+    for n in range(100):
+        harness.say(f"/balance {n}", chat=STRANGER_CHAT, user=STRANGER)
+    await _handled_so_far(harness)
+    audit = await store.audit_records("stranger")
+    assert [(a.chat_id, a.user_id, a.detail) for a in audit] == [(STRANGER_CHAT, STRANGER, "/balance 0")]
+
+    now[0] += 61  # the next minute: one row again, counting the 99 in between
+    harness.say("/balance 100", chat=STRANGER_CHAT, user=STRANGER)
+    harness.say("/balance 101", chat=STRANGER_CHAT, user=MEMBER)  # another user: a source of its own
+    await _handled_so_far(harness)
+    audit = await store.audit_records("stranger")
+    assert [(a.user_id, a.detail) for a in audit[:2]] == [
+        (MEMBER, "/balance 101"),
+        (STRANGER, "/balance 100; 99 more from this user in this chat in the 60 s after the last one recorded")]
+
+    for n in range(5):  # a flood that stops: its count is recorded with the next stranger's update
+        harness.say(f"/sms 1380013800{n} hi", chat=STRANGER_CHAT, user=STRANGER)
+    await _handled_so_far(harness)
+    now[0] += 61
+    harness.api.add_chat(STRANGER, type="private")
+    harness.say("hello", chat=STRANGER, user=STRANGER)
+    await _handled_so_far(harness)
+    audit = await store.audit_records("stranger")
+    assert len(audit) == 5
+    assert {(a.chat_id, a.user_id, a.detail) for a in audit[:2]} == {
+        (STRANGER, STRANGER, "(message)"),
+        (STRANGER_CHAT, STRANGER, "5 more from this user in this chat in the 60 s after the last one recorded")}
+    assert harness.bot_messages(STRANGER_CHAT) == []
+    assert harness.gateway.request_count("send") == 0 and harness.gateway.request_count("balance") == 0
 
 
 async def test_a_stranger_in_private_gets_one_neutral_refusal(harness):

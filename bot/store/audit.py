@@ -5,13 +5,20 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from bot.escaping import escape_controls
 from bot.store.models import AuditRecord, Confirmation
+from sms_core.client import redact
 
 
 def audit(conn: sqlite3.Connection, kind: str, chat_id: int | None, user_id: int | None, detail: str | None) -> None:
+    """One audit row. The detail often quotes outside text (a URL path, chat text, an
+    answer), so it is written on one line (control characters and line separators escaped:
+    no row can pass for two) and with the gateway's password blanked in every form it takes."""
+    if detail is not None:
+        detail = escape_controls(redact(detail))
     conn.execute(
         "INSERT INTO audit(at, kind, chat_id, user_id, detail) VALUES (?, ?, ?, ?, ?)",
-        (time.time(), kind, chat_id, user_id, detail),
+        (time.time(), escape_controls(kind), chat_id, user_id, detail),
     )
 
 

@@ -8,13 +8,19 @@ from collections.abc import Sequence
 
 from bot.store.models import InboundRecord, Thread
 from bot.store.numbers import as_stored
+from sms_core.client import redact
 from sms_core.models import InboundSms
 
 
 def store_raw(conn: sqlite3.Connection, endpoint: str, body: str) -> int:
-    """The answer of a destructive read, exactly as received, before anything parses it."""
+    """The answer of a destructive read as received, before anything parses it, except for
+    the gateway's password: an error page may echo the request URL, and nothing at rest (the
+    store, its WAL, a backup of it) may hold the password. It is blanked in every form the
+    redactor knows (plain, percent-encoded as UTF-8 or as the gateway's encoding, any
+    `us_pwd=` value). A replay parses the same records, unless an SMS quoted the password."""
     cur = conn.execute(
-        "INSERT INTO raw_answers(received_at, endpoint, body) VALUES (?, ?, ?)", (time.time(), endpoint, body)
+        "INSERT INTO raw_answers(received_at, endpoint, body) VALUES (?, ?, ?)",
+        (time.time(), endpoint, redact(body)),
     )
     return int(cur.lastrowid or 0)
 

@@ -6,8 +6,9 @@ and stopped in post_shutdown (python-telegram-bot keeps its signal handlers).
 """
 
 from bot.web.errors import WebError
+from bot.web.guard import WebLimits
 from bot.web.health import HealthChecker
 from bot.web.routes import MAX_BODY, build_web_app
 from bot.web.server import WebServer
 
-__all__ = ["MAX_BODY", "HealthChecker", "WebError", "WebServer", "build_web_app"]
+__all__ = ["MAX_BODY", "HealthChecker", "WebError", "WebLimits", "WebServer", "build_web_app"]

@@ -5,21 +5,26 @@ answers 2xx only once the alert is committed, 5xx when it could not be (the
 sender retries; Alertmanager retries 5xx and never 4xx), and 4xx for a request
 that would fail again as it is. Every refusal is audited. The bearer token is
 compared in constant time and never written anywhere: not in a log line, an
-audit record or an answer. Refusals anyone can cause, before the token is checked,
-are audited at most once per source a minute, with a count (see throttle.py).
+audit record or an answer; a URL path that holds it (or a long piece of it) is masked
+too. Refusals anyone can cause, before the token is checked, are audited at most once per
+source a minute, with a count (see bot/throttle.py). A body must arrive within the body
+deadline (a 408 otherwise), and a sender that hangs up before it is whole is noted (INFO,
+one audit row), not treated as our error.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
+import re
 import time
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -36,14 +41,20 @@ from bot.alerts.errors import (
 )
 from bot.alerts.service import AlertService
 from bot.services import Services
+from bot.throttle import AuditThrottle
+from bot.web.guard import WebLimits
 from bot.web.health import HealthChecker
-from bot.web.throttle import AuditThrottle
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 256 * 1024
 ALERTS_OFF = ("alerts are off: set SMSBOT_WEBHOOK_TOKEN to a long random secret and send it as "
               "'Authorization: Bearer <token>'")
+TOKEN_PREFIX = 8
+"""A word that starts with this many characters of the webhook token is masked as the token."""
+CLOSE = {"Connection": "close"}
+"""With a 408: the rest of a late body is not awaited, so the connection cannot be reused. (A 413
+keeps it: the sender is still writing, and a close would reach it as a reset, not as the 413.)"""
 _STATUS: list[tuple[type[AlertError], int]] = [
     (NotJson, 400), (NoGroup, 400), (UnknownShape, 422), (UnusableJson, 422), (UnknownAlertGroup, 404),
     (EmptyAlertGroup, 422), (AlertNotStored, 503),
@@ -59,9 +70,26 @@ class _Refused(Exception):
         self.before_token = before_token  # anyone can cause it: audited through the throttle
 
 
-def build_web_app(services: Services, alerts: AlertService | None, health: HealthChecker) -> Starlette:
+def token_masker(token: str | None) -> re.Pattern[str] | None:
+    """What masks the webhook token in text about a request: the token itself, and any word
+    that starts with its first TOKEN_PREFIX characters (a token pasted into the URL path, cut
+    or with a typo, is still most of the secret)."""
+    if not token:
+        return None
+    prefix = token[:TOKEN_PREFIX]
+    return re.compile(re.escape(token) + "|" + re.escape(prefix) + r"[^\s'\"/,;()&?]*")
+
+
+def mask_token(text: str, masker: re.Pattern[str] | None) -> str:
+    return text if masker is None else masker.sub("***", text)
+
+
+def build_web_app(services: Services, alerts: AlertService | None, health: HealthChecker, *,
+                  limits: WebLimits | None = None) -> Starlette:
     token = services.settings.webhook_token
     secret = token.get_secret_value().encode("utf-8") if token is not None else None
+    masker = token_masker(token.get_secret_value() if token is not None else None)
+    body_timeout = (limits or WebLimits()).body_timeout
     throttle = AuditThrottle()
 
     def check_token(request: Request) -> None:
@@ -84,10 +112,15 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
             if int(length) > MAX_BODY:
                 raise _Refused(413, f"the body has {int(length)} bytes; at most {MAX_BODY} (256 KiB)")
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                raise _Refused(413, f"the body is over {MAX_BODY} bytes (256 KiB)")
+        try:
+            async with asyncio.timeout(body_timeout):
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > MAX_BODY:
+                        raise _Refused(413, f"the body is over {MAX_BODY} bytes (256 KiB)")
+        except TimeoutError:
+            raise _Refused(408, f"the body did not arrive within {body_timeout:g} s (it had {len(body)} "
+                                "bytes); send it whole at once", CLOSE) from None
         return bytes(body)
 
     async def audit(detail: str) -> None:
@@ -103,12 +136,17 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
             await audit(f"{entry.count} more refused before the token was checked (from {entry.source}) "
                         f"in the {throttle.window:.0f} s after the last one recorded")
 
+    def about(request: Request) -> str:
+        client = request.client.host if request.client else "?"
+        group = request.path_params.get("group", "")
+        return f"from {client}{', group ' + group[:64] if group else ''}"
+
     async def refuse(request: Request, status: int, message: str,
                      headers: dict[str, str] | None = None, *, before_token: bool = False) -> JSONResponse:
         metrics.WEBHOOK_REQUESTS.labels(str(status)).inc()
         client = request.client.host if request.client else "?"
-        group = request.path_params.get("group", "")
-        detail = f"{status} {message} (from {client}{', group ' + group[:64] if group else ''})"
+        message = mask_token(message, masker)  # an unknown group named after the token, say
+        detail = mask_token(f"{status} {message} ({about(request)})", masker)
         if before_token:
             admitted = throttle.admit(client)
             if admitted is not None and admitted.count:
@@ -136,11 +174,25 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
         except AlertError as exc:
             status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
             return await refuse(request, status, str(exc))
+        except ClientDisconnect:
+            return await went_away(request)
         except Exception:
             log.exception("alert webhook: unexpected error; answered 500 so that the sender retries")
             return await refuse(request, 500, "internal error: the alert was not stored; try again")
         metrics.WEBHOOK_REQUESTS.labels("202").inc()
         return JSONResponse(received.to_json(), status_code=202)
+
+    async def went_away(request: Request) -> Response:
+        """The sender hung up before its body was whole: nothing to store, nobody to answer,
+        and nothing of ours went wrong (no traceback, no error)."""
+        metrics.WEBHOOK_REQUESTS.labels("499").inc()  # nginx's "client closed request"
+        detail = mask_token(f"client went away before its body was whole ({about(request)})", masker)
+        log.info("alert webhook: %s", detail)
+        try:
+            await services.store.audit("webhook_refused", detail=detail[:400])
+        except Exception:
+            log.warning("could not audit a webhook request whose client went away: %s", detail[:200])
+        return Response(status_code=400)  # not sent: the connection is gone
 
     async def healthz(request: Request) -> Response:
         ok, report = await health.report()
@@ -152,7 +204,7 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return JSONResponse({"error": f"no such endpoint {request.url.path[:100]}: "
+        return JSONResponse({"error": f"no such endpoint {mask_token(request.url.path[:100], masker)}: "
                                       "POST /alerts/GROUP, GET /healthz, GET /metrics"}, status_code=404)
 
     async def not_allowed(request: Request, exc: Exception) -> Response:

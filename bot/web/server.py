@@ -17,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from bot.web.errors import WebError
+from bot.web.guard import WebLimits, guarded_protocol
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,14 @@ class _InLoopServer(uvicorn.Server):
 
 
 class WebServer:
-    def __init__(self, app: Any, host: str, port: int) -> None:
+    """`limits` bound what clients may hold (bot.web.guard); the app's body deadline is the
+    route's own (build_web_app(body_timeout=...))."""
+
+    def __init__(self, app: Any, host: str, port: int, *, limits: WebLimits | None = None) -> None:
         self.app = app
         self.host = host
         self.port = port
+        self.limits = limits or WebLimits()
         self._server: _InLoopServer | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -63,9 +68,14 @@ class WebServer:
     async def start(self, wait: float = 10.0) -> None:
         sock = self._bind()
         self.port = sock.getsockname()[1]
+        limits = self.limits
         config = uvicorn.Config(
             self.app, log_config=None, log_level="warning", access_log=False, lifespan="off",
-            http="h11", server_header=False, timeout_graceful_shutdown=3,
+            http=guarded_protocol(limits), server_header=False, timeout_graceful_shutdown=3,
+            timeout_keep_alive=limits.keep_alive, h11_max_incomplete_event_size=limits.max_head_size,
+            # uvicorn answers 503 once open connections reach its limit, counting the asking
+            # one: +1 lets each of the max_connections the guard keeps be served
+            limit_concurrency=limits.max_connections + 1,
         )
         server = self._server = _InLoopServer(config)
         self._task = asyncio.create_task(server.serve(sockets=[sock]), name="web-server")

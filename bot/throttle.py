@@ -1,23 +1,30 @@
-"""How often a refusal from before the token is checked (a 401, or a 404 while alerts are off)
-is written to the audit log: once per source per minute, with a count of the others.
+"""How often a row that anyone can cause is written to the audit log: once per source per
+minute, with a count of the others.
+
+Two layers use it: the webhook, for refusals before the token is checked (a 401, or a 404
+while alerts are off; the source is the client's address), and the access guard, for
+updates from strangers (the source is the user and the chat). Neither the web layer nor
+the handlers own it: both import it from here.
 
 Why: every audit row is a commit on the store's single thread, the same thread that
-commits alerts. Anyone who can reach the port can send requests without a token, so a
-flood of them must not queue up commits in front of real alerts. The answers themselves
-are not throttled (every request still gets its 401), and the metric counts every one.
+commits alerts and inbound SMS. Anyone who can reach the port, or add the bot to a group,
+can cause rows without limit, so a flood of them must not queue up commits in front of
+real work. The answers themselves are not throttled (every request still gets its 401),
+and the webhook's metric counts every one.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 WINDOW = 60.0
-"""Seconds after a recorded refusal in which others from the same source are only counted."""
+"""Seconds after a recorded row in which others from the same source are only counted."""
 MAX_SOURCES = 1024
 """Sources remembered at once; past that, new sources share one entry (memory stays bounded)."""
 OTHERS = "other sources"
+"""The source of the shared entry, when MAX_SOURCES are remembered."""
 
 
 @dataclass(slots=True)
@@ -28,9 +35,9 @@ class _Window:
 
 @dataclass(frozen=True, slots=True)
 class Unrecorded:
-    """Refusals from `source` that were counted and not recorded, in the window after the last row."""
+    """Events from `source` that were counted and not recorded, in the window after the last row."""
 
-    source: str
+    source: Hashable
     count: int
 
 
@@ -40,12 +47,12 @@ class AuditThrottle:
         self.window = window
         self.max_sources = max_sources
         self.clock = clock
-        self._windows: dict[str, _Window] = {}
+        self._windows: dict[Hashable, _Window] = {}
         self._swept_at: float | None = None
 
-    def admit(self, source: str) -> Unrecorded | None:
-        """None: count this refusal, do not record it. Otherwise record it, with the returned
-        count (possibly 0) of refusals from that source counted since the last row."""
+    def admit(self, source: Hashable) -> Unrecorded | None:
+        """None: count this event, do not record it. Otherwise record it, with the returned
+        count (possibly 0) of events from that source counted since the last row."""
         now = self.clock()
         if source not in self._windows and len(self._windows) >= self.max_sources:
             self._forget_quiet(now)
@@ -59,7 +66,7 @@ class AuditThrottle:
         return Unrecorded(source, window.unrecorded if window is not None else 0)
 
     def overdue(self) -> list[Unrecorded]:
-        """Counts of windows that ended with no later refusal to carry them, at most once per
+        """Counts of windows that ended with no later event to carry them, at most once per
         window: the caller records them, so a flood that stopped is still on the record."""
         now = self.clock()
         if self._swept_at is None or now - self._swept_at < self.window:
