@@ -34,8 +34,7 @@ sys.path[:0] = [str(_ROOT), str(_ROOT / "tests")]
 
 from harness import INBOX_CHAT, Harness  # noqa: E402
 
-from bot.jobs.budget import Rate  # noqa: E402
-from bot.ratelimit import pace  # noqa: E402
+from bot.telegram.budget import Rate, pace  # noqa: E402
 
 WINDOW = 60.0
 LIMIT = 20
