@@ -9,7 +9,8 @@ sends whose delivery counts changed are edited.
 
 Telegram allows about 20 messages a minute into one group, topic creation and
 edits included. The job spends the rate limiter's rolling budget per group
-(bot.telegram.budget: paced, and giving way to answers) and the inbox's on inbound SMS first; a phone's backlog is joined into as few messages
+(bot.telegram.budget: paced, giving way to answers), the inbox's on inbound SMS
+first; a phone's backlog is joined into as few messages
 as fit Telegram's 4,096 characters. An item is marked done only after Telegram
 accepted it; a 429, a 5xx or a network error ends the run and the next run
 tries again, so nothing is lost and a phone's SMS keep their order. A crash
