@@ -34,14 +34,8 @@ from dataclasses import dataclass
 TELEGRAM_GROUP_LIMIT = 20
 TELEGRAM_GROUP_WINDOW = 60.0
 MARGIN = 1 / 60
-"""Share of the window added to it (1 s a minute): our stamp is taken before Telegram's, so a
-slot is freed a little late rather than a little early."""
-
-
-def backlog_burst(rate: Rate) -> int:
-    """Backlog messages that may go back to back after a pause: a quarter of the limit (5 of 20),
-    at least a new phone's topic and its first message; the rest of the window stays free."""
-    return max(rate.limit // 4, 2)
+"""Share of the window added to it (1 s a minute), to spare: a slot is freed a little late
+rather than a little early (a request cut by a timeout is counted from when it left)."""
 
 ChatId = int | str
 """A chat's numeric id, or a public group's or channel's @username."""
@@ -69,8 +63,14 @@ class Rate:
 
 def pace(rate: Rate) -> float:
     """Seconds between two messages so that no window of `rate.window` holds more than
-    `rate.limit`, with the margin (our clock runs ahead of Telegram's): 3.05 s for 20/60."""
+    `rate.limit`, with the margin: 3.05 s for 20/60 (the forward job's backlog goes at this pace)."""
     return rate.window * (1 + MARGIN) / rate.limit
+
+
+def backlog_burst(rate: Rate) -> int:
+    """Backlog messages that may go back to back after a pause: a quarter of the limit (5 of 20),
+    at least a new phone's topic and its first message; the rest of the window stays free."""
+    return max(rate.limit // 4, 2)
 
 
 class RollingBudget:

@@ -104,12 +104,13 @@ class GroupRateLimiter(BaseRateLimiter[int | str]):
         group = group_of(data) if posting else None
         budget = self.budgets.for_chat(group) if group is not None else None
         for attempt in range(retries + 1):
-            await self._wait_held()
-            group_stamp = None
-            if budget is not None and not counted:
-                group_stamp = await self._answer_slot(group, budget)
-            overall_stamp = await self._overall_slot() if posting else None
+            group_stamp = overall_stamp = None
             try:
+                await self._wait_held()
+                if budget is not None and not counted:
+                    group_stamp = await self._answer_slot(group, budget)
+                if posting:
+                    overall_stamp = await self._overall_slot()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 seconds = retry_seconds(exc) + 0.1
