@@ -114,12 +114,14 @@ async def _send(limiter: GroupRateLimiter, callback: Callback, chat: int, args: 
     return await limiter.process_request(callback, (), {}, "sendMessage", {"chat_id": chat, "text": "x"}, args)
 
 
-async def test_a_429_to_an_answer_is_waited_out_and_holds_the_group():
+async def test_a_429_to_an_answer_is_waited_out_and_the_answer_sent_again():
     limiter = GroupRateLimiter(Rate(20, 60.0))
     await limiter.initialize()
     callback = Callback(RetryAfter(timedelta(seconds=0)))
     assert await _send(limiter, callback, TEAM_CHAT) == {"ok": True}
     assert callback.calls == 2
+    group = limiter.budgets.for_chat(TEAM_CHAT)
+    assert group is not None and group.rolling.available() == 18  # the refused one counted too
     await limiter.shutdown()
 
 
