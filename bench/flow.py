@@ -8,8 +8,8 @@
 (c) a burst of 1,000 inbound SMS from 20 phones under Telegram's 20-a-minute group limit:
     Telegram messages used and minutes until all are readable in the chat.
 
-(a) and (c) shorten Telegram's 60-second window by a factor (the double's limit, the
-bot's own budget and python-telegram-bot's AIORateLimiter alike) and scale the times
+(a) and (c) shorten Telegram's 60-second window by a factor (the double's limit and the
+bot's rate limiter and budget alike) and scale the times
 back; every line says so. The real Application, handlers and jobs run against real HTTP
 on 127.0.0.1.
 
@@ -34,8 +34,7 @@ sys.path[:0] = [str(_ROOT), str(_ROOT / "tests")]
 
 from harness import INBOX_CHAT, Harness  # noqa: E402
 
-from bot.jobs.budget import Rate  # noqa: E402
-from bot.ratelimit import pace  # noqa: E402
+from bot.telegram.budget import Rate, pace  # noqa: E402
 
 WINDOW = 60.0
 LIMIT = 20
@@ -166,8 +165,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--a-sms", type=int, default=1000)
     parser.add_argument("--a-scale", type=float, default=30.0,
-                        help="window shortening for (a); default 30 (the limiter paces one message per "
-                             "window/20 without a burst, so each call's few ms of event-loop lateness "
+                        help="window shortening for (a); default 30 (the forward job's backlog is paced "
+                             "one message per window/20, so each call's few ms of event-loop lateness "
                              "are a share of the pace that grows with the shortening: at 60x about 4%%)")
     parser.add_argument("--b-samples", type=int, default=15)
     parser.add_argument("--b-interval", type=float, default=1.0, help="poll interval for (b)")

@@ -16,11 +16,11 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.handlers import ack, balance, basic, contacts, history, reply, sms
 from bot.i18n import Translator
 from bot.jobs import hold_jobs, schedule_jobs
-from bot.jobs.budget import Rate
-from bot.jobs.forward import forwarder_of
+from bot.jobs.forward import FORWARDER, Forwarder
 from bot.logsetup import setup_logging
-from bot.ratelimit import PacedRateLimiter
-from bot.services import Services, open_services
+from bot.services import open_services
+from bot.telegram.budget import Rate
+from bot.telegram.ratelimit import GroupRateLimiter
 from bot.updates import (
     UPDATES_FAULTS,
     UpdatesFaults,
@@ -38,13 +38,10 @@ HANDLER_MODULES = [basic, sms, balance, contacts, history, reply, ack]
 _NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
-def rate_limiter(settings: Settings) -> PacedRateLimiter:
-    """Telegram's limits, with retries (the default max_retries=0 would raise on the first 429).
-
-    One message per group every window/limit seconds of SMSBOT_INBOX_RATE, without a burst: the
-    same budget the forward job spends by priority, which the limiter also keeps informed.
-    """
-    return PacedRateLimiter(Rate.parse(settings.inbox_rate))
+def rate_limiter(settings: Settings) -> GroupRateLimiter:
+    """Telegram's limits, with retries: SMSBOT_INBOX_RATE messages per group in any window,
+    answers at once while there is room; the forward job spends the same budget (_post_init)."""
+    return GroupRateLimiter(Rate.parse(settings.inbox_rate))
 
 
 class SmsBotApplication(Application):  # type: ignore[type-arg]
@@ -94,9 +91,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     services = await open_services(settings)
     app.bot_data["services"] = services
     limiter = app.bot.rate_limiter
-    if isinstance(limiter, PacedRateLimiter):
-        # every message into a group counts against the forward job's budget, whoever sends it
-        limiter.on_group_message = lambda chat_id: _count_message(services, chat_id)
+    if isinstance(limiter, GroupRateLimiter):
+        # one budget per group, the limiter's: the forward job spends its backlog from it
+        services.extras[FORWARDER] = Forwarder(budgets=limiter.budgets)
     interrupted = await services.store.settle_interrupted_sends()
     if interrupted:
         log.warning("sends interrupted by the last stop: %s; the chunk in flight of each is marked unknown "
@@ -110,11 +107,6 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     schedule_jobs(app)
     for hook in app.bot_data.get("post_init_hooks", []):
         await hook(app, services)
-
-
-def _count_message(services: Services, chat_id: int | str) -> None:
-    if isinstance(chat_id, int):
-        forwarder_of(services).budgets.note(chat_id)
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -34,7 +34,7 @@ from bot.services import Services
 from bot.status import render_status
 from bot.store import SendRecord
 from bot.store.alerts import AlertItemRecord, AlertRecord
-from bot.tgcall import TelegramDelay, call_telegram
+from bot.telegram.calls import TelegramDelay, call_telegram
 from sms_core import CST
 
 log = logging.getLogger(__name__)

@@ -51,7 +51,7 @@ async def on_inbox_message(update: Update, context: Context) -> None:
     if phone is None:
         return  # people talking among themselves, in General or in a topic of their own
     tr = translator(update, context)
-    # every answer here counts against the inbox's budget: the rate limiter counts it (bot.ratelimit)
+    # every answer here counts against the inbox's budget: the rate limiter counts it (bot.telegram.ratelimit)
     if msg.text is None:
         if msg.effective_attachment is None:
             return  # a service message (topic renamed, closed, a pin): nobody wrote anything

@@ -8,8 +8,9 @@ Telegram reply to it is a reply to that phone. Then the status messages of
 sends whose delivery counts changed are edited.
 
 Telegram allows about 20 messages a minute into one group, topic creation and
-edits included. The job keeps its own rolling budget per group and spends the
-inbox's on inbound SMS first; a phone's backlog is joined into as few messages
+edits included. The job spends the rate limiter's rolling budget per group
+(bot.telegram.budget: paced, giving way to answers), the inbox's on inbound SMS
+first; a phone's backlog is joined into as few messages
 as fit Telegram's 4,096 characters. An item is marked done only after Telegram
 accepted it; a 429, a 5xx or a network error ends the run and the next run
 tries again, so nothing is lost and a phone's SMS keep their order. A crash
@@ -39,12 +40,12 @@ from bot.faults import fault_kind, faults_of
 from bot.handlers.common import Context
 from bot.i18n import Html, Translator
 from bot.jobs import FORWARD_INTERVAL
-from bot.jobs.budget import BudgetBook, Rate
-from bot.ratelimit import COUNTED
 from bot.services import Services
 from bot.status import render_status
 from bot.store import InboundRecord, SendRecord, Thread
-from bot.tgcall import MAX_BACKOFF, TelegramDelay, call_telegram
+from bot.telegram.budget import BudgetBook, Rate
+from bot.telegram.calls import MAX_BACKOFF, TelegramDelay, call_telegram
+from bot.telegram.ratelimit import COUNTED
 from sms_core import CST
 
 log = logging.getLogger(__name__)
@@ -174,9 +175,11 @@ def _pieces(text: str, size: int) -> list[str]:
 class Forwarder:
     """Budgets, backoff and caches between runs; a lock so that two runs never overlap."""
 
-    def __init__(self, rate: Rate | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rate: Rate | None = None, *, clock: Callable[[], float] = time.monotonic,
+                 budgets: BudgetBook | None = None) -> None:
         self.clock = clock
-        self.budgets = BudgetBook(rate or Rate(), clock=clock)
+        self.budgets = budgets if budgets is not None else BudgetBook(rate or Rate(), clock=clock)
+        """The rate limiter's book in the bot; a private one (`rate`, `clock`) in some tests."""
         self.lock = asyncio.Lock()
         self.resume_at = 0.0
         self.failures = 0

@@ -29,6 +29,12 @@ class TelegramDelay(Exception):
         self.delay = delay
 
 
+def retry_seconds(exc: RetryAfter) -> float:
+    """Seconds a 429 asks to wait (`retry_after` is an int or a timedelta, by python-telegram-bot's settings)."""
+    wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
 async def call_telegram(fn: Callable[[], Awaitable[T]], limit: float) -> T:
     """One Telegram call, cut after `limit` seconds. BadRequest passes through (BadRequest is a
     NetworkError in python-telegram-bot, so it is caught first); the rest becomes TelegramDelay."""
@@ -38,8 +44,7 @@ async def call_telegram(fn: Callable[[], Awaitable[T]], limit: float) -> T:
         raise
     except RetryAfter as exc:
         metrics.TELEGRAM_RETRIES.labels("429").inc()
-        wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        seconds = retry_seconds(exc)
         raise TelegramDelay(f"Telegram asked to wait {seconds:g} s (429)", seconds + 0.1) from None
     except (TimedOut, TimeoutError):
         metrics.TELEGRAM_RETRIES.labels("timeout").inc()
