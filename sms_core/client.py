@@ -10,12 +10,10 @@ The retry policy follows the spec's decisions 7 and 8:
 - a read (reports, inbound, balance) is retried when busy or unreachable,
   timeouts included: it has no side effect that a repeat could double.
 
-Requests go straight to an httpx transport (`AsyncHTTPTransport`, or the one
-given), not through `httpx.AsyncClient`: the client layer (request merging,
-cookies, auth and redirect machinery, event hooks) cost about 40 us a request,
-more than everything of ours together, and we use none of it. What it did that
-matters is kept here: per-phase timeouts, no redirects, the proxy named by the
-environment, and closing the body.
+Requests go through one `httpx.AsyncClient` (its transport can be given): per-phase
+timeouts, no redirect followed, the proxy named by the environment (trust_env), no
+cookie kept. The query string is built by protocol.encode_query (GBK percent-escapes,
+where httpx would encode UTF-8) and handed to httpx.URL, which keeps it as it is.
 
 The password travels in the query string. It is kept in a SecretStr, never put
 in an exception message, a repr or a log line of ours; every httpx exception is
@@ -29,10 +27,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import urllib.request
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -207,69 +205,6 @@ def _classify(exc: Exception) -> GatewayError:
                      UnknownReason.CONNECTION_CLOSED)
 
 
-# --- request URLs without httpx parsing the long query again -----------------------
-
-_FAST_QUERY_MAX = 16_384
-"""Longer queries take httpx's own parsing (which refuses URLs over 64 KB): never a send."""
-
-
-def _with_query(base: httpx.URL, query: str) -> httpx.URL:
-    """`base` (no query, no fragment) with `query`, an already percent-encoded query string.
-
-    Uses httpx's private `URL._uri_reference` (a NamedTuple of the parsed, normalised
-    components); `_FAST_URLS` checks at import that it is what httpx itself builds.
-    """
-    url = httpx.URL.__new__(httpx.URL)
-    url._uri_reference = base._uri_reference._replace(query=query)
-    return url
-
-
-def _fast_urls_work() -> bool:
-    """Whether _with_query gives what httpx.URL parses (an httpx upgrade may change its internals)."""
-    where = "http://Gateway.example:8088/a/../sendsms_txt.asp"
-    query = "us_name=a%20b&us_pwd=p%25w&send_phone=1%2C2&send_content=%B7%A2~._-"
-    try:
-        fast = _with_query(httpx.URL(where), query)
-        slow = httpx.URL(f"{where}?{query}")
-        return (fast == slow and str(fast) == str(slow) and fast.raw_path == slow.raw_path
-                and fast.host == slow.host and fast.port == slow.port
-                and fast.query == slow.query == query.encode())
-    except Exception:  # private API gone or changed: httpx parses every URL, as before
-        return False
-
-
-_FAST_URLS = _fast_urls_work()
-
-
-# --- what httpx.AsyncClient did for us -------------------------------------------
-
-_HEADERS = (("User-Agent", "smsbot"), ("Accept", "*/*"))
-"""Request headers besides Host."""
-_NO_BODY = httpx.ByteStream(b"")
-"""The body of every request (a GET). Passing `stream=` to httpx.Request skips its body
-encoding and header defaults (~5 us); the Host header is then ours to add."""
-
-
-def _headers(url: httpx.URL) -> httpx.Headers:
-    """The headers of a request to `url`: Host first, as httpx.Request would put it."""
-    host = (("Host", url.netloc.decode("ascii")),) if url.host else ()
-    return httpx.Headers(host + _HEADERS)
-
-
-def environment_proxy(base_url: str) -> str | None:
-    """The proxy that HTTP_PROXY / HTTPS_PROXY / ALL_PROXY name for the gateway, unless
-    NO_PROXY exempts its host: what httpx.AsyncClient (trust_env) did before."""
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL:
-        return None  # reported, classified, at the first request
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(url.scheme) or proxies.get("all")
-    if not proxy or not url.host or urllib.request.proxy_bypass(url.host):
-        return None
-    return proxy if "://" in proxy else f"http://{proxy}"
-
-
 # --- the client ------------------------------------------------------------------
 
 
@@ -306,13 +241,8 @@ class SmsGateway:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self._transport = transport
-        self._http: httpx.AsyncBaseTransport | None = None
-        phase = float(timeout)
-        self._extensions = {"timeout": {"connect": phase, "read": phase, "write": phase,
-                                        "pool": phase}}
+        self._http: httpx.AsyncClient | None = None
         self._secret_forms = _secret_forms(secret.get_secret_value(), encoding)
-        # endpoint URL (no query) -> (parsed once, its headers)
-        self._urls: dict[str, tuple[httpx.URL, httpx.Headers]] = {}
         _SECRETS[id(self)] = self
 
     def __repr__(self) -> str:
@@ -333,14 +263,22 @@ class SmsGateway:
         if http is not None:
             await http.aclose()
 
-    def _client(self) -> httpx.AsyncBaseTransport:
+    def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = self._transport or httpx.AsyncHTTPTransport(
-                proxy=environment_proxy(self.base_url),
+            self._http = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=httpx.Timeout(self.timeout),  # each phase: connect, write, read, pool
+                follow_redirects=False,  # a redirect would carry the password to another host
+                trust_env=True,  # HTTP(S)_PROXY, ALL_PROXY, NO_PROXY (unless a transport is given)
+                # none kept or sent: every call carries the account, and a session cookie of
+                # the gateway's web server must not tie one call to another
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
+                headers={"User-Agent": "smsbot"},
                 # shorter than servers' idle timeouts: a send on a connection the server
                 # has just closed would end UNKNOWN although it never arrived
                 limits=httpx.Limits(keepalive_expiry=2.0),
             )
+            del self._http.headers["Accept-Encoding"]  # the answers are a few bytes of text
         return self._http
 
     # --- one HTTP request ----------------------------------------------------------
@@ -352,27 +290,20 @@ class SmsGateway:
         arrived: timeout, dropped, HTTP 5xx) or _TurnedAway (HTTP 3xx/4xx: refused
         before the endpoint ran).
         """
-        # `query` is percent-encoded in GBK by the caller; httpx keeps %XX escapes as they are.
         url: httpx.URL | None = None
-        request: httpx.Request | None = None
         response: httpx.Response | None = None
         failure: GatewayError | None = None
         status = 0
         content = b""
         try:
-            url, headers = self._url(endpoint, query)
-            request = httpx.Request("GET", url, headers=headers, stream=_NO_BODY,
-                                    extensions=self._extensions)
+            url = self._url(endpoint, query)
             async with asyncio.timeout(2 * self.timeout):
-                response = await self._client().handle_async_request(request)
-                try:
-                    status = response.status_code
-                    content = await response.aread()
-                finally:
-                    await response.aclose()
+                response = await self._client().get(url)  # the body is read, then closed
+            status = response.status_code
+            content = response.content
         except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
             failure = _classify(exc)
-        del url, query, request, response  # they hold the password: not left in the frame
+        del url, query, response  # they hold the password: not left in the frame
         if failure is not None:
             raise failure  # outside the except block: no __context__ holding the URL
         if status == 200:
@@ -382,25 +313,13 @@ class SmsGateway:
         # 3xx included: a redirect is not followed, it would carry the password elsewhere
         raise _TurnedAway(f"the gateway answered HTTP {status}; check SMSBOT_GATEWAY_URL")
 
-    def _url(self, endpoint: Endpoint, query: str) -> tuple[httpx.URL, httpx.Headers]:
-        """`httpx.URL(f"{base_url}{path}?{query}")`, without httpx parsing the query again,
-        and the request's headers.
+    def _url(self, endpoint: Endpoint, query: str) -> httpx.URL:
+        """The endpoint's URL with `query`, built by encode_query: only `A-Z a-z 0-9 _ . - ~`,
+        `%XX`, `=` and `&`, which httpx.URL keeps as they are (GBK escapes stay GBK).
 
-        httpx checks and re-quotes a URL character by character: ~0.1 ms for the
-        1.5 KB query of a 100-number send. The endpoint's URL is parsed once; the
-        query, already percent-encoded by encode_query (only `A-Z a-z 0-9 _ . - ~`,
-        `%XX`, `=` and `&`, which httpx leaves as they are), is put in as it is.
+        Not `params=`: httpx would encode the values in UTF-8. May raise InvalidURL.
         """
-        where = f"{self.base_url}{endpoint.value}"
-        if not _FAST_URLS or len(query) > _FAST_QUERY_MAX or "?" in where or "#" in where:
-            url = httpx.URL(f"{where}?{query}")  # the general case, parsed by httpx
-            return url, _headers(url)
-        known = self._urls.get(where)
-        if known is None:
-            base = httpx.URL(where)  # may raise InvalidURL: classified
-            known = self._urls[where] = (base, _headers(base))
-        base, headers = known
-        return _with_query(base, query), headers
+        return httpx.URL(f"{self.base_url}{endpoint.value}?{query}")
 
     def _auth_query(self) -> str:
         """`us_name=...&us_pwd=...`, percent-encoded; refused (InputError, nothing sent) if

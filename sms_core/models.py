@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from sms_core.errors import GatewayError
 
@@ -79,16 +78,9 @@ class SendResult:
         return self.accepted * self.segments
 
 
-class DeliveryReport(NamedTuple):
-    """One `batch_id;phone;status` record of a report page.
-
-    A NamedTuple rather than a frozen dataclass like its neighbours: parse_reports
-    builds up to 100 per page, and a tuple subclass is built about 4x faster
-    (~0.07 us against ~0.28 us). It compares like the dataclass it replaced:
-    equal only to another DeliveryReport with equal fields (never to a plain
-    tuple), hashed as the tuple of its fields, and not ordered. Being a tuple, it
-    can also be unpacked and indexed.
-    """
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """One `batch_id;phone;status` record of a report page."""
 
     sms_id: str
     phone: str
@@ -101,24 +93,6 @@ class DeliveryReport(NamedTuple):
     @property
     def delivered(self) -> bool:
         return self.status == ReportStatus.DELIVERED
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return tuple.__eq__(self, other)
-        # a plain tuple would otherwise compare as a tuple (its reflected __eq__ accepts ours)
-        return False if isinstance(other, tuple) else NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return tuple.__ne__(self, other)
-        return True if isinstance(other, tuple) else NotImplemented
-
-    __hash__ = tuple.__hash__  # defining __eq__ would otherwise make it unhashable
-
-    def __lt__(self, other: object) -> bool:
-        return NotImplemented  # no ordering, as before: sorted(reports) raises TypeError
-
-    __le__ = __gt__ = __ge__ = __lt__
 
 
 @dataclass(frozen=True, slots=True)

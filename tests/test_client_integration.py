@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import traceback
@@ -9,6 +10,8 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from sms_core import (
@@ -31,7 +34,8 @@ from sms_core import (
     SmsGateway,
     UnsupportedCharacters,
 )
-from sms_core.client import RedactPasswordFilter, environment_proxy
+from sms_core.client import RedactPasswordFilter
+from sms_core.protocol import encode_query, send_params
 from sms_core.sandbox import SandboxServer
 
 SECRET = "pw-S3CRET-xyz"
@@ -527,7 +531,7 @@ async def test_the_right_password_is_not_logged_either(sms_gateway, sandbox_gate
     assert_no_secret(sandbox_gateway.password, sms_gateway, info.value, caplog=debug_logs)
 
 
-# --- what httpx.AsyncClient used to do for the client ---------------------------------
+# --- how requests are made: httpx.AsyncClient, set up for the gateway ----------------
 
 
 async def test_a_redirect_is_not_followed_and_the_chunk_is_not_sent_twice():
@@ -613,26 +617,134 @@ async def test_the_euro_sign_of_code_page_936_is_read():
     assert sms.text == "价格 5€"
 
 
-@pytest.mark.parametrize(("env", "url", "expected"), [
-    ({}, "http://gateway.example", None),
-    ({"HTTP_PROXY": "http://proxy.example:3128"}, "http://gateway.example",
-     "http://proxy.example:3128"),
-    ({"http_proxy": "proxy.example:3128"}, "http://gateway.example", "http://proxy.example:3128"),
-    ({"HTTP_PROXY": "http://proxy.example:3128"}, "https://gateway.example", None),
-    ({"HTTPS_PROXY": "http://proxy.example:3128"}, "https://gateway.example",
-     "http://proxy.example:3128"),
-    ({"ALL_PROXY": "http://proxy.example:3128"}, "http://gateway.example",
-     "http://proxy.example:3128"),
-    ({"HTTP_PROXY": "http://proxy.example:3128", "NO_PROXY": "gateway.example"},
-     "http://gateway.example", None),
-    ({"HTTP_PROXY": "http://proxy.example:3128", "NO_PROXY": ".example"},
-     "http://gateway.example:8088", None),
-])
-def test_the_environment_names_the_proxy_as_it_did_for_httpx_clients(monkeypatch, env, url,
-                                                                      expected):
+class LoopbackProxy:
+    """A forward HTTP proxy on 127.0.0.1 that answers every request itself with `answer`,
+    and keeps each request's target (an absolute URL, as a client gives a proxy)."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.targets: list[str] = []
+        self.url = ""
+
+    async def __aenter__(self) -> LoopbackProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                self.targets.append(head.split(b" ")[1].decode("ascii"))
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                             % (len(self.answer), self.answer))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    assert environment_proxy(url) == expected
+    return monkeypatch
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+async def test_the_proxy_the_environment_names_carries_the_requests(no_proxy_env, variable):
+    async with LoopbackProxy(b"4321") as proxy:
+        no_proxy_env.setenv(variable, proxy.url)
+        # a name that resolves nowhere: only the proxy can answer for it
+        async with SmsGateway("http://gateway.invalid:8088", "demo", "pw", backoff=0.0) as gw:
+            assert await gw.balance() == 4321
+    [target] = proxy.targets
+    assert target.startswith("http://gateway.invalid:8088/Get_Account_Balance.asp?us_name=demo&")
+
+
+@pytest.mark.parametrize("env", [
+    {"HTTP_PROXY": "{proxy}", "NO_PROXY": "127.0.0.1"},  # the gateway's host is exempt
+    {"HTTP_PROXY": "{proxy}", "NO_PROXY": "*"},
+    {"HTTPS_PROXY": "{proxy}"},  # for https:// URLs only: not the http:// gateway
+])
+async def test_a_gateway_the_environment_exempts_is_reached_directly(no_proxy_env, sandbox,
+                                                                      sandbox_gateway, env):
+    async with LoopbackProxy(b"4321") as proxy:
+        for name, value in env.items():
+            no_proxy_env.setenv(name, value.format(proxy=proxy.url))
+        async with client(sandbox) as gw:
+            assert await gw.balance() == 10_000  # the sandbox's answer, not the proxy's
+    assert proxy.targets == []
+    assert sandbox_gateway.request_count("balance") == 1
+
+
+async def test_a_given_transport_is_used_whatever_the_environment_says(no_proxy_env):
+    async with LoopbackProxy(b"4321") as proxy:
+        no_proxy_env.setenv("HTTP_PROXY", proxy.url)
+        gw = SmsGateway("http://gateway.test", "demo", "pw", transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, content=b"77")))
+        async with gw:
+            assert await gw.balance() == 77
+    assert proxy.targets == []
+
+
+async def test_no_cookie_of_the_gateway_is_kept_or_sent_back():
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=b"5", headers={
+            "Set-Cookie": "ASPSESSIONIDQQ=ABCDEF; path=/"})
+
+    async with SmsGateway("http://gateway.test", "demo", "pw",
+                          transport=httpx.MockTransport(answer)) as gw:
+        assert await gw.balance() == 5
+        assert await gw.balance() == 5
+    assert [r.headers.get("cookie") for r in seen] == [None, None]
+
+
+BASES = ["http://www.112088.net:8088", "http://127.0.0.1:50123", "http://GateWay.example/",
+         "https://gw.example/sub/path", "http://gw.example:80/a/./b/../c", "http://[::1]:8088",
+         "http://gw.example/p%20q"]
+
+
+@given(
+    base=st.sampled_from(BASES),
+    username=st.text(alphabet="abcXYZ019_-. 中", min_size=1, max_size=8),
+    password=st.text(alphabet="aZ09!@#%&=+ ?/中~", min_size=1, max_size=12),
+    numbers=st.lists(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), min_size=1, max_size=100,
+                     unique=True),
+    text=st.text(alphabet="ab &=%+?#;|,~._-中文，！\n", min_size=1, max_size=40).filter(str.strip),
+)
+def test_the_query_goes_on_the_wire_exactly_as_encode_query_built_it(base, username, password,
+                                                                      numbers, text):
+    """httpx is given the GBK-escaped query string and must not encode it again."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=b"0|1|0|1" if "sendsms" in request.url.path else b"5")
+
+    async def send_and_read() -> None:
+        async with SmsGateway(base, username, password,
+                              transport=httpx.MockTransport(answer)) as gw:
+            await gw.send(numbers, text)
+            await gw.balance()
+
+    asyncio.run(send_and_read())
+    send, balance = seen
+    expected = {
+        send: encode_query(send_params(username, password, numbers, text)),
+        balance: encode_query({"us_name": username, "us_pwd": password}),
+    }
+    for request, query in expected.items():
+        endpoint = "/sendsms_txt.asp" if request is send else "/Get_Account_Balance.asp"
+        assert request.url.query == query.encode("ascii")
+        assert request.url.raw_path.endswith(f"{endpoint}?{query}".encode("ascii"))  # the request line
+        assert request.url.host == httpx.URL(base).host
