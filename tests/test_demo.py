@@ -107,7 +107,7 @@ def test_a_whole_conversation(demo: DemoProcess) -> None:
 
     mark = demo.type(":phone 13800138000 hello back")
     demo.expect(r'^\[inbox\] smsbot opened topic ".*13800138000.*"', mark)
-    demo.expect(r"^\[inbox › [^\]]*13800138000[^\]]*\] smsbot: .*hello back", mark)
+    demo.expect(r"^\[inbox › [^\]]*13800138000[^\]]*\] smsbot #\d+: .*hello back", mark)
 
     mark = demo.type(":inbox 13800138000")
     demo.expect(r"^now writing in inbox › .*13800138000", mark)
@@ -131,12 +131,12 @@ def test_confirm_button_and_chinese(demo: DemoProcess) -> None:
     mark = demo.type(f"/sms {numbers} maintenance tonight")
     demo.expect(r"^\s+\[Confirm\] \[Cancel\]", mark)
     mark = demo.type(":press confirm")
-    demo.expect(r"^\[team\] smsbot \(edited\): Sent to 11 number", mark)
+    demo.expect(r"^\[team\] smsbot #\d+ \(edited\): Sent to 11 number", mark)
 
     mark = demo.type(":lang zh")
     demo.expect("zh-hans", mark)
     mark = demo.type("/sms 138001 hi")
-    demo.expect(r"^\[team\] smsbot: 138001 不是有效号码：手机号应为 11 位", mark)
+    demo.expect(r"^\[team\] smsbot #\d+: 138001 不是有效号码：手机号应为 11 位", mark)
 
 
 def test_demo_commands_answer_mistakes(demo: DemoProcess) -> None:
@@ -159,3 +159,61 @@ def test_end_of_input_stops_cleanly(demo: DemoProcess) -> None:
     demo.proc.stdin.close()
     assert demo.proc.wait(timeout=WAIT) == 0, demo.stderr()
     assert demo.transcript().splitlines()[-2:] == ["stopping…", "bye"]
+
+
+def test_reply_to_a_numbered_message(demo: DemoProcess) -> None:
+    """`:reply N` answers the bot's message shown as #N, in its chat and topic: `/sms NUMBER` in
+    reply to a forwarded SMS texts that SMS, and plain text there goes back to the phone."""
+    mark = demo.type(":phone 13800138000 the pump is down")
+    shown = demo.expect(r"^\[inbox › [^\]]*13800138000[^\]]*\] smsbot #(\d+): .*the pump is down", mark)
+    number = re.search(r"smsbot #(\d+)", shown)
+    assert number is not None
+
+    mark = demo.type(f":reply {number[1]} /sms 13900139000")
+    demo.expect(rf"^\[inbox › [^\]]*13800138000[^\]]*\] You \(reply to #{number[1]}\): /sms 13900139000$", mark)
+    demo.expect(r"^\[inbox › [^\]]*13800138000[^\]]*\] smsbot #\d+: Sent to 1 number", mark)
+    mark = demo.type(f":reply {number[1]} on my way")
+    demo.expect(r"^\[inbox › [^\]]*13800138000[^\]]*\] smsbot #\d+: Sent to 1 number", mark)
+
+    mark = demo.type(":sent")
+    demo.expect(r"^  1\. to 13900139000: the pump is down$", mark)  # the SMS itself, without its time
+    demo.expect(r"^  2\. to 13800138000: on my way$", mark)
+
+    for typed, answer in [(":reply 99 hi", r"no message #99 yet"), (":reply x hi", r"write it as :reply N TEXT"),
+                          (f":reply {number[1]}", r"write it as :reply N TEXT")]:
+        demo.expect(answer, demo.type(typed))
+
+
+def test_a_line_ending_in_a_backslash_goes_on(demo: DemoProcess) -> None:
+    mark = demo.type("/sms 13800138000 \\")
+    demo.type("Server is back,\\")
+    demo.type("all clear")
+    demo.expect(r"^\[team\] You: /sms 13800138000$", mark)
+    demo.expect(r"^    Server is back,$", mark)
+    demo.expect(r"^\[team\] smsbot #\d+: Sent to 1 number", mark)
+    mark = demo.type(":sent")
+    demo.expect(r"^  1\. to 13800138000: Server is back,$", mark)
+    demo.expect(r"^ {21}all clear$", mark)
+
+
+def test_text_in_the_inbox_general_topic_is_explained(demo: DemoProcess) -> None:
+    """The bot leaves General alone on purpose (the team talks there); the demo says so."""
+    demo.type(":inbox")
+    mark = demo.type("anyone around?")
+    demo.expect(r"^\[inbox\] You: anyone around\?$", mark)
+    demo.expect(r"General is where the team talks", mark)
+    demo.expect(r":inbox PHONE", mark)
+    mark = demo.type("/sms 13800138000 hi")  # a command still works there, and is not explained
+    demo.expect(r"^\[inbox\] smsbot #\d+: Sent to 1 number", mark)
+    mark = demo.type(":sent")
+    demo.expect(r"^the gateway has sent 1 SMS request", mark)
+    assert sum("General is where" in line for line in demo.lines) == 1
+
+
+def test_continued_joins_lines_ending_in_a_backslash() -> None:
+    from bot.demo import continued
+
+    assert continued("hello\n") == ("hello", False)
+    assert continued("hello \\\n") == ("hello", True)
+    assert continued("hello\\  \r\n") == ("hello", True)
+    assert continued("C:\\path\\to x\n") == ("C:\\path\\to x", False)
