@@ -188,12 +188,15 @@ def test_reply_to_a_numbered_message(demo: DemoProcess) -> None:
     mark = demo.type(f":reply {number[1]} /sms 13900139000")
     demo.expect(rf"^\[inbox › [^\]]*13800138000[^\]]*\] You \(reply to #{number[1]}\): /sms 13900139000$", mark)
     demo.expect(r"^\[inbox › [^\]]*13800138000[^\]]*\] smsbot #\d+: Sent to 1 number", mark)
-    mark = demo.type(f":reply {number[1]} on my way")
+    mark = demo.type(f":reply {number[1]} \\")  # the text may start on the next line
+    demo.type("on my way,\\")
+    demo.type("ETA 10 min")
     demo.expect(r"^\[inbox › [^\]]*13800138000[^\]]*\] smsbot #\d+: Sent to 1 number", mark)
 
     mark = demo.type(":sent")
     demo.expect(r"^  1\. to 13900139000: the pump is down$", mark)  # the SMS itself, without its time
-    demo.expect(r"^  2\. to 13800138000: on my way$", mark)
+    demo.expect(r"^  2\. to 13800138000: on my way,$", mark)
+    demo.expect(r"^ {21}ETA 10 min$", mark)
 
     for typed, answer in [(":reply 99 hi", r"no message #99 yet"), (":reply x hi", r"write it as :reply N TEXT"),
                           (f":reply {number[1]}", r"write it as :reply N TEXT")]:

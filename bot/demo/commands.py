@@ -50,8 +50,8 @@ class Commands:
         if not text.startswith(":"):
             self._post(self.place, entry.strip("\r\n"))
             return True
-        command, _, rest = text[1:].partition(" ")
-        command, rest = command.lower(), rest.strip()
+        command, rest = _first_word(text[1:])
+        command = command.lower()
         if command in ("quit", "q", "exit"):
             return False
         action = self._actions.get(command)
@@ -108,9 +108,9 @@ class Commands:
         self.say(f"now writing in {self.transcript.place_label(place)}")
 
     async def _reply(self, rest: str) -> None:
-        number, _, text = rest.partition(" ")
+        number, text = _first_word(rest)
         number = number.lstrip("#")
-        if not number.isdigit() or not text.strip():
+        if not number.isdigit() or not text:
             self.say("write it as :reply N TEXT, N being the number the bot's message is shown with "
                      "(smsbot #N), e.g. :reply 4 /sms 13900139000")
             return
@@ -121,7 +121,7 @@ class Commands:
         # the reply goes where the message is: Telegram puts it in the message's topic
         thread = next((m.get("message_thread_id") for m in self.world.api.messages(shown.chat_id)
                        if m.get("message_id") == shown.message_id and m.get("is_topic_message")), None)
-        self._post(Place(shown.chat_id, thread), text.strip(" \n"), reply_to=shown.message_id,
+        self._post(Place(shown.chat_id, thread), text, reply_to=shown.message_id,
                    number=shown.number)
 
     def _phone_number(self, raw: str) -> str | None:
@@ -132,15 +132,15 @@ class Commands:
             return None
 
     async def _phone(self, rest: str) -> None:
-        raw, _, text = rest.partition(" ")
-        if not raw or not text.strip():
+        raw, text = _first_word(rest)
+        if not raw or not text:
             self.say(f"write it as :phone PHONE TEXT, e.g. :phone {DEMO_PHONE} hello back")
             return
         phone = self._phone_number(raw)
         if phone is None:
             return
-        self.world.sandbox.gateway.add_inbound(phone, text.strip())
-        self.say(f"📱 {phone} texts: {text.strip()}  (the bot fetches it at its next poll)")
+        self.world.sandbox.gateway.add_inbound(phone, text)
+        self.say(f"📱 {phone} texts: {text}  (the bot fetches it at its next poll)")
 
     async def _sent(self, rest: str) -> None:
         sent = self.world.sandbox.gateway.sent
@@ -206,3 +206,9 @@ class Commands:
 
     async def _show(self, rest: str) -> None:
         self.say(self.world.api.render_chat(self.place.chat_id))
+
+
+def _first_word(text: str) -> tuple[str, str]:
+    """(the first word, the rest without the blanks around it): a line break ends a word too."""
+    parts = text.strip().split(maxsplit=1)
+    return (parts[0], parts[1].strip()) if len(parts) == 2 else (parts[0] if parts else "", "")
