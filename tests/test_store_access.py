@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +23,8 @@ import pytest
 from harness import BOT_TOKEN, GATEWAY_PASSWORD, SECRETS
 
 from bot.devserver import BotApiServer
-from bot.store import SCHEMA_VERSION, Store
+from bot.store import SCHEMA_VERSION, Store, diagnose
+from bot.store.errors import StoreBusy
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
 TEAM = -100500
@@ -221,3 +224,53 @@ def test_check_reports_an_older_schema_without_migrating_it(world, tmp_path):
     line = store_line(smsbot("check", world, store, tmp_path))
     assert line.startswith(f"ok       store: {store} writable, schema 2, `smsbot run` migrates it to {SCHEMA_VERSION}")
     assert snapshot(tmp_path) == before
+
+
+def test_a_store_held_by_another_program_says_stop_it_not_restore(tmp_path):
+    store = tmp_path / "smsbot.sqlite3"
+    holder = sqlite3.connect(store, isolation_level=None)  # a sqlite3 shell in a write transaction
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        waiting = sqlite3.connect(store, timeout=0)
+        with pytest.raises(sqlite3.OperationalError) as raised:
+            waiting.execute("SELECT * FROM t")
+        waiting.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    error = diagnose.from_sqlite_error(store, raised.value)
+    assert isinstance(error, StoreBusy)
+    assert str(error).startswith(f"the store {store} is locked by another program (database is locked): another "
+                                 "smsbot on the same file")
+    assert "stop or finish it" in str(error)
+    assert not any(w in str(error) for w in ("restore", "damaged", "move it away"))  # "a backup" may hold it
+
+
+def test_a_folder_owned_by_another_user_names_both_users_and_the_chown():
+    # the usual Docker mistake: a volume owned by root, the bot running as an unprivileged user.
+    # The check runs in a forked child that gives up root (a new interpreter could not start as
+    # nobody here: it lives under /root).
+    folder = Path(tempfile.mkdtemp(prefix="smsbot-owned-", dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        store = folder / "smsbot.sqlite3"
+        store.write_bytes(b"")
+        store.chmod(0o644)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: no pytest from here on, only os._exit
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                os.write(write, (diagnose.write_problem(store) or "None").encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as f:
+            said = f.read()
+        os.waitpid(pid, 0)
+    finally:
+        shutil.rmtree(folder)
+    assert said == (f"{folder} is not writable by the user smsbot runs as (uid 65534; it belongs to uid 0, mode "
+                    f"755): give it to that user (chown 65534 {folder}) or run smsbot as uid 0")
