@@ -46,6 +46,7 @@ EXPECTED: dict[str, str] = {
 """The expected form of every setting (`poll_timeout` included ahead of its field)."""
 
 _TOKEN_HEAD = re.compile(r"\d+:")
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")  # scheme://user:password@host
 _LONGEST = 60
 
 
@@ -62,6 +63,7 @@ def shown(value: object, *, secret: bool, token: bool = False) -> str:
         return f"'{head}<hidden, {len(text) - len(head)} characters>'"
     if not isinstance(value, str):
         return repr(value)
+    value = _URL_PASSWORD.sub(r"\1<hidden>@", value)  # a database or proxy URL's password
     return repr(value if len(value) <= _LONGEST else value[:_LONGEST] + "...")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from config import Settings, SettingsError, load_settings
-from config.forms import EXPECTED
+from config.forms import EXPECTED, shown
 from config.settings import unknown_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,3 +229,11 @@ def test_env_example_lists_every_setting():
     example = (ROOT / ".env.example").read_text()
     for name in Settings.model_fields:
         assert f"SMSBOT_{name.upper()}=" in example, name
+
+
+def test_a_password_inside_a_url_is_hidden_in_errors():
+    assert shown("postgresql://bot:pw-S3CRET@db:5432/smsbot", secret=False) == \
+        "'postgresql://bot:<hidden>@db:5432/smsbot'"
+    with pytest.raises(SettingsError) as err:
+        load_settings(gateway_url="ftp://team:pw-S3CRET@gateway")
+    assert "S3CRET" not in str(err.value) and "ftp://team:<hidden>@gateway" in str(err.value)

@@ -129,7 +129,8 @@ def corrupt(path: Path, detail: str) -> StoreDamaged:
 
 def lock_holder(path: Path) -> int | None:
     """The pid holding smsbot's lock on `path` (a running `smsbot run`), from /proc/locks, or
-    None. Only reads: taking the lock, even for a moment, could turn away a bot starting then."""
+    None (Linux lists no lock of a process in another container). Only reads: taking the
+    lock, even for a moment, could turn away a bot starting then."""
     lock = Path(f"{path}.lock")
     try:
         st = lock.stat()
@@ -142,5 +143,5 @@ def lock_holder(path: Path) -> int | None:
         # "1: FLOCK  ADVISORY  WRITE 1234 00:2f:5678 0 EOF"; "->" marks a waiter
         if len(fields) >= 6 and fields[1] == "FLOCK" and fields[-3] == dev and "->" not in fields:
             pid = fields[-4]
-            return int(pid) if pid.isdigit() else None
+            return int(pid) if pid.isdigit() and int(pid) > 0 else None
     return None
