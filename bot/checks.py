@@ -1,46 +1,92 @@
-"""`smsbot check`: the whole deployment, one line per check, `ok` or `FAIL` with what to do."""
+"""`smsbot check`: the whole deployment, one line per check, `ok`, `FAIL` with what to do, or
+`skipped (because ...)` when what it needs failed first, so no check ever goes unmentioned.
+
+It changes nothing: the store is only looked at (bot/store/checkup.py), never created,
+migrated or written. Exit code 0 when every line is ok, 2 when a setting is wrong (fix the
+settings first: the other lines depend on them), 1 otherwise.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import sys
 from dataclasses import dataclass
 from typing import TextIO
 
 from config import Settings, SettingsError, load_settings
 
+EXIT_OK, EXIT_FAIL, EXIT_SETTINGS = 0, 1, 2
+
+
+class Status(enum.StrEnum):
+    OK = "ok"
+    FAIL = "FAIL"
+    SKIPPED = "skipped"
+
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     name: str
-    ok: bool
-    detail: str
+    status: Status
+    detail: str  # what was found, what to do, or (skipped) why it could not be checked
+
+    @classmethod
+    def passed(cls, name: str, detail: str) -> CheckResult:
+        return cls(name, Status.OK, detail)
+
+    @classmethod
+    def failed(cls, name: str, detail: str) -> CheckResult:
+        return cls(name, Status.FAIL, detail)
+
+    @classmethod
+    def skipped(cls, name: str, because: str) -> CheckResult:
+        return cls(name, Status.SKIPPED, because)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
 
     def line(self) -> str:
-        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+        if self.status is Status.SKIPPED:
+            return f"skipped  {self.name} (because {self.detail})"
+        return f"{self.status.value:<7}  {self.name}: {self.detail}"
+
+
+def check_settings(settings: Settings) -> list[CheckResult]:
+    """Settings that loaded can still hold a typo'd name, which nothing would read."""
+    from config.settings import unknown_settings
+
+    unknown = unknown_settings()
+    if not unknown:
+        return [CheckResult.passed("settings", "valid")]
+    return [CheckResult.failed("settings", u.message()) for u in unknown]
 
 
 async def check_store(settings: Settings) -> CheckResult:
-    from bot.store import SCHEMA_VERSION, Store, StoreError
-    from bot.store.db import read_schema_version
+    from bot.store import SCHEMA_VERSION, StoreError
+    from bot.store.checkup import inspect_store
 
     path = settings.database_path
     try:
-        before = read_schema_version(path)
-        store = Store(path)  # not exclusive: a running bot may hold the lock, that is fine here
-        await store.open()
-        try:
-            await store.check_writable()
-            version = await store.schema_version()
-        finally:
-            await store.close()
-    except (StoreError, OSError) as exc:
-        return CheckResult("store", False, f"{exc}; check SMSBOT_DATABASE_PATH and the folder's permissions")
-    except Exception as exc:  # sqlite3 errors: a corrupt or unreadable file
-        return CheckResult("store", False, f"{path}: {exc}; restore it from a backup or move it away")
-    note = "created" if before is None else (f"migrated from schema {before}" if before < version else "")
-    detail = f"{path} writable, schema {version}/{SCHEMA_VERSION}" + (f" ({note})" if note else "")
-    return CheckResult("store", version == SCHEMA_VERSION, detail)
+        state = await asyncio.to_thread(inspect_store, path)
+    except StoreError as exc:
+        return CheckResult.failed("store", str(exc))
+    if state.schema is not None and state.schema > SCHEMA_VERSION:
+        return CheckResult.failed("store", f"{path} was written by a newer smsbot (schema {state.schema}, this one "
+                                           f"knows {SCHEMA_VERSION}): upgrade smsbot; keep the file")
+    if state.write_problem is not None:
+        read = f"; it reads well (schema {state.schema}, integrity ok)" if state.exists else ""
+        from bot.store.diagnose import unwritable
+
+        return CheckResult.failed("store", f"{unwritable(path, state.write_problem)}{read}")
+    if not state.exists:
+        return CheckResult.passed("store", f"{path} does not exist yet: `smsbot run` creates it (the folder is "
+                                           "writable)")
+    schema = (f"schema {state.schema}, `smsbot run` migrates it to {SCHEMA_VERSION}"
+              if state.schema is not None and state.schema < SCHEMA_VERSION else f"schema {state.schema}")
+    held = f"; in use by a running smsbot (pid {state.held_by})" if state.held_by else ""
+    return CheckResult.passed("store", f"{path} writable, {schema}, integrity ok{held}")
 
 
 async def check_gateway(settings: Settings) -> CheckResult:
@@ -50,17 +96,17 @@ async def check_gateway(settings: Settings) -> CheckResult:
     try:
         gateway, sandbox = gateway_from_settings(settings)
     except SettingsError as exc:
-        return CheckResult("gateway", False, str(exc))
+        return CheckResult.failed("gateway", str(exc))
     try:
         async with gateway:
             balance = await gateway.balance()
     except GatewayError as exc:
-        return CheckResult("gateway", False, f"{exc} (at {host_of(settings.gateway_url)})")
+        return CheckResult.failed("gateway", f"{exc} (at {host_of(settings.gateway_url)})")
     finally:
         if sandbox is not None:
             sandbox.stop()
     where = "the built-in sandbox" if sandbox is not None else host_of(settings.gateway_url)
-    return CheckResult("gateway", True, f"{where} reachable, credentials accepted, balance {balance}")
+    return CheckResult.passed("gateway", f"{where} reachable, credentials accepted, balance {balance}")
 
 
 def host_of(url: str) -> str:
@@ -68,46 +114,71 @@ def host_of(url: str) -> str:
     return url.split("://", 1)[-1].split("/", 1)[0]
 
 
-async def check_telegram(settings: Settings) -> list[CheckResult]:
-    from telegram import Bot
-    from telegram.error import Forbidden, InvalidToken, TelegramError
-
-    if settings.telegram_token is None:
-        return [CheckResult("telegram", False, "SMSBOT_TELEGRAM_TOKEN is not set: create a bot with @BotFather "
-                                               "and put its token there")]
-    results: list[CheckResult] = []
-    bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url)
-    try:
-        async with bot:
-            me = bot.bot  # initialize() called getMe
-            results.append(CheckResult("telegram token", True, f"@{me.username} (id {me.id})"))
-            chats = dict.fromkeys(settings.allowed_chat_ids, "allowed chat")
-            if settings.inbox_chat_id is not None:
-                chats[settings.inbox_chat_id] = "inbox chat"
-            if settings.alert_chat_id is not None:
-                chats.setdefault(settings.alert_chat_id, "alert chat")
-            if not settings.allowed_chat_ids:
-                results.append(CheckResult("allowed chats", False, "SMSBOT_ALLOWED_CHAT_IDS is empty: nobody can "
-                                           "use the bot; add the bot to your group, send /id there and put the "
-                                           "chat id in SMSBOT_ALLOWED_CHAT_IDS"))
-            for chat_id, role in chats.items():
-                results.append(await _check_chat(bot, me.id, chat_id, role, settings))
-    except InvalidToken:
-        return [CheckResult("telegram token", False, "Telegram refused the token: copy it again from @BotFather "
-                                                     "into SMSBOT_TELEGRAM_TOKEN")]
-    except Forbidden as exc:
-        results.append(CheckResult("telegram", False, f"{exc}"))
-    except TelegramError as exc:
-        where = host_of(settings.telegram_api_url)
-        return [*results, CheckResult("telegram", False, f"Telegram is not reachable at {where}: {exc}")]
-    return results
-
-
 _CHAT_SETTING = {"allowed chat": "SMSBOT_ALLOWED_CHAT_IDS", "inbox chat": "SMSBOT_INBOX_CHAT_ID",
                  "alert chat": "SMSBOT_ALERT_CHAT_ID"}
 
 
-async def _check_chat(bot, bot_id: int, chat_id: int, role: str, settings: Settings) -> CheckResult:  # type: ignore[no-untyped-def]
+def chats_of(settings: Settings) -> dict[int, str]:
+    """Every chat the settings name, with its role (the inbox's role wins over `allowed`)."""
+    chats = dict.fromkeys(settings.allowed_chat_ids, "allowed chat")
+    if settings.inbox_chat_id is not None:
+        chats[settings.inbox_chat_id] = "inbox chat"
+    if settings.alert_chat_id is not None:
+        chats.setdefault(settings.alert_chat_id, "alert chat")
+    return chats
+
+
+async def check_telegram(settings: Settings) -> list[CheckResult]:
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+
+    from config.settings import missing_token_message
+
+    chats = chats_of(settings)
+    results: list[CheckResult] = []
+    if not settings.allowed_chat_ids:
+        results.append(CheckResult.failed(
+            "allowed chats", "SMSBOT_ALLOWED_CHAT_IDS is empty: nobody can use the bot; add the bot to your "
+                             "group, send /id there and put the chat id in SMSBOT_ALLOWED_CHAT_IDS"))
+
+    def skip_chats(because: str) -> list[CheckResult]:
+        return [CheckResult.skipped(f"{role} {chat_id}", because) for chat_id, role in chats.items()]
+
+    if settings.telegram_token is None:
+        return [CheckResult.failed("telegram token", missing_token_message()), *results,
+                *skip_chats("there is no token")]
+    where = host_of(settings.telegram_api_url)
+    bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url)
+    try:
+        try:
+            await bot.initialize()  # getMe
+        except InvalidToken:
+            return [CheckResult.failed("telegram token", "Telegram refused the token: copy it again from "
+                                                         "@BotFather into SMSBOT_TELEGRAM_TOKEN"),
+                    *results, *skip_chats("Telegram refused the token")]
+        except TelegramError as exc:
+            return [CheckResult.failed("telegram", f"Telegram did not answer at {where}: {exc}; check "
+                                                   "SMSBOT_TELEGRAM_API_URL and the network"),
+                    *results, *skip_chats(f"Telegram did not answer at {where}")]
+        me = bot.bot
+        results.insert(0, CheckResult.passed("telegram token", f"@{me.username} (id {me.id})"))
+        silent: str | None = None  # set once Telegram stops answering: the other chats are skipped
+        for chat_id, role in chats.items():
+            name = f"{role} {chat_id}"
+            if silent is not None:
+                results.append(CheckResult.skipped(name, silent))
+                continue
+            try:
+                results.append(await _check_chat(bot, me.id, chat_id, role))
+            except TelegramError as exc:
+                results.append(CheckResult.failed(name, f"Telegram did not answer at {where}: {exc}"))
+                silent = f"Telegram stopped answering at {where}"
+    finally:
+        await bot.shutdown()
+    return results
+
+
+async def _check_chat(bot, bot_id: int, chat_id: int, role: str) -> CheckResult:  # type: ignore[no-untyped-def]
     from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
     name = f"{role} {chat_id}"
@@ -115,35 +186,41 @@ async def _check_chat(bot, bot_id: int, chat_id: int, role: str, settings: Setti
         chat = await bot.get_chat(chat_id)
         member = await bot.get_chat_member(chat_id, bot_id)
     except ChatMigrated as exc:  # a group upgraded to a supergroup (turning on Topics does it)
-        return CheckResult(name, False, f"the group became a supergroup with the id {exc.new_chat_id}: "
+        return CheckResult.failed(name, f"the group became a supergroup with the id {exc.new_chat_id}: "
                                         f"put {exc.new_chat_id} in {_CHAT_SETTING[role]}")
     except RetryAfter as exc:
-        return CheckResult(name, False, f"Telegram asks to wait {exc.retry_after} s before more "
+        return CheckResult.failed(name, f"Telegram asks to wait {exc.retry_after} s before more "
                                         "requests: run the check again then")
     except (BadRequest, Forbidden) as exc:
-        return CheckResult(name, False, f"{exc}: add the bot to this chat (or fix the id; /id in the chat shows it)")
+        return CheckResult.failed(name, f"{exc}: add the bot to this chat (or fix the id; /id in the chat "
+                                        "shows it)")
     if member.status in ("left", "kicked"):
-        return CheckResult(name, False, "the bot is not a member: add it to the chat")
+        return CheckResult.failed(name, "the bot is not a member: add it to the chat")
     title = chat.title or chat.full_name or str(chat_id)
     if role != "inbox chat":
-        return CheckResult(name, True, f"'{title}', the bot is {member.status}")
+        return CheckResult.passed(name, f"'{title}', the bot is {member.status}")
     if not chat.is_forum:
-        return CheckResult(name, False, f"'{title}' has no topics: make it a forum supergroup (group settings > "
+        return CheckResult.failed(name, f"'{title}' has no topics: make it a forum supergroup (group settings > "
                                         "Topics) so every phone gets its own topic")
     if member.status != "administrator" or not getattr(member, "can_manage_topics", False):
-        return CheckResult(name, False, f"'{title}': make the bot an admin with the right to manage topics")
-    return CheckResult(name, True, f"'{title}' is a forum and the bot may manage topics")
+        return CheckResult.failed(name, f"'{title}': make the bot an admin with the right to manage topics")
+    return CheckResult.passed(name, f"'{title}' is a forum and the bot may manage topics")
 
 
 async def check_all(settings: Settings) -> list[CheckResult]:
-    results = [CheckResult("settings", True, "valid")]
+    results = check_settings(settings)
     results.append(await check_store(settings))
     results.append(await check_gateway(settings))
     results.extend(await check_telegram(settings))
     return results
 
 
+def _unchecked(because: str) -> list[CheckResult]:
+    return [CheckResult.skipped(name, because) for name in ("store", "gateway", "telegram token", "chats")]
+
+
 def run_checks(settings: Settings | None = None, out: TextIO | None = None) -> int:
+    """Print every check's line and a count; the exit code (module docstring)."""
     from bot.logsetup import secret_filter
 
     out = out or sys.stdout
@@ -151,13 +228,21 @@ def run_checks(settings: Settings | None = None, out: TextIO | None = None) -> i
         try:
             settings = load_settings()
         except SettingsError as exc:
-            print(CheckResult("settings", False, str(exc)).line(), file=out)
-            return 1
+            results = [CheckResult.failed("settings", p) for p in exc.problems]
+            results += _unchecked("the settings are wrong: fix them first")
+            return _report(results, out, lambda line: line)
     filter_ = secret_filter()
     filter_.add(*settings.secret_values())
-    results = asyncio.run(check_all(settings))
+    return _report(asyncio.run(check_all(settings)), out, filter_.scrub)
+
+
+def _report(results: list[CheckResult], out: TextIO, scrub) -> int:  # type: ignore[no-untyped-def]
     for r in results:
-        print(filter_.scrub(r.line()), file=out)  # a library's error may quote a URL with a secret
-    failed = [r for r in results if not r.ok]
-    print(f"{len(results) - len(failed)} ok, {len(failed)} FAIL", file=out)
-    return 0 if not failed else 1
+        print(scrub(r.line()), file=out)  # a library's error may quote a URL with a secret
+    counts = {s: sum(r.status is s for r in results) for s in Status}
+    print(f"{counts[Status.OK]} ok, {counts[Status.FAIL]} FAIL"
+          + (f", {counts[Status.SKIPPED]} skipped" if counts[Status.SKIPPED] else ""), file=out)
+    failed = [r for r in results if r.status is Status.FAIL]
+    if any(r.name == "settings" for r in failed):
+        return EXIT_SETTINGS
+    return EXIT_FAIL if failed else EXIT_OK

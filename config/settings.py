@@ -2,24 +2,44 @@
 
 Lists come from the environment as comma-separated text ("-100123, 42"), which
 pydantic-settings would otherwise try to parse as JSON; `NoDecode` hands us the
-raw string. A wrong value fails at start with a message naming the variable.
+raw string. A wrong value fails at start with one line per problem: the variable, its
+value (a secret only as its length) and the form expected (config/forms.py).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from config.forms import ENV_PREFIX, EXPECTED, describe
+from config.names import ENV_FILE, UnknownVariable, unknown_variables
+
 SANDBOX = "sandbox"
-ENV_PREFIX = "SMSBOT_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TELEGRAM_HOST = "api.telegram.org"
+TOKEN_SECRET_LENGTH = 35
+"""@BotFather's tokens are `<bot id>:<35 characters of A-Z a-z 0-9 _ ->`."""
+MIN_TOKEN_LENGTH = 24
+"""A bearer token shorter than this can be guessed; the webhook refuses to start with one."""
+
+_TOKEN = re.compile(r"(?P<id>[^:]*):(?P<secret>.*)", re.DOTALL)
+_TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class SettingsError(Exception):
-    """A setting is missing or wrong; the message names the variable and what is expected."""
+    """A setting is missing or wrong. `problems` holds one line per wrong variable (its name,
+    its value with secrets masked, the form expected); the message is them all."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems) or (message,)
 
 
 def _id_list(value: object) -> object:
@@ -30,11 +50,40 @@ def _id_list(value: object) -> object:
             try:
                 out.append(int(p))
             except ValueError:
-                raise ValueError(f"{p!r} is not a Telegram id; expected whole numbers separated by commas, e.g. -1001234567890,42") from None
+                raise ValueError(f"{p!r} is not a whole number") from None
         return out
     if isinstance(value, int):
         return [value]
     return value
+
+
+def token_problem(token: str, *, official: bool) -> str | None:
+    """What is wrong with a bot token's form, in words that never quote it; None if nothing.
+
+    The length of the secret is only known for Telegram's own servers (`official`): a local
+    Bot API server passes real tokens on, but the tests' double and `smsbot demo` make their
+    own, and any server that accepts a token is right about it.
+    """
+    if "..." in token or "\u2026" in token:
+        return "that is the README's placeholder, not a token"
+    match = _TOKEN.fullmatch(token)
+    if match is None:
+        return "it has no colon"
+    if not match["id"].isdigit():
+        return "the part before the colon is not digits"
+    secret = match["secret"]
+    if not _TOKEN_ALPHABET.fullmatch(secret):
+        return ("nothing follows the colon" if not secret
+                else "the secret after the colon holds other characters than letters, digits, - and _")
+    if official and len(secret) != TOKEN_SECRET_LENGTH:
+        return f"the secret after the colon has {len(secret)} characters"
+    return None
+
+
+def missing_token_message() -> str:
+    return (f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: put the token @BotFather gave you "
+            f"({ENV_PREFIX}TELEGRAM_TOKEN=123456789:AAH...) in {Path.cwd() / ENV_FILE} or in the environment; "
+            "to try smsbot without a token, run `smsbot demo`")
 
 
 class Settings(BaseSettings):
@@ -47,8 +96,8 @@ class Settings(BaseSettings):
         allow_inf_nan=False,  # "inf" seconds would mean no timeout, or crash the scheduler
     )
 
+    telegram_api_url: str = "https://api.telegram.org/bot"  # before the token: it tells how to check it
     telegram_token: SecretStr | None = None
-    telegram_api_url: str = "https://api.telegram.org/bot"
 
     gateway_url: str = "http://www.112088.net:8088"
     gateway_username: str | None = None
@@ -83,6 +132,54 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         return _id_list(value)
 
+    # The signs of ids. Telegram gives users positive ids and groups, supergroups and channels
+    # negative ones; a private chat's id is its user's. So ALLOWED_CHAT_IDS may hold both (a
+    # group, or an admin's private chat), ADMIN_USER_IDS only positive ones, and the inbox and
+    # alert chats only negative ones: the inbox needs a group (topics, several people answering),
+    # the alert chat is a team's view, and both are allowed chats (bot/access.py), so a user id
+    # pasted there from /id ("your id") would quietly let that user send SMS from a private chat.
+    @field_validator("allowed_chat_ids")
+    @classmethod
+    def _no_zero(cls, value: list[int]) -> list[int]:
+        if 0 in value:
+            raise ValueError("0 is no chat's id")
+        return value
+
+    @field_validator("admin_user_ids")
+    @classmethod
+    def _users(cls, value: list[int]) -> list[int]:
+        for v in value:
+            if v <= 0:
+                raise ValueError(f"{v} is a group's id, not a user's" if v else "0 is no user's id")
+        return value
+
+    @field_validator("inbox_chat_id", "alert_chat_id")
+    @classmethod
+    def _group(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("a positive id is a user's (or a private chat's), not a group's" if value
+                             else "0 is no chat's id")
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        api = info.data.get("telegram_api_url")
+        problem = token_problem(token, official=isinstance(api, str) and urlsplit(api).hostname == TELEGRAM_HOST)
+        if problem:
+            raise ValueError(problem)
+        return SecretStr(token)
+
+    @field_validator("webhook_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(f"it has {len(value.get_secret_value())} characters, short enough to be guessed")
+        return value
+
     @field_validator("language", "telegram_token", "gateway_password", "webhook_token",
                      "gateway_username", "inbox_chat_id", "alert_chat_id", mode="before")
     @classmethod
@@ -98,7 +195,7 @@ class Settings(BaseSettings):
         except ValueError:
             ok = False
         if not ok:
-            raise ValueError(f"{value!r} is not a rate; expected MESSAGES/SECONDS, e.g. 20/60")
+            raise ValueError("")
         return value
 
     @field_validator("log_level")
@@ -106,7 +203,7 @@ class Settings(BaseSettings):
     def _log_level(cls, value: str) -> str:
         level = value.strip().upper()
         if level not in LOG_LEVELS:
-            raise ValueError(f"{value!r} is not a logging level; expected one of {', '.join(LOG_LEVELS)}")
+            raise ValueError("")
         return level
 
     @field_validator("gateway_encoding")
@@ -117,13 +214,13 @@ class Settings(BaseSettings):
         try:
             codecs.lookup(value)
         except LookupError:
-            raise ValueError(f"unknown encoding {value!r}; expected e.g. gbk, gb18030 or utf-8") from None
+            raise ValueError("unknown encoding") from None
         try:  # a text encoding that writes the query's ASCII as ASCII (not base64, rot13, utf-16)
             usable = "us_name=a&b".encode(value) == b"us_name=a&b"
         except LookupError:  # "not a text encoding"
             usable = False
         if not usable:
-            raise ValueError(f"{value!r} cannot carry the gateway's queries; expected e.g. gbk, gb18030 or utf-8")
+            raise ValueError("it cannot carry the gateway's queries")
         return value
 
     @field_validator("http_listen")
@@ -131,7 +228,7 @@ class Settings(BaseSettings):
     def _host_port(cls, value: str) -> str:
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
-            raise ValueError(f"{value!r} is not HOST:PORT; expected e.g. 127.0.0.1:8080")
+            raise ValueError("")
         return value
 
     @field_validator("gateway_url")
@@ -140,7 +237,7 @@ class Settings(BaseSettings):
         if value == SANDBOX:
             return value
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL (or the word 'sandbox')")
+            raise ValueError("")
         return value.rstrip("/")
 
     @field_validator("telegram_api_url")
@@ -149,9 +246,7 @@ class Settings(BaseSettings):
         # the token is appended to it: without /bot it would land in the host or port
         value = value.rstrip("/")
         if not value.startswith(("http://", "https://")) or not value.endswith("/bot"):
-            raise ValueError(f"{value!r} is not a Bot API URL; expected an http(s) URL ending in /bot, "
-                             "e.g. https://api.telegram.org/bot or http://127.0.0.1:8081/bot "
-                             "(a local Bot API server)")
+            raise ValueError("")
         return value
 
     @property
@@ -191,9 +286,10 @@ class Settings(BaseSettings):
 
     def require_telegram(self) -> None:
         if self.telegram_token is None:
-            raise SettingsError(
-                f"{ENV_PREFIX}TELEGRAM_TOKEN must be set: the token @BotFather gave you, e.g. 123456:ABC-DEF..."
-            )
+            raise SettingsError(missing_token_message())
+
+
+SECRET_FIELDS = frozenset(name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation))
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -201,12 +297,23 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except UnicodeDecodeError:
-        raise SettingsError("the .env file is not UTF-8 text: save it as UTF-8") from None
+        raise SettingsError(f"{Path.cwd() / ENV_FILE} is not UTF-8 text: save it as UTF-8") from None
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            field = ".".join(str(p) for p in err["loc"]) or "?"
-            msg = err["msg"].removeprefix("Value error, ")
-            # pydantic echoes the input in some messages; never for secrets.
-            lines.append(f"{ENV_PREFIX}{field.upper()}: {msg}")
-        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+        problems = [_problem(err) for err in exc.errors()]
+        raise SettingsError("invalid settings (in .env or the environment):\n  " + "\n  ".join(problems),
+                            problems) from None
+
+
+def _problem(err: ErrorDetails) -> str:
+    field = str(err["loc"][0]) if err["loc"] else "?"
+    # our validators' words say what is wrong; pydantic's ("Input should be ...") give way to the
+    # expected form, and are kept only for a field without one
+    reason = err["msg"].removeprefix("Value error,").strip() if err["type"] == "value_error" else ""
+    return describe(field, err.get("input"), reason, secret=field in SECRET_FIELDS,
+                    fallback="" if field in EXPECTED else err["msg"])
+
+
+def unknown_settings(environ: Mapping[str, str] | None = None,
+                     env_file: Path | None = ENV_FILE) -> list[UnknownVariable]:
+    """SMSBOT_* variables in the environment or .env that are no setting, each with the nearest name."""
+    return unknown_variables(Settings.model_fields, environ, env_file)

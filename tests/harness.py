@@ -26,7 +26,7 @@ from sms_core.sandbox import SandboxGateway, SandboxServer
 
 BOT_TOKEN = "987654321:SECRET-bot-token-zz9Q"
 GATEWAY_PASSWORD = "pw-S3CRET-xyz"
-WEBHOOK_TOKEN = "hook-SECRET-q7"
+WEBHOOK_TOKEN = "hook-SECRET-q7-at-least-24-chars"  # SMSBOT_WEBHOOK_TOKEN needs 24 or more
 SECRETS = (BOT_TOKEN, BOT_TOKEN.split(":", 1)[1], GATEWAY_PASSWORD, WEBHOOK_TOKEN)
 
 TELEGRAM_WINDOW = 3.0

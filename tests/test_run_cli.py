@@ -47,6 +47,10 @@ def test_run_serves_and_a_second_run_on_the_same_store_refuses(env, tmp_path):
         assert second.returncode == 1
         assert "already running" in second.stderr
         assert first.poll() is None  # the first one is unharmed
+        check = subprocess.run([sys.executable, "-m", "bot", "check"], env=values, cwd=tmp_path,
+                               capture_output=True, text=True, timeout=60)
+        [store] = [line for line in check.stdout.splitlines() if " store: " in line]
+        assert store.startswith("ok") and store.endswith(f"in use by a running smsbot (pid {first.pid})")
     finally:
         first.terminate()
         out, _ = first.communicate(timeout=30)
@@ -77,3 +81,26 @@ def test_run_on_a_taken_http_port_says_so(env, tmp_path):
                              cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert f"cannot listen on 127.0.0.1:{port} (SMSBOT_HTTP_LISTEN)" in out.stderr
+
+
+def test_run_without_a_token_says_where_to_put_it_and_how_to_try_without(env, tmp_path):
+    values, _, _ = env
+    values = {k: v for k, v in values.items() if k != "SMSBOT_TELEGRAM_TOKEN"}
+    out = subprocess.run([sys.executable, "-m", "bot", "run"], env=values, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2  # a setting to fix, as the README says
+    assert out.stderr.splitlines() == [
+        "smsbot: SMSBOT_TELEGRAM_TOKEN is not set: put the token @BotFather gave you "
+        f"(SMSBOT_TELEGRAM_TOKEN=123456789:AAH...) in {tmp_path / '.env'} or in the environment; "
+        "to try smsbot without a token, run `smsbot demo`"]
+    assert not (tmp_path / "db.sqlite3").exists()
+
+
+def test_run_with_a_wrong_setting_names_it_and_exits_2(env, tmp_path):
+    values, _, _ = env
+    out = subprocess.run([sys.executable, "-m", "bot", "run"], env={**values, "SMSBOT_POLL_INTERVAL": "10s"},
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        "smsbot: invalid settings (in .env or the environment):",
+        "  SMSBOT_POLL_INTERVAL='10s': expected a number of seconds greater than 0, e.g. 10"]

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.store import diagnose
 from bot.store.errors import SchemaTooNew, StoreError, StoreLocked
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -76,11 +77,17 @@ def _statements(script: str) -> list[str]:
 
 def _prepare(path: Path) -> None:
     """The store's folder made; a folder named as the store refused (SQLite would say only
-    "disk I/O error")."""
+    "disk I/O error"), and a store that could not be written refused before anything is read,
+    in words that say what to change (bot/store/diagnose.py)."""
     if path.is_dir():
-        raise StoreError(f"{path} is a folder; SMSBOT_DATABASE_PATH names the store's file, "
-                         "e.g. data/smsbot.sqlite3")
-    path.parent.mkdir(parents=True, exist_ok=True)
+        raise diagnose.folder_error(path)
+    problem = diagnose.write_problem(path)
+    if problem is not None:
+        raise diagnose.unwritable(path, problem)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise diagnose.from_os_error(path, exc, path.parent) from None
 
 
 class Database:
@@ -106,14 +113,17 @@ class Database:
             await self._submit(migrate, self._conn)
         except sqlite3.Error as exc:
             await self.close()
-            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+            raise diagnose.from_sqlite_error(Path(self.path), exc) from None
         except StoreError:
             await self.close()
             raise
 
     def _take_lock(self) -> None:
         lock_path = self.path + ".lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise diagnose.from_os_error(Path(self.path), exc, Path(lock_path)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -126,9 +136,12 @@ class Database:
                 + (f" (pid {holder})" if holder else "")
                 + ": stop it first; two bots would fight over Telegram updates and the gateway's replies"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd = fd
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError as exc:  # a full disk: the lock holds all the same, the pid is for people
+            log.warning("could not write the pid into %s: %s", lock_path, exc.strerror or exc)
 
     async def close(self) -> None:
         if self._conn is not None and self._executor is not None:
