@@ -10,7 +10,7 @@ import pytest
 from harness import GATEWAY_PASSWORD
 
 from bot.cli import send_report
-from sms_core.errors import SendOutcomeUnknown
+from sms_core.errors import SendOutcomeUnknown, UnknownReason
 from sms_core.models import ChunkOutcome, ChunkResult, SendResult
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
@@ -132,7 +132,7 @@ def test_the_summary_counts_invalid_numbers_and_unknown_outcomes_apart():
     # the gateway's own count of numbers it rejected (`b` of 0|a|b|d), and a request that may
     # have arrived: outcomes the sandbox has no way to give to numbers the client accepts
     unknown = SendOutcomeUnknown("the gateway did not answer in 15 s; the SMS may have been sent: check "
-                                 "before sending again")
+                                 "before sending again", UnknownReason.TIMEOUT)
     result = SendResult(chunks=(
         ChunkResult(("13800138000", "13800138001"), ChunkOutcome.ACCEPTED, accepted=1, rejected=1, ids=("9",)),
         ChunkResult(("13900139000",), ChunkOutcome.UNKNOWN, error=unknown),
