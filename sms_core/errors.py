@@ -18,6 +18,7 @@
         ├── GatewayBusy            -99 on send, -3 on polls: not accepted, safe to retry
         ├── GatewayUnavailable     the request certainly did not arrive (refused, DNS): safe to retry
         ├── SendOutcomeUnknown     the request may have arrived (timeout, dropped): never retried
+        ├── PageMaybeLost          a destructive read got no answer after it was sent: not retried at once
         └── GatewayProtocolError   an answer of none of the documented forms; .excerpt is short and
                                    safe, .partial holds the records that could still be read
 
@@ -204,6 +205,12 @@ class GatewayUnavailable(GatewayError):
 
 class SendOutcomeUnknown(GatewayError):
     """The send may have reached the gateway. Never retried automatically: check before re-sending."""
+
+
+class PageMaybeLost(GatewayError):
+    """A destructive read (reports, inbound) was sent, but no answer came back (a timeout, a
+    dropped connection, HTTP 5xx): the gateway may have handed the page out and forgotten it.
+    Not retried at once: a repeat cannot bring that page back; the next poll reads on."""
 
 
 class GatewayProtocolError(GatewayError):
