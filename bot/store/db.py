@@ -160,6 +160,13 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
 
+    def free_bytes(self) -> int | None:
+        """Bytes an unprivileged writer may still use on the store's filesystem (None: in memory)."""
+        if self.path == ":memory:":
+            return None
+        st = os.statvfs(Path(self.path).parent)
+        return st.f_bavail * st.f_frsize
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` in one transaction on the store thread."""
         conn = self._conn
