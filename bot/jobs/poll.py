@@ -97,6 +97,7 @@ class _Answer:
     refused: bool = False  # the store would not commit it
     spooled: Path | None = None
     body: str | None = None  # held while neither the store nor the spool has it
+    endpoint: str = ""
     store_problem: str = ""
 
 
@@ -254,7 +255,7 @@ class Poller:
                 self._store_refused(exc, f"the answer read goes to the spool; {_NOT_READING}")
             answer.spooled = await self._spool_answer(answer.kind, endpoint, body)
             if answer.spooled is None:
-                answer.body = as_json(endpoint, body, self.wall())
+                answer.endpoint, answer.body = endpoint, body
 
         return on_raw
 
@@ -294,7 +295,7 @@ class Poller:
                   "store (%s) nor in the spool; it exists only in this line. To recover it, save the "
                   "JSON after the colon as a file ending in .json in %s and restart smsbot once the "
                   "store can write: %s", answer.kind, _holds(answer.kind, answer.body),
-                  answer.store_problem, folder, answer.body)
+                  answer.store_problem, folder, as_json(answer.endpoint, answer.body, self.wall()))
 
     async def _store(self, services: Services, kind: str, page: InboundPage | ReportPage,
                      raw_id: int | None, run: _Run, problem: str | None = None) -> bool:

@@ -180,9 +180,15 @@ def _in_transaction(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple[
     try:
         result = fn(conn, *args)
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite has rolled back itself after SQLITE_FULL or an I/O error:
+            conn.execute("ROLLBACK")  # a second ROLLBACK would hide that error behind its own
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # a failed COMMIT leaves the transaction open
+        raise
     return result
 
 
