@@ -30,7 +30,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from telegram.ext import Application
@@ -39,10 +38,10 @@ from bot import metrics
 from bot.faults import FaultLog
 from bot.handlers.common import Context
 from bot.healthmarks import LAST_POLL_ERROR, LAST_POLL_OK, POLL_STORE_ERROR
+from bot.jobs.poll_spool import Answer, SpoolKeeper
 from bot.services import Services
 from bot.store import ROOM_FOR_A_PAGE, InboundRecord, ReportOutcome
 from bot.store.errors import failure_kind
-from bot.store.spool import Spool, as_json, spool_folder
 from sms_core import INBOUND_PAGE_SIZE, REPORT_PAGE_SIZE, Endpoint, parse_inbound, parse_reports
 from sms_core.errors import (
     GatewayBusy,
@@ -88,19 +87,6 @@ class _EndpointState:
     last_ok: float | None = None  # unix time of the last successful read
 
 
-@dataclass
-class _Answer:
-    """What became of one read's answer before it was parsed."""
-
-    kind: str
-    raw_id: int | None = None
-    refused: bool = False  # the store would not commit it
-    spooled: Path | None = None
-    body: str | None = None  # held while neither the store nor the spool has it
-    endpoint: str = ""
-    store_problem: str = ""
-
-
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     """What one run stored (for the forward job and for tests)."""
@@ -136,12 +122,12 @@ class Poller:
     """The poll job's state between runs: per-endpoint backoff and health, the store's
     verdict, the spool, and a lock (never two runs at once). `runs` counts finished runs."""
 
-    def __init__(self, interval: float, *, read_timeout: float | None = None, spool: Spool | None = None,
-                 room: int = ROOM_FOR_A_PAGE, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time) -> None:
+    def __init__(self, interval: float, *, read_timeout: float | None = None,
+                 keeper: SpoolKeeper | None = None, room: int = ROOM_FOR_A_PAGE,
+                 clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time) -> None:
         self.interval = interval
         self.read_timeout = read_timeout
-        self.spool = spool
+        self.keeper = keeper or SpoolKeeper(None, clock=clock, wall=wall)
         self.room = room
         self.clock = clock
         self.wall = wall
@@ -149,11 +135,9 @@ class Poller:
         self.state = {kind: _EndpointState() for kind in _KINDS}
         self.faults = {kind: FaultLog(log, f"poll {kind}", clock=clock) for kind in _KINDS}
         self.store_faults = FaultLog(log, "poll", clock=clock)
-        self.spool_faults = FaultLog(log, "poll spool", clock=clock)
         self.run_faults = FaultLog(log, "poll run", clock=clock)
         self.store_error: str | None = None
         self.runs = 0
-        self._said_unreadable: set[Path] = set()
 
     async def run(self, app: Application, services: Services) -> PollOutcome:  # type: ignore[type-arg]
         if self.lock.locked():
@@ -182,7 +166,7 @@ class Poller:
     async def _catch_up(self, services: Services, run: _Run) -> bool:
         """Spooled answers into the store and unparsed raw answers parsed, before any new read."""
         try:
-            await self._replay(services)
+            await self.keeper.replay(services.store)
             await self._recover(services, run)
         except Exception as exc:
             self._store_refused(exc, _NOT_READING)
@@ -218,10 +202,10 @@ class Poller:
         for page_no in range(1, MAX_PAGES + 1):
             if not await self._can_keep(services, kind):
                 return False
-            answer = _Answer(kind)
+            answer = Answer(kind)
             try:
                 page = await asyncio.wait_for(
-                    fetch(on_raw=self._keeper(services, answer), read_timeout=read_timeout), limit)
+                    fetch(on_raw=self._on_raw(services, answer), read_timeout=read_timeout), limit)
             except (GatewayError, TimeoutError) as exc:
                 return await self._failed(services, kind, exc, answer, run, limit)
             if answer.refused:
@@ -242,7 +226,7 @@ class Poller:
         log.warning("%s: still full after %d pages; the next run goes on", kind, MAX_PAGES)
         return True
 
-    def _keeper(self, services: Services, answer: _Answer) -> Callable[[str, str], Awaitable[None]]:
+    def _on_raw(self, services: Services, answer: Answer) -> Callable[[str, str], Awaitable[None]]:
         """`on_raw` for one read: the answer into raw_answers, else the spool; never raises."""
 
         async def on_raw(endpoint: str, body: str) -> None:
@@ -253,28 +237,12 @@ class Poller:
                 answer.refused = True
                 answer.store_problem = failure_kind(exc)[1]
                 self._store_refused(exc, f"the answer read goes to the spool; {_NOT_READING}")
-            answer.spooled = await self._spool_answer(answer.kind, endpoint, body)
-            if answer.spooled is None:
-                answer.endpoint, answer.body = endpoint, body
+            await self.keeper.keep(answer, endpoint, body)
 
         return on_raw
 
-    async def _spool_answer(self, kind: str, endpoint: str, body: str) -> Path | None:
-        if self.spool is None:
-            return None
-        try:
-            path = await asyncio.to_thread(self.spool.write, endpoint, body)
-        except OSError as exc:
-            self.spool_faults.failed("write", f"the spool {self.spool.folder} cannot be written: {exc}",
-                                     exc=exc, level=logging.ERROR)
-            return None
-        self.spool_faults.recovered()
-        log.warning("poll %s: the answer the store could not commit is kept in %s; it goes into the "
-                    "store before the next read", kind, path)
-        return path
-
     async def _store_refused_answer(self, services: Services, page: InboundPage | ReportPage,
-                                    answer: _Answer, run: _Run) -> None:
+                                    answer: Answer, run: _Run) -> None:
         """A page read whose raw answer the store refused. Spooled: the replay stores it.
         Otherwise its records may still go in (a passing lock); else it is logged whole."""
         if answer.spooled is not None:
@@ -282,20 +250,9 @@ class Poller:
         try:
             await self._store(services, answer.kind, page, None, run)
         except Exception:
-            self._give_up(answer)
+            self.keeper.give_up(answer)
             return
         log.warning("poll %s: the raw answer could not be kept, but its records are stored", answer.kind)
-
-    def _give_up(self, answer: _Answer) -> None:
-        """Neither the store nor the spool took an answer: the log is the last place it exists."""
-        if answer.body is None:
-            return
-        folder = self.spool.folder if self.spool is not None else "the spool folder beside the store"
-        log.error("poll %s: an answer read from the gateway holds %s and could be kept neither in the "
-                  "store (%s) nor in the spool; it exists only in this line. To recover it, save the "
-                  "JSON after the colon as a file ending in .json in %s and restart smsbot once the "
-                  "store can write: %s", answer.kind, _holds(answer.kind, answer.body),
-                  answer.store_problem, folder, as_json(answer.endpoint, answer.body, self.wall()))
 
     async def _store(self, services: Services, kind: str, page: InboundPage | ReportPage,
                      raw_id: int | None, run: _Run, problem: str | None = None) -> bool:
@@ -348,7 +305,7 @@ class Poller:
         if outcome.unmatched:
             log.info("reports: %d stored, %d match no known send (kept)", outcome.stored, outcome.unmatched)
 
-    async def _failed(self, services: Services, kind: str, exc: BaseException, answer: _Answer,
+    async def _failed(self, services: Services, kind: str, exc: BaseException, answer: Answer,
                       run: _Run, limit: float) -> bool:
         """A read that brought no usable page; False when the store refused its answer."""
         text = str(exc) or type(exc).__name__
@@ -356,7 +313,7 @@ class Poller:
         if isinstance(exc, GatewayProtocolError):
             result = "garbage"
             if answer.refused:
-                self._give_up(answer)
+                self.keeper.give_up(answer)
             else:
                 try:
                     await self._keep_damaged(services, kind, exc, answer.raw_id, run)
@@ -409,27 +366,6 @@ class Poller:
 
     # -- leftovers of an earlier run -----------------------------------------------------
 
-    async def _replay(self, services: Services) -> None:
-        """Spooled answers back into raw_answers (then parsed by _recover); raises when the
-        store refuses them."""
-        if self.spool is None:
-            return
-        try:
-            answers, unreadable = await asyncio.to_thread(self.spool.pending)
-        except OSError as exc:
-            self.spool_faults.failed("list", f"the spool {self.spool.folder} cannot be read: {exc}",
-                                     exc=exc, level=logging.ERROR)
-            return
-        for bad in unreadable:
-            if bad.path not in self._said_unreadable:
-                self._said_unreadable.add(bad.path)
-                log.error("spool: %s is not a whole answer (%s); left there for a person (README, "
-                          "\"Recovering a spool by hand\")", bad.path, bad.problem)
-        for spooled in answers:
-            raw_id = await services.store.store_raw(spooled.endpoint, spooled.body)
-            await asyncio.to_thread(self.spool.remove, spooled)
-            log.warning("spool: %s is back in the store (raw answer %d)", spooled.path.name, raw_id)
-
     async def _recover(self, services: Services, run: _Run) -> None:
         """Parse raw answers committed but never parsed (a crash or timeout in between)."""
         for raw_id, endpoint, body, problem in await services.store.unparsed_raw():
@@ -467,22 +403,6 @@ class Poller:
             metrics.POLL_LAG.set(max(self.wall() - last_ok, 0.0))
 
 
-def _holds(kind: str, body: str) -> str:
-    """How many records an answer holds, for a person: "50 SMS", "100 delivery reports"."""
-    noun = "SMS" if kind == "inbound" else "delivery reports"
-    try:
-        page = parse_inbound(body) if kind == "inbound" else parse_reports(body)
-    except GatewayProtocolError as exc:
-        partial = exc.partial
-        count = len(partial.messages) if isinstance(partial, InboundPage) else (
-            len(partial.reports) if isinstance(partial, ReportPage) else 0)
-        return f"{count} readable {noun} and a damaged part"
-    except GatewayError:
-        return f"no readable {noun}"
-    count = len(page.messages) if isinstance(page, InboundPage) else len(page.reports)
-    return f"{count} {noun}"
-
-
 HOOKED_KEY = "inbound_hooked_upto"
 
 
@@ -514,16 +434,8 @@ def poller_of(services: Services) -> Poller:
     poller = services.extras.get(POLLER)
     if poller is None:
         settings = services.settings
-        folder = spool_folder(settings.database_path)
-        spool = Spool(folder) if folder is not None else None
-        if spool is not None:
-            try:
-                spool.check()
-            except OSError as exc:
-                log.error("the spool folder %s cannot be written (%s): an answer the store cannot "
-                          "commit would be kept only in the log; make the folder writable", folder, exc)
         poller = services.extras[POLLER] = Poller(settings.poll_interval, read_timeout=settings.poll_timeout,
-                                                  spool=spool)
+                                                  keeper=SpoolKeeper.beside(settings.database_path))
     return poller
 
 
