@@ -22,7 +22,8 @@ import httpx
 import pytest
 from harness import Harness, all_logged, assert_no_secrets, inbox_messages
 
-from bot.store import Store
+from bot.store import Store, StoreError, StoreFull
+from bot.store.errors import failure_kind
 from sms_core import Endpoint
 
 PHONES = ("13900001111", "13900002222")  # two phones: two topics, the backlog packed, few messages
@@ -282,3 +283,18 @@ async def test_a_damaged_table_is_one_log_line_per_fault_not_a_traceback_per_run
     assert [m.text for m in h.gateway.queued_inbound()] == ["waits at the gateway"]
     r = await healthz(h)
     assert r.status_code == 503 and "damaged" in r.json()["store"]["problem"]
+
+
+async def test_the_store_check_names_each_way_a_store_cannot_keep_an_answer(tmp_path: Path) -> None:
+    async with Store(tmp_path / "smsbot.sqlite3") as store:
+        await store.check_can_keep()
+        with pytest.raises(StoreFull) as full:
+            await store.check_can_keep(room=1 << 62)
+        assert failure_kind(full.value)[0] == "full" and "disk is full" in str(full.value)
+        await store.db.run(lambda c: c.execute("PRAGMA query_only = ON"))
+        with pytest.raises(sqlite3.Error) as read_only:
+            await store.check_can_keep()
+        assert failure_kind(read_only.value) == ("read-only", f"the store is read-only ({read_only.value})")
+    with pytest.raises(StoreError) as closed:
+        await store.check_can_keep()
+    assert failure_kind(closed.value)[0] == "closed"
