@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     inbox_chat_id: int | None = None
 
     poll_interval: float = Field(default=10.0, gt=0)
+    poll_timeout: float = Field(default=30.0, gt=0)  # read timeout of the destructive polls
     inbox_rate: str = "20/60"  # Telegram's group budget as MESSAGES/SECONDS; tests and benches shrink it
     database_path: Path = Path("data/smsbot.sqlite3")
     confirm_threshold: int = Field(default=10, ge=0)

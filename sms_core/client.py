@@ -7,8 +7,11 @@ The retry policy follows the spec's decisions 7 and 8:
   (busy, not accepted); a send that may have arrived (read timeout, connection
   lost after the request was written, HTTP 5xx, an answer that cannot be read)
   has an UNKNOWN outcome and is never sent again by this module;
-- a read (reports, inbound, balance) is retried when busy or unreachable,
-  timeouts included: it has no side effect that a repeat could double.
+- a read is retried when busy or unreachable; the balance also after a timeout.
+  The polls (reports, inbound) are destructive: once the request was sent, a
+  timeout, a dropped connection or HTTP 5xx may have cost a page that a repeat
+  cannot bring back, so they raise PageMaybeLost at once (the caller reads on at
+  its next poll). A poll may be given its own, longer read timeout.
 
 Requests go through one `httpx.AsyncClient` (its transport can be given): per-phase
 timeouts, no redirect followed, the proxy named by the environment (trust_env), no
@@ -51,6 +54,7 @@ from sms_core.errors import (
     LoginFailed,
     NoContent,
     NoRecipients,
+    PageMaybeLost,
     SendOutcomeUnknown,
     UnknownReason,
     UnsupportedCharacters,
@@ -95,6 +99,8 @@ STOP_ALL: tuple[type[GatewayRefused], ...] = (
 """A refusal that the remaining chunks of a send would get too: they are not sent."""
 
 _BARE_CODE = re.compile(r"-?[0-9]{1,18}")
+_DESTRUCTIVE = frozenset({Endpoint.REPORTS, Endpoint.INBOUND})
+"""Reads that hand a page out once: never repeated after the request was sent."""
 
 
 # --- keeping the password out of logs -------------------------------------------
@@ -283,8 +289,8 @@ class SmsGateway:
 
     # --- one HTTP request ----------------------------------------------------------
 
-    async def _request(self, endpoint: Endpoint, query: str) -> bytes:
-        """GET one endpoint; the body of a 200 answer.
+    async def _request(self, endpoint: Endpoint, query: str, read_timeout: float | None = None) -> bytes:
+        """GET one endpoint; the body of a 200 answer (waited for `read_timeout`, if given).
 
         Raises GatewayUnavailable (certainly did not arrive), _NoAnswer (may have
         arrived: timeout, dropped, HTTP 5xx) or _TurnedAway (HTTP 3xx/4xx: refused
@@ -295,10 +301,14 @@ class SmsGateway:
         failure: GatewayError | None = None
         status = 0
         content = b""
+        timeout, limit = httpx.Timeout(self.timeout), 2 * self.timeout
+        if read_timeout is not None:  # a poll's own wait for its answer
+            timeout = httpx.Timeout(self.timeout, read=read_timeout)
+            limit = 2 * max(self.timeout, read_timeout)
         try:
             url = self._url(endpoint, query)
-            async with asyncio.timeout(2 * self.timeout):
-                response = await self._client().get(url)  # the body is read, then closed
+            async with asyncio.timeout(limit):
+                response = await self._client().get(url, timeout=timeout)  # the body is read, then closed
             status = response.status_code
             content = response.content
         except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
@@ -470,7 +480,9 @@ class SmsGateway:
     # --- reads -----------------------------------------------------------------------
 
     async def _read(self, endpoint: Endpoint, parse: Callable[[bytes | str, str], T],
-                    on_raw: OnRaw | None) -> T:
+                    on_raw: OnRaw | None, read_timeout: float | None = None) -> T:
+        """One read with its retries. Logged at DEBUG only: the caller says what failed (the
+        poll job once per fault, not once per attempt)."""
         query = self._auth_query()
         attempt = 0
         while True:
@@ -478,9 +490,12 @@ class SmsGateway:
             retry: GatewayError | None = None
             final: GatewayError | None = None
             try:
-                return await self._read_once(endpoint, parse, on_raw, query)
+                return await self._read_once(endpoint, parse, on_raw, query, read_timeout)
             except _NoAnswer as err:
-                retry = GatewayUnavailable(str(err))
+                if endpoint in _DESTRUCTIVE:
+                    final = PageMaybeLost(f"{err} after the request was sent: a page may have been lost")
+                else:
+                    retry = GatewayUnavailable(str(err))
             except (GatewayBusy, GatewayUnavailable) as err:
                 retry = err
             except _TurnedAway as err:
@@ -491,20 +506,20 @@ class SmsGateway:
                 final = err
             # raised outside the except blocks: no __context__ to carry anything along
             if final is not None:
-                log.warning("%s: %s (code %s)", endpoint.value, final, final.code)
+                log.debug("%s: %s (code %s)", endpoint.value, final, final.code)
                 raise final
             assert retry is not None
             if attempt >= self.max_attempts:
-                log.warning("%s failed after %d attempts: %s (code %s)",
-                            endpoint.value, attempt, retry, retry.code)
+                log.debug("%s failed after %d attempts: %s (code %s)",
+                          endpoint.value, attempt, retry, retry.code)
                 raise retry
-            log.info("%s: %s (code %s); attempt %d of %d, retrying",
-                     endpoint.value, retry, retry.code, attempt, self.max_attempts)
+            log.debug("%s: %s (code %s); attempt %d of %d, retrying",
+                      endpoint.value, retry, retry.code, attempt, self.max_attempts)
             await self._pause(attempt)
 
     async def _read_once(self, endpoint: Endpoint, parse: Callable[[bytes | str, str], T],
-                         on_raw: OnRaw | None, query: str) -> T:
-        content = await self._request(endpoint, query)
+                         on_raw: OnRaw | None, query: str, read_timeout: float | None = None) -> T:
+        content = await self._request(endpoint, query, read_timeout)
         try:
             text = decode_body(content, self.encoding)
         except GatewayProtocolError:  # not valid in the encoding: the parser says what it can
@@ -516,22 +531,25 @@ class SmsGateway:
             await on_raw(endpoint.value, text)
         return self._parse(parse, text)
 
-    async def fetch_report_page(self, *, on_raw: OnRaw | None = None) -> ReportPage:
+    async def fetch_report_page(self, *, on_raw: OnRaw | None = None,
+                                read_timeout: float | None = None) -> ReportPage:
         """One page (<= 100) of delivery reports. A full page means more are waiting.
 
         Destructive at the gateway: pass `on_raw` to store the body (endpoint path,
         decoded text) before it is parsed, so a page that cannot be parsed is not
         lost; it is not called for a bare code ("0", "-3", ...), which carries no
-        data. A page whose answer was lost on the way (timeout, dropped connection)
-        is lost at the gateway: nothing a client can do. Busy (-3) and unreachable
-        are retried; then GatewayBusy / GatewayUnavailable; garbage ->
-        GatewayProtocolError.
+        data. `read_timeout` is this read's wait for its answer (default: the client's).
+        A page whose answer was lost on the way (timeout, dropped connection, 5xx)
+        may be lost at the gateway: PageMaybeLost, never retried here. Busy (-3)
+        and unreachable (nothing sent) are retried; then GatewayBusy /
+        GatewayUnavailable; garbage -> GatewayProtocolError.
         """
-        return await self._read(Endpoint.REPORTS, parse_reports, on_raw)
+        return await self._read(Endpoint.REPORTS, parse_reports, on_raw, read_timeout)
 
-    async def fetch_inbound_page(self, *, on_raw: OnRaw | None = None) -> InboundPage:
-        """One page (<= 50) of inbound SMS; as fetch_report_page (destructive, on_raw, retries)."""
-        return await self._read(Endpoint.INBOUND, parse_inbound, on_raw)
+    async def fetch_inbound_page(self, *, on_raw: OnRaw | None = None,
+                                 read_timeout: float | None = None) -> InboundPage:
+        """One page (<= 50) of inbound SMS; as fetch_report_page (destructive, on_raw, read_timeout)."""
+        return await self._read(Endpoint.INBOUND, parse_inbound, on_raw, read_timeout)
 
     async def fetch_reports(self, *, on_raw: OnRaw | None = None) -> list[DeliveryReport]:
         """The reports of one page (see fetch_report_page)."""

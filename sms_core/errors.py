@@ -19,6 +19,7 @@
         ├── GatewayUnavailable     the request certainly did not arrive (refused, DNS): safe to retry
         ├── SendOutcomeUnknown     the request may have arrived (timeout, dropped): never retried;
         │                          .reason (UnknownReason) says why, .http_status the status of a 5xx
+        ├── PageMaybeLost          a destructive read got no answer after it was sent: not retried at once
         └── GatewayProtocolError   an answer of none of the documented forms; .excerpt is short and
                                    safe, .partial holds the records that could still be read
 
@@ -230,6 +231,12 @@ class SendOutcomeUnknown(GatewayError):
         self.reason = reason
         self.http_status = http_status
         super().__init__(message)
+
+
+class PageMaybeLost(GatewayError):
+    """A destructive read (reports, inbound) was sent, but no answer came back (a timeout, a
+    dropped connection, HTTP 5xx): the gateway may have handed the page out and forgotten it.
+    Not retried at once: a repeat cannot bring that page back; the next poll reads on."""
 
 
 class GatewayProtocolError(GatewayError):

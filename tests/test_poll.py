@@ -151,7 +151,7 @@ async def test_inbound_hooks_get_the_new_records_and_a_failing_hook_is_logged(ha
 
 
 async def test_a_stalled_gateway_does_not_hang_the_stop(make_harness):
-    h = await make_harness(gateway_timeout=0.3)
+    h = await make_harness(gateway_timeout=0.3, poll_timeout=0.3)
     h.gateway.add_fault("stall", count=1000)
     await h.until(lambda: h.gateway.request_count() >= 2)  # a poll is waiting for an answer
     await asyncio.wait_for(h.stop(), 120)  # returns: every gateway call has a hard timeout

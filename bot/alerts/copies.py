@@ -29,6 +29,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.alerts.render import alert_sms, short_label
+from bot.healthmarks import note_chat, refusal_noted
 from bot.i18n import Html, Translator
 from bot.services import Services
 from bot.status import render_status
@@ -207,9 +208,12 @@ class CopyKeeper:
                              encoding=self.settings.gateway_encoding)
             if alert.copy_message_id is None:
                 try:
-                    msg = await self._call(lambda t=text: self.app.bot.send_message(
-                        chat_id, t, parse_mode=ParseMode.HTML, disable_web_page_preview=True))
+                    msg = await self._call(refusal_noted(self.services.extras, chat_id, lambda t=text: (
+                        self.app.bot.send_message(chat_id, t, parse_mode=ParseMode.HTML,
+                                                  disable_web_page_preview=True))))
                 except BadRequest as exc:
+                    if "chat not found" in str(exc).lower() or "rights" in str(exc).lower():
+                        note_chat(self.services.extras, chat_id, f"Telegram refuses the bot's messages: {exc}")
                     log.error("the copy of alert %d cannot be posted in %s (%s); not trying again",
                               alert.id, chat_id, exc)
                     await store.mark_alert_copy_shown(alert.id, alert.copy_version, send_version, self.clock())

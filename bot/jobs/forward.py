@@ -38,6 +38,7 @@ from telegram.ext import Application
 from bot import metrics
 from bot.faults import fault_kind, faults_of
 from bot.handlers.common import Context
+from bot.healthmarks import note_chat, refusal_noted
 from bot.i18n import Html, Translator
 from bot.jobs import FORWARD_INTERVAL
 from bot.services import Services
@@ -289,7 +290,7 @@ class Forwarder:
                 return False
             try:
                 sent = await self._send(bot, inbox, packed.html, thread.thread_id if thread else None,
-                                        plain=plain)
+                                        plain=plain, extras=services.extras)
             except BadRequest as exc:
                 problem = str(exc).lower()
                 if "can't parse entities" in problem and not plain:
@@ -322,6 +323,7 @@ class Forwarder:
                                 thread.thread_id, phone, exc)
                     thread = None
                 elif _chat_wide(problem):
+                    note_chat(services.extras, inbox, f"Telegram refuses the bot's messages: {exc}")
                     raise TelegramDelay(f"Telegram refused an inbound SMS message: {exc}", MAX_BACKOFF) from None
                 else:
                     # refused even in the chat itself, for this phone only: its SMS stay pending
@@ -356,6 +358,7 @@ class Forwarder:
                 self._forum[inbox] = (False, self.clock())
                 return None
             if _chat_wide(problem):
+                note_chat(services.extras, inbox, f"Telegram refuses the bot's topics: {exc}")
                 raise TelegramDelay(f"Telegram refused to create a topic: {exc}", MAX_BACKOFF) from None
             # this topic only (its name, say): this phone's SMS go with a header, the rest as usual
             log.warning("Telegram refused a topic for %s (%s): posting with a header", phone, exc)
@@ -380,12 +383,18 @@ class Forwarder:
         return True
 
     async def _send(self, bot: Bot, chat_id: int, text: str, thread_id: int | None, *,
-                    plain: bool = False) -> Message:
+                    plain: bool = False, extras: dict[str, Any] | None = None) -> Message:
+        """One message into the inbox; a Forbidden answer (the bot removed) is noted in
+        `extras` for /healthz."""
         if plain:  # a last resort that never fails to parse: the same text without markup
             text = html.unescape(_TAG.sub("", text))
-        return await self._call(lambda: bot.send_message(
-            chat_id, text, parse_mode=None if plain else ParseMode.HTML, message_thread_id=thread_id,
-            disable_web_page_preview=True, rate_limit_args=COUNTED))
+
+        def send() -> Awaitable[Message]:
+            return bot.send_message(
+                chat_id, text, parse_mode=None if plain else ParseMode.HTML, message_thread_id=thread_id,
+                disable_web_page_preview=True, rate_limit_args=COUNTED)
+
+        return await self._call(send if extras is None else refusal_noted(extras, chat_id, send))
 
     async def _is_forum(self, bot: Bot, chat_id: int) -> bool:
         cached = self._forum.get(chat_id)

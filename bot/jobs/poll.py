@@ -7,10 +7,20 @@ raw row marked parsed in one transaction. A body that cannot be parsed stays
 unparsed with its problem recorded; a row left unparsed by a crash or a timeout
 between those two steps is parsed again at the start of the next run.
 
+Never read what cannot be kept. Before every read the store shows it can keep
+the answer (room on its filesystem and a committed write: Store.check_can_keep),
+answers spooled earlier are back in the store and raw answers left unparsed are
+parsed. Otherwise the gateway is not read: the SMS wait there, and the run says
+so once (FaultLog) and /healthz turns unhealthy. An answer read and then refused
+by the store goes to the spool beside the store (bot/store/spool.py) and is
+replayed before the next read; one the spool refuses too is logged whole at ERROR.
+
 A full page (100 reports, 50 inbound) means more is waiting: the same run asks
-again at once, up to MAX_PAGES pages. Busy, unreachable or garbage answers back
-off per endpoint, exponentially and capped; nothing here ever raises into the
-JobQueue, and every gateway call has a hard timeout so that a stop never hangs.
+again at once, up to MAX_PAGES pages. Busy, unreachable, unanswered or garbage
+answers back off per endpoint, exponentially and capped, one log line per fault.
+A read that got no answer after it was sent may have cost a page: it is counted
+and never repeated at once. Nothing here raises into the JobQueue, and every
+gateway call has a hard timeout so that a stop never hangs.
 """
 
 from __future__ import annotations
@@ -25,9 +35,13 @@ from typing import Any
 from telegram.ext import Application
 
 from bot import metrics
+from bot.faults import FaultLog
 from bot.handlers.common import Context
+from bot.healthmarks import LAST_POLL_ERROR, LAST_POLL_OK, POLL_STORE_ERROR
+from bot.jobs.poll_spool import Answer, SpoolKeeper
 from bot.services import Services
-from bot.store import InboundRecord, ReportOutcome
+from bot.store import ROOM_FOR_A_PAGE, InboundRecord, ReportOutcome
+from bot.store.errors import failure_kind
 from sms_core import INBOUND_PAGE_SIZE, REPORT_PAGE_SIZE, Endpoint, parse_inbound, parse_reports
 from sms_core.errors import (
     GatewayBusy,
@@ -35,6 +49,7 @@ from sms_core.errors import (
     GatewayProtocolError,
     GatewayRefused,
     GatewayUnavailable,
+    PageMaybeLost,
 )
 from sms_core.models import InboundPage, ReportPage
 
@@ -46,6 +61,7 @@ BACKOFF_CAP = 300.0
 HOOK_TIMEOUT = 30.0
 INBOUND_HOOKS = "inbound_hooks"
 """app.bot_data key: `async hook(app, services, new_records)` called after new SMS are committed."""
+POLLER = "poller"
 
 Hook = Callable[[Application, Services, list[InboundRecord]], Awaitable[None]]  # type: ignore[type-arg]
 
@@ -67,6 +83,8 @@ def call_timeout(timeout: float, attempts: int, backoff: float) -> float:
 class _EndpointState:
     failures: int = 0
     resume_at: float = 0.0  # monotonic; no poll of this endpoint before
+    error: str | None = None
+    last_ok: float | None = None  # unix time of the last successful read
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,58 +115,144 @@ class _Run:
 
 _KINDS = {"reports": Endpoint.REPORTS, "inbound": Endpoint.INBOUND}
 _PAGE = {"reports": REPORT_PAGE_SIZE, "inbound": INBOUND_PAGE_SIZE}
+_NOT_READING = "not reading the gateway until it can"
 
 
 class Poller:
-    """The poll job's state between runs: per-endpoint backoff, and a lock (never two at once)."""
+    """The poll job's state between runs: per-endpoint backoff and health, the store's
+    verdict, the spool, and a lock (never two runs at once). `runs` counts finished runs."""
 
-    def __init__(self, interval: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, interval: float, *, read_timeout: float | None = None,
+                 keeper: SpoolKeeper | None = None, room: int = ROOM_FOR_A_PAGE,
+                 clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time) -> None:
         self.interval = interval
+        self.read_timeout = read_timeout
+        self.keeper = keeper or SpoolKeeper(None, clock=clock, wall=wall)
+        self.room = room
         self.clock = clock
+        self.wall = wall
         self.lock = asyncio.Lock()
         self.state = {kind: _EndpointState() for kind in _KINDS}
+        self.faults = {kind: FaultLog(log, f"poll {kind}", clock=clock) for kind in _KINDS}
+        self.store_faults = FaultLog(log, "poll", clock=clock)
+        self.run_faults = FaultLog(log, "poll run", clock=clock)
+        self.store_error: str | None = None
+        self.runs = 0
 
     async def run(self, app: Application, services: Services) -> PollOutcome:  # type: ignore[type-arg]
         if self.lock.locked():
             return PollOutcome()
         async with self.lock:
             run = _Run()
-            await self._recover(services, run)
-            for kind in _KINDS:
-                state = self.state[kind]
-                if self.clock() < state.resume_at:
-                    continue
-                await self._drain(app, services, kind, run)
-            self._health(services, run)
-            await _hook_new_inbound(app, services)
+            try:
+                ready = await self._catch_up(services, run)
+                for kind in _KINDS:
+                    if not ready:
+                        break
+                    if self.clock() < self.state[kind].resume_at:
+                        continue
+                    ready = await self._drain(app, services, kind, run)
+                try:
+                    await _hook_new_inbound(app, services)
+                except Exception as exc:
+                    self._store_refused(exc, "the inbound hooks wait")
+            finally:
+                self.runs += 1
+                self._health(services)
             return run.outcome()
+
+    # -- the store first -----------------------------------------------------------------
+
+    async def _catch_up(self, services: Services, run: _Run) -> bool:
+        """Spooled answers into the store and unparsed raw answers parsed, before any new read."""
+        try:
+            await self.keeper.replay(services.store)
+            await self._recover(services, run)
+        except Exception as exc:
+            self._store_refused(exc, _NOT_READING)
+            return False
+        return True
+
+    async def _can_keep(self, services: Services, kind: str) -> bool:
+        try:
+            await services.store.check_can_keep(self.room)
+        except Exception as exc:
+            metrics.POLLS.labels(kind, "store_refused").inc()
+            self._store_refused(exc, _NOT_READING)
+            return False
+        if self.store_error is not None:
+            self.store_error = None
+            self.store_faults.recovered("the store can keep poll answers again; reading the gateway")
+        return True
+
+    def _store_refused(self, exc: BaseException, consequence: str) -> None:
+        kind, what = failure_kind(exc)
+        self.store_error = what
+        self.store_faults.failed(kind, f"the store cannot keep a poll answer: {what}; {consequence}",
+                                 next_try=self.interval, exc=exc, level=logging.ERROR)
 
     # -- one endpoint ------------------------------------------------------------------
 
-    async def _drain(self, app: Application, services: Services, kind: str, run: _Run) -> None:  # type: ignore[type-arg]
+    async def _drain(self, app: Application, services: Services, kind: str, run: _Run) -> bool:  # type: ignore[type-arg]
+        """Read one endpoint until it is empty; False when the store refused (read no more)."""
         gateway = services.gateway
-        limit = call_timeout(gateway.timeout, gateway.max_attempts, gateway.backoff)
+        read_timeout = self.read_timeout or gateway.timeout
+        limit = call_timeout(max(gateway.timeout, read_timeout), gateway.max_attempts, gateway.backoff)
         fetch = gateway.fetch_inbound_page if kind == "inbound" else gateway.fetch_report_page
         for page_no in range(1, MAX_PAGES + 1):
-            raw_id: int | None = None
-
-            async def on_raw(endpoint: str, body: str) -> None:
-                nonlocal raw_id
-                raw_id = await services.store.store_raw(endpoint, body)
-
+            if not await self._can_keep(services, kind):
+                return False
+            answer = Answer(kind)
             try:
-                page = await asyncio.wait_for(fetch(on_raw=on_raw), limit)
+                page = await asyncio.wait_for(
+                    fetch(on_raw=self._on_raw(services, answer), read_timeout=read_timeout), limit)
             except (GatewayError, TimeoutError) as exc:
-                await self._failed(services, kind, exc, raw_id, run)
-                return
-            self.state[kind] = _EndpointState()
-            full = await self._store(services, kind, page, raw_id, run)
+                return await self._failed(services, kind, exc, answer, run, limit)
+            if answer.refused:
+                await self._store_refused_answer(services, page, answer, run)
+                return False
+            try:
+                full = await self._store(services, kind, page, answer.raw_id, run)
+            except Exception as exc:
+                self._store_refused(exc, "the answer is kept in raw_answers and parsed when the store "
+                                         f"can write; {_NOT_READING}")
+                return False
+            self._read_ok(kind)
             if not full:
-                return
+                return True
             if not app.running and page_no > 1:
-                return  # stopping: the rest waits at the gateway for the next start
+                return True  # stopping: the rest waits at the gateway for the next start
             log.info("%s: a full page; asking again at once (page %d)", kind, page_no)
         log.warning("%s: still full after %d pages; the next run goes on", kind, MAX_PAGES)
+        return True
+
+    def _on_raw(self, services: Services, answer: Answer) -> Callable[[str, str], Awaitable[None]]:
+        """`on_raw` for one read: the answer into raw_answers, else the spool; never raises."""
+
+        async def on_raw(endpoint: str, body: str) -> None:
+            try:
+                answer.raw_id = await services.store.store_raw(endpoint, body)
+                return
+            except Exception as exc:
+                answer.refused = True
+                answer.store_problem = failure_kind(exc)[1]
+                self._store_refused(exc, f"the answer read goes to the spool; {_NOT_READING}")
+            await self.keeper.keep(answer, endpoint, body)
+
+        return on_raw
+
+    async def _store_refused_answer(self, services: Services, page: InboundPage | ReportPage,
+                                    answer: Answer, run: _Run) -> None:
+        """A page read whose raw answer the store refused. Spooled: the replay stores it.
+        Otherwise its records may still go in (a passing lock); else it is logged whole."""
+        if answer.spooled is not None:
+            return
+        try:
+            await self._store(services, answer.kind, page, None, run)
+        except Exception:
+            self.keeper.give_up(answer)
+            return
+        log.warning("poll %s: the raw answer could not be kept, but its records are stored", answer.kind)
 
     async def _store(self, services: Services, kind: str, page: InboundPage | ReportPage,
                      raw_id: int | None, run: _Run, problem: str | None = None) -> bool:
@@ -201,33 +305,52 @@ class Poller:
         if outcome.unmatched:
             log.info("reports: %d stored, %d match no known send (kept)", outcome.stored, outcome.unmatched)
 
-    async def _failed(self, services: Services, kind: str, exc: BaseException, raw_id: int | None,
-                      run: _Run) -> None:
+    async def _failed(self, services: Services, kind: str, exc: BaseException, answer: Answer,
+                      run: _Run, limit: float) -> bool:
+        """A read that brought no usable page; False when the store refused its answer."""
+        text = str(exc) or type(exc).__name__
+        kept = ""
         if isinstance(exc, GatewayProtocolError):
             result = "garbage"
-            await self._keep_damaged(services, kind, exc, raw_id, run)
+            if answer.refused:
+                self.keeper.give_up(answer)
+            else:
+                try:
+                    await self._keep_damaged(services, kind, exc, answer.raw_id, run)
+                except Exception as store_exc:
+                    self._store_refused(store_exc, f"the answer is kept in raw_answers; {_NOT_READING}")
+                    answer.refused = True
+                if answer.raw_id is not None:
+                    kept = "; the answer is kept in raw_answers"
+        elif isinstance(exc, PageMaybeLost | TimeoutError):
+            result = "maybe_lost"
+            metrics.PAGES_MAYBE_LOST.labels(kind).inc()
+            if isinstance(exc, TimeoutError):
+                text = f"no answer within {limit:.0f} s after the request was sent: a page may have been lost"
         elif isinstance(exc, GatewayBusy):
             result = "busy"
         elif isinstance(exc, GatewayUnavailable):
             result = "unavailable"
-        elif isinstance(exc, TimeoutError):
-            result = "timeout"
         elif isinstance(exc, GatewayRefused):
             result = "refused"
         else:
             result = "error"
         metrics.POLLS.labels(kind, result).inc()
-        code = getattr(exc, "code", None)
-        metrics.GATEWAY_ERRORS.labels(kind, str(code)).inc()
+        metrics.GATEWAY_ERRORS.labels(kind, str(getattr(exc, "code", None))).inc()
         state = self.state[kind]
         state.failures += 1
+        state.error = text
         delay = backoff_delay(self.interval, state.failures)
         state.resume_at = self.clock() + delay
-        text = str(exc) or type(exc).__name__
         run.errors.append(f"{kind}: {text}")
-        log.warning("poll %s: %s (%s); %d failure(s) in a row, next try in %.1f s%s",
-                    kind, text, result, state.failures, delay,
-                    "; the answer is kept in raw_answers" if raw_id is not None else "")
+        self.faults[kind].failed(result, f"{text} ({result}){kept}", next_try=delay, exc=exc)
+        return not answer.refused
+
+    def _read_ok(self, kind: str) -> None:
+        state = self.state[kind]
+        state.failures, state.resume_at, state.error = 0, 0.0, None
+        state.last_ok = self.wall()
+        self.faults[kind].recovered()
 
     async def _keep_damaged(self, services: Services, kind: str, exc: GatewayProtocolError,
                             raw_id: int | None, run: _Run) -> None:
@@ -264,17 +387,20 @@ class Poller:
                         raw_id, kind)
             await self._store(services, kind, page, raw_id, run)
 
-    def _health(self, services: Services, run: _Run) -> None:
-        now = time.time()
-        if not run.errors:
-            services.extras["last_poll_ok"] = now
-            services.extras["last_poll_error"] = None
-            metrics.LAST_POLL_OK.set(now)
-        else:
-            services.extras["last_poll_error"] = "; ".join(run.errors)
-        last_ok = services.extras.get("last_poll_ok")
+    # -- what /healthz and /metrics read ---------------------------------------------------
+
+    def _health(self, services: Services) -> None:
+        oks = [s.last_ok for s in self.state.values()]
+        last_ok = None if any(t is None for t in oks) else min(t for t in oks if t is not None)
+        problems = [f"store: {self.store_error}"] if self.store_error else []
+        problems += [f"{kind}: {s.error}" for kind, s in self.state.items() if s.error]
+        extras = services.extras
+        extras[LAST_POLL_OK] = last_ok
+        extras[LAST_POLL_ERROR] = "; ".join(problems) or None
+        extras[POLL_STORE_ERROR] = self.store_error
         if last_ok is not None:
-            metrics.POLL_LAG.set(max(now - last_ok, 0.0))
+            metrics.LAST_POLL_OK.set(last_ok)
+            metrics.POLL_LAG.set(max(self.wall() - last_ok, 0.0))
 
 
 HOOKED_KEY = "inbound_hooked_upto"
@@ -304,9 +430,12 @@ async def _call_hooks(app: Application, services: Services, records: list[Inboun
 
 
 def poller_of(services: Services) -> Poller:
-    poller = services.extras.get("poller")
+    """The process's poller, made on first use with its spool beside the store (checked writable)."""
+    poller = services.extras.get(POLLER)
     if poller is None:
-        poller = services.extras["poller"] = Poller(services.settings.poll_interval)
+        settings = services.settings
+        poller = services.extras[POLLER] = Poller(settings.poll_interval, read_timeout=settings.poll_timeout,
+                                                  keeper=SpoolKeeper.beside(settings.database_path))
     return poller
 
 
@@ -316,12 +445,15 @@ async def poll_job(context: Context) -> None:
     services: Services | None = app.bot_data.get("services")
     if services is None:
         return
+    poller = poller_of(services)
     try:
-        outcome = await poller_of(services).run(app, services)
-    except Exception:  # the store itself failed: logged, the next run tries again
-        log.exception("poll run failed")
-        services.extras["last_poll_error"] = "the poll run failed; see the log"
+        outcome = await poller.run(app, services)
+    except Exception as exc:  # a bug: said once per kind, the traceback at DEBUG; the next run tries again
+        poller.run_faults.failed(type(exc).__name__, f"the poll run failed: {exc}", exc=exc,
+                                 level=logging.ERROR)
+        services.extras[LAST_POLL_ERROR] = f"the poll run failed: {exc}"
         return
+    poller.run_faults.recovered()
     if outcome.stored_anything:
         from bot.jobs.forward import request_forward
 

@@ -7,6 +7,7 @@ method's effect is committed when it returns.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from bot.store import contacts as _contacts
 from bot.store import inbound as _inbound
 from bot.store import sends as _sends
 from bot.store.db import Database
-from bot.store.errors import SchemaTooNew, StoreError, StoreLocked
+from bot.store.errors import SchemaTooNew, StoreError, StoreFull, StoreLocked
 from bot.store.models import (
     AuditRecord,
     Confirmation,
@@ -32,6 +33,7 @@ from bot.store.schema import SCHEMA_VERSION
 from sms_core.models import DeliveryReport, InboundSms
 
 __all__ = [
+    "ROOM_FOR_A_PAGE",
     "SCHEMA_VERSION",
     "AuditRecord",
     "Confirmation",
@@ -46,9 +48,24 @@ __all__ = [
     "SendRecord",
     "Store",
     "StoreError",
+    "StoreFull",
     "StoreLocked",
     "Thread",
 ]
+
+ROOM_FOR_A_PAGE = 1024 * 1024
+"""Free bytes a destructive poll needs before it reads. A full page of 50 long SMS is about
+150 KB as received (raw answer) and again as rows; the WAL holds a copy before it is
+checkpointed, and a spool file may hold one more: a mebibyte covers that with a margin for
+the rest of the bot."""
+
+
+def _probe_write(conn) -> None:  # type: ignore[no-untyped-def]
+    """A row into raw_answers and out again, committed: what a poll answer's first write does."""
+    cur = conn.execute("INSERT INTO raw_answers(received_at, endpoint, body, parsed) "
+                       "VALUES (?, 'probe', '', 1)", (time.time(),))
+    conn.execute("DELETE FROM raw_answers WHERE id = ?", (cur.lastrowid,))
+    _audit.kv_set(conn, "poll_probe", str(time.time()))
 
 
 class Store:
@@ -74,6 +91,16 @@ class Store:
     async def check_writable(self) -> None:
         """Raise StoreError unless a write commits (used by /healthz and `smsbot check`)."""
         await self.db.run(_audit.kv_set, "healthcheck", "ok")
+
+    async def check_can_keep(self, room: int = ROOM_FOR_A_PAGE) -> None:
+        """Raise unless a poll answer could be kept now: `room` bytes free on the filesystem
+        (StoreFull) and a write to raw_answers committed (sqlite3.Error: full, read-only,
+        locked, corrupt; StoreError: closed). The poller asks before every destructive read."""
+        free = self.db.free_bytes()
+        if free is not None and free < room:
+            raise StoreFull(f"the disk is full: {free // 1024} KiB free where the store is, "
+                            f"a poll needs {room // 1024} KiB")
+        await self.db.run(_probe_write)
 
     # -- contacts and groups -------------------------------------------------
     async def upsert_contact(self, name: str, phone: str) -> bool:

@@ -173,6 +173,13 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
 
+    def free_bytes(self) -> int | None:
+        """Bytes an unprivileged writer may still use on the store's filesystem (None: in memory)."""
+        if self.path == ":memory:":
+            return None
+        st = os.statvfs(Path(self.path).parent)
+        return st.f_bavail * st.f_frsize
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` in one transaction on the store thread."""
         conn = self._conn
@@ -186,9 +193,15 @@ def _in_transaction(conn: sqlite3.Connection, fn: Callable[..., T], args: tuple[
     try:
         result = fn(conn, *args)
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite has rolled back itself after SQLITE_FULL or an I/O error:
+            conn.execute("ROLLBACK")  # a second ROLLBACK would hide that error behind its own
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # a failed COMMIT leaves the transaction open
+        raise
     return result
 
 

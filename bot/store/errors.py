@@ -27,3 +27,36 @@ class StoreDamaged(StoreError):
 
 class SchemaTooNew(StoreError):
     """The file was written by a newer smsbot; refuse rather than guess."""
+
+
+class StoreFull(StoreError):
+    """Too little room on the store's filesystem for what is about to be written."""
+
+
+_KINDS = (
+    ("SQLITE_FULL", "full", "the disk is full"),
+    ("SQLITE_READONLY", "read-only", "the store is read-only"),
+    ("SQLITE_BUSY", "locked", "the store is locked by another writer"),
+    ("SQLITE_LOCKED", "locked", "the store is locked by another writer"),
+    ("SQLITE_CORRUPT", "corrupt", "the store is damaged"),
+    ("SQLITE_NOTADB", "corrupt", "the store is damaged"),
+    ("SQLITE_IOERR", "io", "the store's disk failed"),
+    ("SQLITE_CANTOPEN", "io", "the store's file cannot be opened"),
+)
+
+
+def failure_kind(exc: BaseException) -> tuple[str, str]:
+    """(kind, a sentence) for an exception out of the store: a fault kind for FaultLog
+    ("full", "read-only", "locked", "corrupt", "io", "closed", ...) and what it means."""
+    detail = str(exc)[:200] or type(exc).__name__
+    if isinstance(exc, StoreFull):
+        return "full", detail
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    for prefix, kind, meaning in _KINDS:
+        if name.startswith(prefix):
+            return kind, f"{meaning} ({detail})"
+    if isinstance(exc, StoreError) and "closed" in detail:
+        return "closed", detail
+    if isinstance(exc, OSError):
+        return "io", f"the store's disk failed ({detail})"
+    return type(exc).__name__, detail

@@ -201,6 +201,7 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
 
     async def metrics_endpoint(request: Request) -> Response:
         await _refresh_gauges(services)
+        await health.report()  # the health gauges and the poll lag say what /healthz says
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     async def not_found(request: Request, exc: Exception) -> Response:
