@@ -52,7 +52,7 @@ class ListenError(OSError):
     def __init__(self, host: str, port: int, cause: BaseException, setting: str | None = None) -> None:
         code = getattr(cause, "errno", None)
         super().__init__(code if isinstance(code, int) else errno.EINVAL,
-                         getattr(cause, "strerror", None) or str(cause))
+                         (getattr(cause, "strerror", None) or str(cause)).rstrip("."))
         self.host = host
         self.port = port
         self.setting = setting
