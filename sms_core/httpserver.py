@@ -115,12 +115,11 @@ class _QuietServer(uvicorn.Server):
 class HttpServer:
     """An ASGI app served by uvicorn on `host:port`, in the running loop or in its own thread.
 
-    `name` says which server it is in errors and thread names; `setting` names what the user
-    changes to listen elsewhere (e.g. "SMSBOT_HTTP_LISTEN"). The serving task or thread is
-    named "<name>:<port>". `options` go to uvicorn.Config
-    (http defaults to "h11"; `http=` also takes a protocol class); logging, access log,
-    lifespan and websockets are fixed here. May be started again after a stop: with port 0
-    it keeps the port it got first.
+    `name` says which server it is in errors; the serving task or thread is named
+    "<name>:<port>". `setting` names what the user changes to listen elsewhere (e.g.
+    "SMSBOT_HTTP_LISTEN"). `options` go to uvicorn.Config (http defaults to "h11"; `http=`
+    also takes a protocol class); logging, access log, lifespan and websockets are fixed
+    here. May be started again after a stop: with port 0 it keeps the port it got first.
     """
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, *, name: str = "HTTP server",
@@ -158,15 +157,19 @@ class HttpServer:
     def _prepare(self) -> tuple[_QuietServer, socket.socket]:
         sock = bind(self.host, self.port, setting=self.setting)
         self.port = sock.getsockname()[1]
-        server = _QuietServer(uvicorn.Config(
-            self.app,
-            log_config=None,  # leave the process's logging (and its secret filter) alone
-            log_level="warning",
-            access_log=False,  # it would print query strings, passwords included
-            lifespan="off",
-            ws="none",
-            **self.options,
-        ))
+        try:
+            server = _QuietServer(uvicorn.Config(
+                self.app,
+                log_config=None,  # leave the process's logging (and its secret filter) alone
+                log_level="warning",
+                access_log=False,  # it would print query strings, passwords included
+                lifespan="off",
+                ws="none",
+                **self.options,
+            ))
+        except BaseException:
+            sock.close()
+            raise
         self._server = server
         return server, sock
 
