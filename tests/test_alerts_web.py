@@ -441,7 +441,8 @@ async def test_the_server_runs_in_the_bots_loop_without_signal_handlers_and_stop
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     h = await alerts_bot(make_harness)
     server = h.services.extras["web"]
-    assert server._task.get_loop() is asyncio.get_running_loop()
+    # the wrapper names its task (or thread) "<name>:<port>"; the task is in this very loop
+    assert f"HTTP server:{server.port}" in {t.get_name() for t in asyncio.all_tasks()}
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
     url = web_url(h)
     await h.stop()

@@ -1,4 +1,4 @@
-"""The Bot API stand-in behind real HTTP on loopback (starlette + uvicorn in a thread).
+"""The Bot API stand-in behind real HTTP on loopback (starlette, served by sms_core.httpserver in a thread).
 
 Real HTTP rather than a patched client, so python-telegram-bot's own request
 encoding, status-code mapping and timeouts are what the tests exercise.  The
@@ -11,17 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
-import threading
-import time
 from types import TracebackType
 from typing import Any, Self
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from sms_core.httpserver import HttpServer
 
 from .api import DEFAULT_TOKEN
 from .control import FakeTelegram
@@ -55,22 +53,26 @@ class BotApiServer(FakeTelegram):
         **options: Any,
     ) -> None:
         super().__init__(token, **options)
-        self.host = host
-        self._port = port
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self._app = Starlette(
             routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])]
+        )
+        self._http = HttpServer(
+            self._app, host, port, name="Bot API stand-in",
+            timeout_graceful_shutdown=2, timeout_keep_alive=30,
         )
 
     # ------------------------------------------------------------------ lifecycle
 
     @property
+    def host(self) -> str:
+        return self._http.host
+
+    @property
     def port(self) -> int:
         """The TCP port (chosen by the OS when 0 was asked, known once started)."""
-        if not self._port:
+        if not self._http.port:
             raise RuntimeError("the server has not been started")
-        return self._port
+        return self._http.port
 
     @property
     def url(self) -> str:
@@ -85,7 +87,7 @@ class BotApiServer(FakeTelegram):
     @property
     def running(self) -> bool:
         """True between start() and stop()."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._http.running
 
     def start(self) -> Self:
         """Bind and serve in a background thread; returns once connections are accepted.
@@ -95,61 +97,16 @@ class BotApiServer(FakeTelegram):
         """
         if self.running:
             return self
-        # Without TCP_NODELAY on accepted sockets, Nagle + delayed ACK add ~40 ms to every
-        # answer. asyncio sets it only when the listener says proto=IPPROTO_TCP (a plain
-        # socket.socket() says 0); setting it on the listener too makes Linux inherit it.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind((self.host, self._port))
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self._app,
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            http="h11",
-            ws="none",
-            loop="asyncio",
-            timeout_graceful_shutdown=2,
-            timeout_keep_alive=30,
-        )
-        server = uvicorn.Server(config)
         self._state.updates.closing = False
-        self._server = server
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                asyncio.run(server.serve(sockets=[sock]))
-            except BaseException as exc:  # surfaced by start()
-                failure.append(exc)
-            finally:
-                sock.close()
-
-        self._thread = threading.Thread(target=run, name=f"devserver:{self._port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if failure or not self._thread.is_alive():
-                raise RuntimeError(f"devserver failed to start: {failure[:1]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("devserver did not start within 10 s")
-            time.sleep(0.005)
+        self._http.start()
         return self
 
     def stop(self) -> None:
         """Answer waiting long polls, close connections and join the thread."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        self._state.updates.closing = True
-        self._state.updates.wake_all()
-        server.should_exit = True
-        thread.join(timeout=10)
-        self._server = None
-        self._thread = None
+        if self.running:
+            self._state.updates.closing = True
+            self._state.updates.wake_all()
+        self._http.stop()
 
     def __enter__(self) -> Self:
         return self.start()

@@ -6,8 +6,8 @@ connection itself (to drop it, or to hold it without answering). The control
 surface under /_sandbox/ -- a prefix the real gateway does not have -- is a
 small starlette app speaking UTF-8 JSON.
 
-Nothing here logs a query string (it holds the password): uvicorn's access log
-is off and uvicorn is not allowed to reconfigure logging.
+Nothing here logs a query string (it holds the password): the servers are
+sms_core.httpserver's, with uvicorn's access log off and logging left alone.
 """
 
 from __future__ import annotations
@@ -15,18 +15,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
-import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from sms_core.httpserver import HttpServer, connection_transport
 from sms_core.sandbox.state import (
     ENDPOINTS,
     HTTP500_PAGE,
@@ -40,16 +38,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _TICK = 0.05  # how often a stalled or slow request checks for server shutdown
-
-
-def _transport_of(send: Send) -> asyncio.BaseTransport | None:
-    """The connection's transport behind uvicorn's `send` (a bound method of its request cycle).
-
-    ASGI offers no way to close a connection without an answer; this is the
-    one uvicorn-specific reach-in, used by the "drop" and "stall" faults only.
-    """
-    cycle = getattr(send, "__self__", None)
-    return getattr(cycle, "transport", None)
 
 
 class SandboxApp:
@@ -120,10 +108,8 @@ class SandboxApp:
             await asyncio.sleep(min(left, _TICK))
 
     async def _drop(self, send: Send, receive: Receive) -> None:
-        transport = _transport_of(send)
-        if transport is None:  # not uvicorn: the nearest thing is an error mid-answer
-            raise ConnectionAbortedError("sandbox fault: drop")
-        transport.abort()
+        # ASGI cannot close a connection unanswered: the one reach-in into uvicorn
+        connection_transport(send).abort()
         # Wait for the server to notice the lost connection, so that it does not
         # try to answer 500 on our behalf.
         with contextlib.suppress(asyncio.TimeoutError):
@@ -260,17 +246,8 @@ control (JSON, under /_sandbox/):
 # --- servers -------------------------------------------------------------------
 
 
-def _config(app: SandboxApp, **extra: Any) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        log_config=None,  # leave the process's logging alone
-        log_level="warning",
-        access_log=False,  # the access log would print query strings, passwords included
-        lifespan="off",
-        http="h11",
-        timeout_graceful_shutdown=2,
-        **extra,
-    )
+def _http_server(app: SandboxApp, host: str, port: int) -> HttpServer:
+    return HttpServer(app, host, port, name="sandbox gateway", timeout_graceful_shutdown=2)
 
 
 class SandboxServer:
@@ -284,15 +261,20 @@ class SandboxServer:
     def __init__(self, gateway: SandboxGateway | None = None, host: str = "127.0.0.1",
                  port: int = 0) -> None:
         self.gateway = gateway if gateway is not None else SandboxGateway()
-        self.host = host
-        self.port = port
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
+        self._http = _http_server(SandboxApp(self.gateway, should_stop=self._should_stop), host, port)
+
+    @property
+    def host(self) -> str:
+        return self._http.host
+
+    @property
+    def port(self) -> int:
+        """The TCP port: the one asked for, or the free one chosen once started."""
+        return self._http.port
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._http.url
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
@@ -300,47 +282,19 @@ class SandboxServer:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._http.running
 
     def start(self, timeout: float = 10.0) -> SandboxServer:
         """Bind, start serving in a thread, and return once it accepts connections."""
-        if self.running:
-            return self
-        sock = _bind(self.host, self.port)
-        self.port = sock.getsockname()[1]
-        app = SandboxApp(self.gateway, should_stop=self._should_stop)
-        server = uvicorn.Server(_config(app))
-        self._server = server
-        self._error = None
-
-        def run() -> None:
-            try:
-                server.run(sockets=[sock])
-            except BaseException as exc:  # reported by start()
-                self._error = exc
-            finally:
-                sock.close()
-
-        self._thread = threading.Thread(target=run, name=f"sandbox-{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the sandbox gateway did not start on {self.url}") from self._error
-            time.sleep(0.01)
+        self._http.start(timeout)
         return self
 
     def _should_stop(self) -> bool:
-        return self._server is not None and self._server.should_exit
+        return self._http.stopping
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving; stalled requests are let go, open connections closed."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._http.stop(timeout)
 
     def __enter__(self) -> SandboxServer:
         return self.start()
@@ -355,43 +309,25 @@ class SandboxServer:
         await asyncio.to_thread(self.stop)
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    """The listening socket. proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on
-    sockets that say they are TCP, and without it every answer (headers, then body)
-    waits ~40 ms for a delayed ACK (Nagle)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 def run_sandbox(host: str = "127.0.0.1", port: int = 8088,
                 gateway: SandboxGateway | None = None, **settings: Any) -> None:
     """Serve the sandbox gateway in the foreground (`smsbot sandbox`) until Ctrl-C / SIGTERM.
 
     `settings` go to SandboxGateway (e.g. report_delay=5, id_style="batch")
     when no gateway is given. `port=0` picks a free port (the one printed).
+    A taken or invalid address raises sms_core.httpserver.ListenError (an OSError).
     """
     gw = gateway if gateway is not None else SandboxGateway(**settings)
-    sock = _bind(host, port)
-    url = f"http://{host}:{sock.getsockname()[1]}"
-    holder: dict[str, uvicorn.Server] = {}
-    app = SandboxApp(gw, should_stop=lambda: holder["server"].should_exit)
-    server = uvicorn.Server(_config(app))
-    holder["server"] = server
-    print(f"sandbox SMS gateway on {url}  (Ctrl-C to stop)")
-    print("use it with:")
-    print(f"  SMSBOT_GATEWAY_URL={url}")
-    print(f"  SMSBOT_GATEWAY_USERNAME={gw.username}")
-    print(f"  SMSBOT_GATEWAY_PASSWORD={gw.password}")
-    print(f"balance {gw.balance}; forbidden words: {', '.join(gw.forbidden_words) or 'none'}")
-    print(CONTROL_HELP, flush=True)
-    try:
-        server.run(sockets=[sock])
-    finally:
-        sock.close()
+    http = _http_server(SandboxApp(gw, should_stop=lambda: http.stopping), host, port)
+
+    def ready() -> None:
+        url = http.url
+        print(f"sandbox SMS gateway on {url}  (Ctrl-C to stop)")
+        print("use it with:")
+        print(f"  SMSBOT_GATEWAY_URL={url}")
+        print(f"  SMSBOT_GATEWAY_USERNAME={gw.username}")
+        print(f"  SMSBOT_GATEWAY_PASSWORD={gw.password}")
+        print(f"balance {gw.balance}; forbidden words: {', '.join(gw.forbidden_words) or 'none'}")
+        print(CONTROL_HELP, flush=True)
+
+    http.run(ready)

@@ -1,7 +1,11 @@
 """The double over real HTTP: tokens, unknown methods, request encodings (form, JSON,
-multipart, GET) and a restart on the same port."""
+multipart, GET), a restart on the same port, and a stop that answers waiting long polls."""
 
 from __future__ import annotations
+
+import threading
+import time
+from typing import Any
 
 import httpx
 import pytest
@@ -77,6 +81,30 @@ def test_restart_keeps_port_and_state() -> None:
         assert answer.json()["result"]["text"] == "back"
     finally:
         tg.stop()
+
+
+def test_stop_answers_a_waiting_long_poll_with_no_updates() -> None:
+    tg = BotApiServer().start()
+    answers: list[Any] = []
+
+    def poll() -> None:
+        try:
+            answers.append(httpx.post(f"{tg.base_url}{tg.token}/getUpdates",
+                                      json={"timeout": 50}, timeout=60).json())
+        except httpx.HTTPError as exc:
+            answers.append(exc)
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    try:
+        while not tg.waiting_polls() and thread.is_alive():
+            time.sleep(0.01)
+        assert tg.waiting_polls() == 1
+    finally:
+        tg.stop()
+        thread.join(60)
+    assert answers == [{"ok": True, "result": []}]  # answered, not cut off by the shutdown
+    assert not tg.running
 
 
 async def test_bad_request_bodies_are_refused_with_400(tg: BotApiServer) -> None:
