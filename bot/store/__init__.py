@@ -79,6 +79,8 @@ __all__ = [
 
 
 class Store:
+    """Opens and closes the database; holds its repositories (see the module's docstring)."""
+
     def __init__(self, path: str | Path, *, exclusive: bool = False) -> None:
         self.db = Database(path, exclusive=exclusive)
         self.contacts: api.Contacts = ContactsRepo(self.db)

@@ -10,7 +10,8 @@ contract, whatever the backend:
 - values are the records of models.py, plain str/int/float/bool, lists, sets and dicts;
 - names of contacts and groups compare case-insensitively; times are epoch seconds
   (the store's own stamps come from the wall clock, the alert methods take `now`);
-- ids are positive integers, increasing in the order rows were written.
+- ids are positive integers that grow in the order rows were written (callers page by them:
+  Inbound.since, AlertDelivery.next_due).
 
 The methods' docstrings in the SQLite classes say what each decides.
 """
