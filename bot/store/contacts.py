@@ -1,15 +1,56 @@
-"""Contacts and contact groups."""
+"""Contacts and contact groups (names compare case-insensitively; a group keeps its order)."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Sequence
 
 from bot.store.models import Contact, Group
+from bot.store.repo import SqliteRepo
 
 
-def upsert_contact(conn: sqlite3.Connection, name: str, phone: str) -> bool:
-    """Returns True when the name was new."""
+class ContactsRepo(SqliteRepo):
+    """The address book: contacts by name, and groups of numbers, contact names or '@group'."""
+
+    async def upsert(self, name: str, phone: str) -> bool:
+        """Add or renumber a contact; True when the name was new."""
+        return await self._run(_upsert, name, phone)
+
+    async def delete(self, name: str) -> bool:
+        return await self._run(_delete, name)
+
+    async def get(self, name: str) -> Contact | None:
+        return await self._run(_get, name)
+
+    async def for_phone(self, phone: str) -> Contact | None:
+        """The oldest contact with this number."""
+        return await self._run(_for_phone, phone)
+
+    async def all(self) -> list[Contact]:
+        """Every contact, by name."""
+        return await self._run(_all)
+
+    async def replace_group(self, name: str, members: Sequence[str]) -> bool:
+        """Create or redefine a group (it keeps its name as first spelt); True when it was new."""
+        return await self._run(_replace_group, name, list(members))
+
+    async def delete_group(self, name: str) -> bool:
+        return await self._run(_delete_group, name)
+
+    async def get_group(self, name: str) -> Group | None:
+        return await self._run(_get_group, name)
+
+    async def all_groups(self) -> list[Group]:
+        """Every group, by name."""
+        return await self._run(_all_groups)
+
+    async def groups_with_member(self, member: str) -> list[str]:
+        """The groups that name `member` (a contact name or '@group'), whatever its case."""
+        return await self._run(_groups_with_member, member)
+
+
+def _upsert(conn: sqlite3.Connection, name: str, phone: str) -> bool:
     existed = conn.execute("SELECT 1 FROM contacts WHERE name = ?", (name,)).fetchone()
     conn.execute(
         "INSERT INTO contacts(name, phone, created_at) VALUES (?, ?, ?) "
@@ -19,32 +60,33 @@ def upsert_contact(conn: sqlite3.Connection, name: str, phone: str) -> bool:
     return existed is None
 
 
-def delete_contact(conn: sqlite3.Connection, name: str) -> bool:
+def _delete(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("DELETE FROM contacts WHERE name = ?", (name,)).rowcount > 0
 
 
-def get_contact(conn: sqlite3.Connection, name: str) -> Contact | None:
+def _get(conn: sqlite3.Connection, name: str) -> Contact | None:
     row = conn.execute("SELECT name, phone FROM contacts WHERE name = ?", (name,)).fetchone()
     return Contact(row["name"], row["phone"]) if row else None
 
 
-def contact_for_phone(conn: sqlite3.Connection, phone: str) -> Contact | None:
+def _for_phone(conn: sqlite3.Connection, phone: str) -> Contact | None:
     row = conn.execute(
         "SELECT name, phone FROM contacts WHERE phone = ? ORDER BY created_at LIMIT 1", (phone,)
     ).fetchone()
     return Contact(row["name"], row["phone"]) if row else None
 
 
-def list_contacts(conn: sqlite3.Connection) -> list[Contact]:
+def _all(conn: sqlite3.Connection) -> list[Contact]:
     rows = conn.execute("SELECT name, phone FROM contacts ORDER BY name COLLATE NOCASE")
     return [Contact(r["name"], r["phone"]) for r in rows]
 
 
-def replace_group(conn: sqlite3.Connection, name: str, members: list[str]) -> bool:
-    """Create or redefine a group; returns True when it was new."""
-    existed = conn.execute("SELECT 1 FROM groups WHERE name = ?", (name,)).fetchone()
+def _replace_group(conn: sqlite3.Connection, name: str, members: list[str]) -> bool:
+    existed = conn.execute("SELECT name FROM groups WHERE name = ?", (name,)).fetchone()
     if existed is None:
         conn.execute("INSERT INTO groups(name, created_at) VALUES (?, ?)", (name, time.time()))
+    else:
+        name = existed["name"]  # its members are filed under the name as first spelt
     conn.execute("DELETE FROM group_members WHERE group_name = ?", (name,))
     conn.executemany(
         "INSERT OR IGNORE INTO group_members(group_name, position, member) VALUES (?, ?, ?)",
@@ -53,11 +95,11 @@ def replace_group(conn: sqlite3.Connection, name: str, members: list[str]) -> bo
     return existed is None
 
 
-def delete_group(conn: sqlite3.Connection, name: str) -> bool:
+def _delete_group(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("DELETE FROM groups WHERE name = ?", (name,)).rowcount > 0
 
 
-def get_group(conn: sqlite3.Connection, name: str) -> Group | None:
+def _get_group(conn: sqlite3.Connection, name: str) -> Group | None:
     row = conn.execute("SELECT name FROM groups WHERE name = ?", (name,)).fetchone()
     if row is None:
         return None
@@ -67,13 +109,12 @@ def get_group(conn: sqlite3.Connection, name: str) -> Group | None:
     return Group(row["name"], tuple(m["member"] for m in members))
 
 
-def list_groups(conn: sqlite3.Connection) -> list[Group]:
+def _all_groups(conn: sqlite3.Connection) -> list[Group]:
     names = [r["name"] for r in conn.execute("SELECT name FROM groups ORDER BY name COLLATE NOCASE")]
-    return [g for n in names if (g := get_group(conn, n)) is not None]
+    return [g for n in names if (g := _get_group(conn, n)) is not None]
 
 
-def groups_with_member(conn: sqlite3.Connection, member: str) -> list[str]:
-    """The groups that name `member` (a contact name or '@group'), whatever its case."""
+def _groups_with_member(conn: sqlite3.Connection, member: str) -> list[str]:
     rows = conn.execute(
         "SELECT DISTINCT group_name FROM group_members WHERE member = ? COLLATE NOCASE "
         "ORDER BY group_name COLLATE NOCASE",

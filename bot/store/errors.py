@@ -1,5 +1,10 @@
 """Errors of the store layer. Each message says what to change; only StoreDamaged may ever
-advise restoring a backup, since the others happen to a good store."""
+advise restoring a backup, since the others happen to a good store.
+
+Whatever the backend, a failing store raises a StoreError: the database's own exceptions
+are translated at the repositories' edge, keeping their message. The three database kinds
+are named as in PEP 249, the vocabulary both sqlite3 and PostgreSQL drivers share.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,19 @@ class SchemaTooNew(StoreError):
     """The file was written by a newer smsbot; refuse rather than guess."""
 
 
+class DatabaseError(StoreError):
+    """The database failed a statement (a damaged file, an unexpected answer)."""
+
+
+class OperationalError(DatabaseError):
+    """The database could not run a statement: a table missing or changed, the disk full or
+    read-only, the database locked or gone. Usually passes once an operator fixed it."""
+
+
+class IntegrityError(DatabaseError):
+    """A write broke a constraint (a key already taken, a row it refers to missing)."""
+
+
 class StoreFull(StoreError):
     """Too little room on the store's filesystem for what is about to be written."""
 
@@ -51,7 +69,8 @@ def failure_kind(exc: BaseException) -> tuple[str, str]:
     detail = str(exc)[:200] or type(exc).__name__
     if isinstance(exc, StoreFull):
         return "full", detail
-    name = getattr(exc, "sqlite_errorname", None) or ""
+    name = (getattr(exc, "sqlite_errorname", None)
+            or getattr(exc.__cause__, "sqlite_errorname", None) or "")
     for prefix, kind, meaning in _KINDS:
         if name.startswith(prefix):
             return kind, f"{meaning} ({detail})"

@@ -1,8 +1,14 @@
-"""Rows of the store as frozen values; nothing outside bot/store sees sqlite3.Row."""
+"""Every record the store hands out or takes in, as frozen values.
+
+They are the repositories' vocabulary (see interface.py): whichever backend runs the
+store, callers see these and nothing of the database (no rows, no cursors).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +99,16 @@ class InboundRecord:
     forwarded_at: float | None
 
 
+class RawAnswer(NamedTuple):
+    """A destructive read's answer kept as received (password blanked) and not parsed yet.
+    A named tuple: it unpacks as (id, endpoint, body, problem)."""
+
+    id: int
+    endpoint: str
+    body: str
+    problem: str | None  # why a person must look at it; None when it was never parsed
+
+
 @dataclass(frozen=True, slots=True)
 class Thread:
     phone: str
@@ -130,3 +146,82 @@ class ReportOutcome:
     matched: int
     unmatched: int
     touched_sends: tuple[int, ...]
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItemIn:
+    """One alert as received, before the store decides its outcome."""
+
+    fingerprint: str
+    status: str  # firing | resolved
+    name: str
+    summary: str
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItemRecord:
+    alert_id: int
+    position: int
+    fingerprint: str
+    status: str
+    name: str
+    summary: str
+    labels: Mapping[str, str]
+    outcome: str  # new | deduplicated | acked | skipped
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """One notification for one contact group: at most one SMS (see store/alerts)."""
+
+    id: int
+    received_at: float
+    source: str
+    group_name: str
+    fingerprint: str
+    status: str
+    name: str
+    summary: str
+    labels: Mapping[str, str]
+    code: int | None
+    state: str
+    text: str | None
+    send_id: int | None
+    attempts: int
+    next_attempt_at: float | None
+    error: str | None
+    suppressed: int
+    acked_by: str | None
+    acked_at: float | None
+    closed_at: float | None
+    copy_chat_id: int | None
+    copy_message_id: int | None
+    copy_version: int
+    copy_shown: int
+    copy_send_shown: int
+    copy_edited_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertClaim:
+    """An alert taken for one send attempt: who gets it now, who the cap held back."""
+
+    alert: AlertRecord
+    phones: tuple[str, ...]
+    capped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressedAlert:
+    """An alert the cap held back from a phone, not yet told in a summary."""
+
+    phone: str
+    alert_id: int
+    name: str
+    summary: str
+    labels: Mapping[str, str]
+    status: str = "firing"  # a held-back resolution is summarised as resolved

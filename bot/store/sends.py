@@ -1,21 +1,123 @@
-"""The send journal: a send is written before the gateway is called, then its outcome.
-
-Delivery reports are stored as they come and matched to sends by (id, phone), for
-both forms of the gateway's `d` field (one batch id, or one SMSID per number).
-"""
+"""The send journal: a send is written before the gateway is called, then its outcome, then
+the delivery reports that come for it (SQL of the reports in reports.py)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+from bot.store import reports as _reports
+from bot.store.inbound import mark_raw
 from bot.store.models import OutcomeGroup, Recipient, ReportOutcome, SendRecord
-from bot.store.numbers import as_stored
-from sms_core.models import DeliveryReport, ReportStatus
+from bot.store.repo import SqliteRepo
+from sms_core.models import DeliveryReport
 
 CHUNK_SIZE = 100
+
+NOT_SENT = ("failed", "refused")
+"""Recipient states of numbers that certainly did not go out."""
+
+
+class SendsRepo(SqliteRepo):
+    """Sends with their recipients, chunks, status messages and delivery reports."""
+
+    # -- the journal ---------------------------------------------------------------------
+    async def journal(
+        self, *, origin: str, text: str, segments: int, numbers: Sequence[str], chat_id: int | None = None,
+        user_id: int | None = None, user_name: str | None = None, scheduled_at: str | None = None,
+        alert_id: int | None = None, lang: str = "en", status_chat_id: int | None = None,
+        status_thread_id: int | None = None,
+    ) -> int:
+        """Commit a send, its numbers in chunks of CHUNK_SIZE, before the gateway is called;
+        returns its id. `status_chat_id` (and thread): where the send's status message is owed.
+        It stays owed until Telegram accepted one (owed_statuses)."""
+        return await self._run(_journal, origin, text, segments, list(numbers), chat_id, user_id, user_name,
+                               scheduled_at, alert_id, lang, status_chat_id, status_thread_id)
+
+    async def start_chunk(self, send_id: int, chunk: int) -> None:
+        """The chunk's request is about to leave: from now on a crash leaves its outcome unknown.
+        Committed before the request, so chunks still pending after a crash certainly never left."""
+        await self._run(_start_chunk, send_id, chunk)
+
+    async def record_chunk(self, send_id: int, chunk: int, state: str, accepted: int, rejected: int,
+                           ids: Sequence[str], error: str | None, error_kind: str | None = None,
+                           error_arg: str | None = None) -> None:
+        """A chunk's outcome and the gateway's ids for it; its numbers keep the reason
+        (`error_kind`, `error_arg`) unless accepted. Reports that came before are matched now."""
+        await self._run(_record_chunk, send_id, chunk, state, accepted, rejected, list(ids), error,
+                        error_kind, error_arg)
+
+    async def finish(self, send_id: int, state: str, error: str | None = None,
+                     error_kind: str | None = None, error_arg: str | None = None) -> None:
+        """The send's final state; numbers of chunks never attempted share its fate."""
+        await self._run(_finish, send_id, state, error, error_kind, error_arg)
+
+    async def settle(self, send_id: int, reason: str, reason_arg: str | None = None,
+                     error: str | None = None) -> str:
+        """A send that stopped before every chunk's answer was recorded (a crash, an error): the
+        chunk in flight has an unknown outcome, never retried; the chunks never started were not
+        sent. Both keep `reason`. Returns the send's state, as its recipients now say."""
+        return await self._run(_settle, send_id, reason, reason_arg, error)
+
+    async def settle_interrupted(self) -> list[int]:
+        """Settle the sends still pending from a run that died; returns their ids."""
+        return await self._run(_settle_interrupted)
+
+    # -- reading -------------------------------------------------------------------------
+    async def get(self, send_id: int) -> SendRecord | None:
+        return await self._run(get_send, send_id)
+
+    async def history(self, phones: Sequence[str] | None = None, limit: int = 10) -> list[SendRecord]:
+        """The newest sends first, all or those to any of `phones`."""
+        return await self._run(_history, list(phones) if phones else None, limit)
+
+    async def recipients(self, send_id: int) -> list[Recipient]:
+        """The send's numbers in send order."""
+        return await self._run(_recipients, send_id)
+
+    async def in_states(self, states: Sequence[str]) -> list[SendRecord]:
+        return await self._run(_in_states, list(states))
+
+    # -- status messages -----------------------------------------------------------------
+    async def set_status_message(self, send_id: int, chat_id: int, message_id: int, thread_id: int | None,
+                                 shown_version: int | None = None) -> None:
+        await self._run(_set_status_message, send_id, chat_id, message_id, thread_id, shown_version)
+
+    async def mark_status_shown(self, send_id: int, version: int) -> None:
+        await self._run(_mark_status_shown, send_id, version)
+
+    async def forgo_status(self, send_id: int) -> None:
+        """No status message can be shown for this send (the chat refuses it): owed no more."""
+        await self._run(_forgo_status, send_id)
+
+    async def dirty_statuses(self, limit: int = 50) -> list[SendRecord]:
+        """Sends whose status message Telegram shows out of date, least recently edited first."""
+        return await self._run(_dirty_statuses, limit)
+
+    async def dirty_status_count(self) -> int:
+        """Status messages whose counts changed since Telegram last showed them (a metric)."""
+        return await self._run(_dirty_status_count)
+
+    async def owed_statuses(self, limit: int = 50) -> list[SendRecord]:
+        """Sends whose status message is owed in a chat and was never accepted by Telegram (the
+        answer hit an outage, or the bot stopped before it): the forward job posts them, oldest first."""
+        return await self._run(_owed_statuses, limit)
+
+    # -- delivery reports ------------------------------------------------------------------
+    async def store_reports(self, reports: Sequence[DeliveryReport], raw_id: int | None = None,
+                            problem: str | None = None) -> ReportOutcome:
+        """Keep every report of a page and match those of known sends; with `raw_id`, mark the
+        page's raw answer (as InboundRepo.mark_raw) in the same transaction."""
+        return await self._run(_store_report_page, list(reports), raw_id, problem)
+
+    async def unmatched_report_count(self) -> int:
+        return await self._run(_reports.unmatched_count)
+
+    async def report_count(self) -> int:
+        return await self._run(_reports.count)
+
 
 _SEND_SELECT = """
 SELECT s.*,
@@ -32,9 +134,6 @@ SELECT s.*,
      ORDER BY r.chunk, r.rowid) n) AS not_sent
 FROM sends s
 """
-
-NOT_SENT = ("failed", "refused")
-"""Recipient states of numbers that certainly did not go out."""
 
 
 def _record(row: sqlite3.Row) -> SendRecord:
@@ -54,24 +153,9 @@ def _record(row: sqlite3.Row) -> SendRecord:
     )
 
 
-def journal_send(
-    conn: sqlite3.Connection,
-    *,
-    origin: str,
-    text: str,
-    segments: int,
-    numbers: Sequence[str],
-    chat_id: int | None = None,
-    user_id: int | None = None,
-    user_name: str | None = None,
-    scheduled_at: str | None = None,
-    alert_id: int | None = None,
-    lang: str = "en",
-    status_chat_id: int | None = None,
-    status_thread_id: int | None = None,
-) -> int:
-    """`status_chat_id` (and thread): where the send's status message is owed. It stays owed,
-    status_message_id NULL, until Telegram accepted one (owed_status_sends)."""
+def _journal(conn: sqlite3.Connection, origin: str, text: str, segments: int, numbers: list[str],
+             chat_id: int | None, user_id: int | None, user_name: str | None, scheduled_at: str | None,
+             alert_id: int | None, lang: str, status_chat_id: int | None, status_thread_id: int | None) -> int:
     cur = conn.execute(
         "INSERT INTO sends(created_at, origin, chat_id, user_id, user_name, text, segments, "
         "scheduled_at, alert_id, lang, status_chat_id, status_thread_id) "
@@ -87,19 +171,13 @@ def journal_send(
     return send_id
 
 
-def record_chunk(
-    conn: sqlite3.Connection,
-    send_id: int,
-    chunk: int,
-    state: str,
-    accepted: int,
-    rejected: int,
-    ids: Sequence[str],
-    error: str | None,
-    error_kind: str | None = None,
-    error_arg: str | None = None,
-) -> None:
-    """A chunk's outcome; its numbers keep the reason (`error_kind`, `error_arg`) unless accepted."""
+def _start_chunk(conn: sqlite3.Connection, send_id: int, chunk: int) -> None:
+    conn.execute("UPDATE recipients SET state = 'sending' WHERE send_id = ? AND chunk = ? AND state = 'pending'",
+                 (send_id, chunk))
+
+
+def _record_chunk(conn: sqlite3.Connection, send_id: int, chunk: int, state: str, accepted: int, rejected: int,
+                  ids: list[str], error: str | None, error_kind: str | None, error_arg: str | None) -> None:
     reason, arg = (None, None) if state == "accepted" else (error_kind, error_arg)
     conn.execute(
         "UPDATE recipients SET state = ?, reason = ?, reason_arg = ? WHERE send_id = ? AND chunk = ?",
@@ -116,35 +194,24 @@ def record_chunk(
         (accepted, rejected, error, error_kind, error_arg, send_id),
     )
     if ids:
-        _rematch(conn, ids)
+        _reports.rematch(conn, ids)
 
 
-def finish_send(conn: sqlite3.Connection, send_id: int, state: str, error: str | None = None,
-                error_kind: str | None = None, error_arg: str | None = None) -> None:
+def _finish(conn: sqlite3.Connection, send_id: int, state: str, error: str | None, error_kind: str | None,
+            error_arg: str | None) -> None:
     conn.execute(
         "UPDATE sends SET state = ?, error = COALESCE(?, error), error_kind = COALESCE(?, error_kind), "
         "error_arg = COALESCE(?, error_arg), status_version = status_version + 1 WHERE id = ?",
         (state, error, error_kind, error_arg, send_id),
     )
-    # Recipients of chunks never attempted (the send stopped early) share the send's fate.
     conn.execute(
         "UPDATE recipients SET state = ? WHERE send_id = ? AND state = 'pending'",
         ("refused" if state in ("refused", "partial") else state, send_id),
     )
 
 
-def start_chunk(conn: sqlite3.Connection, send_id: int, chunk: int) -> None:
-    """The chunk's request is about to leave: from now on a crash leaves its outcome unknown.
-    Committed before the request, so chunks still `pending` after a crash certainly never left."""
-    conn.execute("UPDATE recipients SET state = 'sending' WHERE send_id = ? AND chunk = ? AND state = 'pending'",
-                 (send_id, chunk))
-
-
-def settle_send(conn: sqlite3.Connection, send_id: int, reason: str, reason_arg: str | None = None,
-                error: str | None = None) -> str:
-    """A send that stopped before every chunk's answer was recorded (a crash, an error): the
-    chunk in flight has an unknown outcome, never retried; the chunks never started were not
-    sent. Both keep `reason`. Returns the send's state, as its recipients now say."""
+def _settle(conn: sqlite3.Connection, send_id: int, reason: str, reason_arg: str | None,
+            error: str | None) -> str:
     conn.execute("UPDATE recipients SET state = 'unknown', reason = ?, reason_arg = ? "
                  "WHERE send_id = ? AND state = 'sending'", (reason, reason_arg, send_id))
     conn.execute("UPDATE recipients SET state = 'failed', reason = ?, reason_arg = ? "
@@ -172,65 +239,22 @@ def _overall(states: set[str]) -> str:
     return "refused"
 
 
-def settle_interrupted_sends(conn: sqlite3.Connection) -> list[int]:
-    """Sends still pending from a run that died: the chunk in flight is unknown (never retried),
-    the chunks never started are not sent (a sender may send them again)."""
+def _settle_interrupted(conn: sqlite3.Connection) -> list[int]:
+    """The chunk in flight is unknown (never retried), the chunks never started are not sent
+    (a sender may send them again)."""
     ids = [r["id"] for r in conn.execute("SELECT id FROM sends WHERE state = 'pending'")]
     for send_id in ids:
-        settle_send(conn, send_id, "interrupted", None, "interrupted: the bot stopped during the send")
+        _settle(conn, send_id, "interrupted", None, "interrupted: the bot stopped during the send")
     return ids
 
 
-def set_status_message(
-    conn: sqlite3.Connection, send_id: int, chat_id: int, message_id: int, thread_id: int | None,
-    shown_version: int | None = None,
-) -> None:
-    conn.execute(
-        "UPDATE sends SET status_chat_id = ?, status_message_id = ?, status_thread_id = ?, "
-        "status_shown = COALESCE(?, status_shown), status_edited_at = ? WHERE id = ?",
-        (chat_id, message_id, thread_id, shown_version, time.time(), send_id),
-    )
-
-
-def mark_status_shown(conn: sqlite3.Connection, send_id: int, version: int) -> None:
-    conn.execute(
-        "UPDATE sends SET status_shown = MAX(status_shown, ?), status_edited_at = ? WHERE id = ?",
-        (version, time.time(), send_id),
-    )
-
-
 def get_send(conn: sqlite3.Connection, send_id: int) -> SendRecord | None:
+    """Also read inside the alert repositories' transactions."""
     row = conn.execute(_SEND_SELECT + " WHERE s.id = ?", (send_id,)).fetchone()
     return _record(row) if row else None
 
 
-def dirty_status_sends(conn: sqlite3.Connection, limit: int = 50) -> list[SendRecord]:
-    rows = conn.execute(
-        _SEND_SELECT + " WHERE s.status_message_id IS NOT NULL AND s.status_version > s.status_shown "
-        "ORDER BY s.status_edited_at LIMIT ?",
-        (limit,),
-    )
-    return [_record(r) for r in rows]
-
-
-def owed_status_sends(conn: sqlite3.Connection, limit: int = 50) -> list[SendRecord]:
-    """Sends whose status message is owed in a chat and was never accepted by Telegram (the
-    answer hit an outage, or the bot stopped before it): the forward job posts them, oldest first."""
-    rows = conn.execute(
-        _SEND_SELECT + " WHERE s.status_chat_id IS NOT NULL AND s.status_message_id IS NULL "
-        "ORDER BY s.id LIMIT ?",
-        (limit,),
-    )
-    return [_record(r) for r in rows]
-
-
-def forgo_status(conn: sqlite3.Connection, send_id: int) -> None:
-    """No status message can be shown for this send (the chat refuses it): owed no more."""
-    conn.execute("UPDATE sends SET status_chat_id = NULL, status_thread_id = NULL "
-                 "WHERE id = ? AND status_message_id IS NULL", (send_id,))
-
-
-def history(conn: sqlite3.Connection, phones: Sequence[str] | None = None, limit: int = 10) -> list[SendRecord]:
+def _history(conn: sqlite3.Connection, phones: list[str] | None, limit: int) -> list[SendRecord]:
     if phones:
         marks = ",".join("?" * len(phones))
         rows = conn.execute(
@@ -243,7 +267,7 @@ def history(conn: sqlite3.Connection, phones: Sequence[str] | None = None, limit
     return [_record(r) for r in rows]
 
 
-def recipients_of(conn: sqlite3.Connection, send_id: int) -> list[Recipient]:
+def _recipients(conn: sqlite3.Connection, send_id: int) -> list[Recipient]:
     rows = conn.execute(
         "SELECT send_id, phone, chunk, state, report_status FROM recipients WHERE send_id = ? "
         "ORDER BY chunk, rowid",
@@ -252,86 +276,60 @@ def recipients_of(conn: sqlite3.Connection, send_id: int) -> list[Recipient]:
     return [Recipient(r["send_id"], r["phone"], r["chunk"], r["state"], r["report_status"]) for r in rows]
 
 
-def sends_by_state(conn: sqlite3.Connection, states: Iterable[str]) -> list[SendRecord]:
-    states = list(states)
+def _in_states(conn: sqlite3.Connection, states: list[str]) -> list[SendRecord]:
     marks = ",".join("?" * len(states))
     rows = conn.execute(_SEND_SELECT + f" WHERE s.state IN ({marks}) ORDER BY s.id", states)
     return [_record(r) for r in rows]
 
 
-# --- delivery reports -------------------------------------------------------------
+def _set_status_message(conn: sqlite3.Connection, send_id: int, chat_id: int, message_id: int,
+                        thread_id: int | None, shown_version: int | None) -> None:
+    conn.execute(
+        "UPDATE sends SET status_chat_id = ?, status_message_id = ?, status_thread_id = ?, "
+        "status_shown = COALESCE(?, status_shown), status_edited_at = ? WHERE id = ?",
+        (chat_id, message_id, thread_id, shown_version, time.time(), send_id),
+    )
 
 
-def _better(current: int | None, new: int) -> bool:
-    """Whether `new` should replace the recipient's last status (one count per number)."""
-    if current is None or current == ReportStatus.PENDING:
-        return True
-    # Among final statuses, a failed part of a long SMS means the message did not arrive whole.
-    return new == ReportStatus.FAILED and current != ReportStatus.FAILED
+def _mark_status_shown(conn: sqlite3.Connection, send_id: int, version: int) -> None:
+    conn.execute(
+        "UPDATE sends SET status_shown = MAX(status_shown, ?), status_edited_at = ? WHERE id = ?",
+        (version, time.time(), send_id),
+    )
 
 
-def _apply(conn: sqlite3.Connection, report_id: int, sms_id: str, phone: str, status: int) -> int | None:
-    row = conn.execute(
-        "SELECT r.send_id, r.report_status FROM send_ids i "
-        "JOIN recipients r ON r.send_id = i.send_id AND r.phone = ? "
-        "WHERE i.sms_id = ? ORDER BY r.send_id DESC LIMIT 1",
-        (phone, sms_id),
-    ).fetchone()
-    if row is None:
-        return None
-    send_id = row["send_id"]
-    conn.execute("UPDATE reports SET send_id = ?, processed = 1 WHERE id = ?", (send_id, report_id))
-    if _better(row["report_status"], status):
-        conn.execute(
-            "UPDATE recipients SET report_status = ?, reported_at = ? WHERE send_id = ? AND phone = ?",
-            (status, time.time(), send_id, phone),
-        )
-        conn.execute("UPDATE sends SET status_version = status_version + 1 WHERE id = ?", (send_id,))
-    return send_id
+def _forgo_status(conn: sqlite3.Connection, send_id: int) -> None:
+    conn.execute("UPDATE sends SET status_chat_id = NULL, status_thread_id = NULL "
+                 "WHERE id = ? AND status_message_id IS NULL", (send_id,))
 
 
-def store_reports(conn: sqlite3.Connection, reports: Sequence[DeliveryReport]) -> ReportOutcome:
-    """Keep every report; match those that belong to a known send. Unmatched ones stay, counted."""
-    now = time.time()
-    touched: set[int] = set()
-    matched = 0
-    for rep in reports:
-        phone = as_stored(rep.phone)  # a gateway that echoes `+86…`, `0086…` or `86…` still matches
-        cur = conn.execute(
-            "INSERT INTO reports(received_at, sms_id, phone, status) VALUES (?, ?, ?, ?)",
-            (now, rep.sms_id, phone, rep.status),
-        )
-        send_id = _apply(conn, int(cur.lastrowid or 0), rep.sms_id, phone, rep.status)
-        if send_id is not None:
-            matched += 1
-            touched.add(send_id)
-    return ReportOutcome(len(reports), matched, len(reports) - matched, tuple(sorted(touched)))
-
-
-def _rematch(conn: sqlite3.Connection, ids: Sequence[str]) -> None:
-    """Reports that arrived before their send's ids were recorded (a crash in between)."""
-    marks = ",".join("?" * len(ids))
+def _dirty_statuses(conn: sqlite3.Connection, limit: int) -> list[SendRecord]:
     rows = conn.execute(
-        f"SELECT id, sms_id, phone, status FROM reports WHERE send_id IS NULL AND sms_id IN ({marks})",
-        list(ids),
-    ).fetchall()
-    for r in rows:
-        _apply(conn, r["id"], r["sms_id"], r["phone"], r["status"])
+        _SEND_SELECT + " WHERE s.status_message_id IS NOT NULL AND s.status_version > s.status_shown "
+        "ORDER BY s.status_edited_at LIMIT ?",
+        (limit,),
+    )
+    return [_record(r) for r in rows]
 
 
-def unmatched_report_count(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT COUNT(*) FROM reports WHERE send_id IS NULL").fetchone()[0]
-
-
-def report_count(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
-
-
-# --- two-way SMS (forward job) --------------------------------------------------------
-
-
-def dirty_status_count(conn: sqlite3.Connection) -> int:
-    """Status messages whose counts changed since Telegram last showed them (a metric)."""
-    return conn.execute(
+def _dirty_status_count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute(
         "SELECT COUNT(*) FROM sends WHERE status_message_id IS NOT NULL AND status_version > status_shown"
-    ).fetchone()[0]
+    ).fetchone()[0])
+
+
+def _owed_statuses(conn: sqlite3.Connection, limit: int) -> list[SendRecord]:
+    rows = conn.execute(
+        _SEND_SELECT + " WHERE s.status_chat_id IS NOT NULL AND s.status_message_id IS NULL "
+        "ORDER BY s.id LIMIT ?",
+        (limit,),
+    )
+    return [_record(r) for r in rows]
+
+
+def _store_report_page(conn: sqlite3.Connection, reports: list[DeliveryReport], raw_id: int | None,
+                       problem: str | None) -> ReportOutcome:
+    out = _reports.store_reports(conn, reports)
+    if raw_id is not None:
+        mark_raw(conn, raw_id, problem)
+    return out
