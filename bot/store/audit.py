@@ -7,7 +7,7 @@ import time
 
 from bot.escaping import escape_controls
 from bot.store.models import AuditRecord, Confirmation
-from sms_core.client import redact
+from sms_core.redaction import redact
 
 
 def audit(conn: sqlite3.Connection, kind: str, chat_id: int | None, user_id: int | None, detail: str | None) -> None:

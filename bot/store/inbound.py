@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from bot.store.models import InboundRecord, Thread
 from bot.store.numbers import as_stored
-from sms_core.client import redact
 from sms_core.models import InboundSms
+from sms_core.redaction import redact
 
 
 def store_raw(conn: sqlite3.Connection, endpoint: str, body: str) -> int:
