@@ -1,63 +1,34 @@
-"""SmsGateway: the gateway's HTTP API over httpx, with chunking and a retry policy.
+"""SmsGateway: the gateway account over HTTP -- sends split into chunks, polls, the balance.
 
-The retry policy follows the spec's decisions 7 and 8:
-
-- a send is retried only when it certainly did not arrive (connection refused,
-  DNS failure, connect or pool timeout) or when the gateway answered -99
-  (busy, not accepted); a send that may have arrived (read timeout, connection
-  lost after the request was written, HTTP 5xx, an answer that cannot be read)
-  has an UNKNOWN outcome and is never sent again by this module;
-- a read is retried when busy or unreachable; the balance also after a timeout.
-  The polls (reports, inbound) are destructive: once the request was sent, a
-  timeout, a dropped connection or HTTP 5xx may have cost a page that a repeat
-  cannot bring back, so they raise PageMaybeLost at once (the caller reads on at
-  its next poll). A poll may be given its own, longer read timeout.
-
-Requests go through one `httpx.AsyncClient` (its transport can be given): per-phase
-timeouts, no redirect followed, the proxy named by the environment (trust_env), no
-cookie kept. The query string is built by protocol.encode_query (GBK percent-escapes,
-where httpx would encode UTF-8) and handed to httpx.URL, which keeps it as it is.
-
-The password travels in the query string. It is kept in a SecretStr, never put
-in an exception message, a repr or a log line of ours; every httpx exception is
-turned into one of our errors raised outside the `except` block (so it carries
-no `__context__` that holds the URL); and a logging filter on the httpx and
-httpcore loggers blanks `us_pwd=...` (httpx logs every request URL at INFO).
+The parts it is made of: sms_core.request (one HTTP request: its URL, timeouts and what a
+failure means), sms_core.retry (which failure is tried again: a send with an unknown
+outcome never is, a destructive poll raises PageMaybeLost at once), sms_core.backoff
+(the pauses between tries) and sms_core.redaction (the password kept out of every log
+line, exception text and repr).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
-import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TypeVar
-from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
+from sms_core import request
+from sms_core.backoff import Backoff
 from sms_core.errors import (
     AccountLocked,
     ContentTooLong,
     ForbiddenWord,
-    GatewayBusy,
-    GatewayError,
     GatewayProtocolError,
     GatewayRefused,
-    GatewayUnavailable,
-    InputError,
     InsufficientBalance,
     LoginFailed,
     NoContent,
     NoRecipients,
-    PageMaybeLost,
-    SendOutcomeUnknown,
-    UnknownReason,
-    UnsupportedCharacters,
 )
 from sms_core.models import (
     ChunkOutcome,
@@ -66,26 +37,24 @@ from sms_core.models import (
     InboundPage,
     InboundSms,
     ReportPage,
+    SendAnswer,
     SendResult,
 )
 from sms_core.phones import chunked, normalize_numbers
 from sms_core.protocol import (
     MAX_NUMBERS_PER_REQUEST,
     Endpoint,
-    auth_params,
     decode_body,
-    encode_query,
-    excerpt,
     parse_balance,
     parse_inbound,
     parse_reports,
     parse_send,
     send_query_parts,
 )
+from sms_core.redaction import keep_secret, parse_answer
+from sms_core.retry import RetryPolicy
 from sms_core.schedule import check_schedule
 from sms_core.text import validate_text
-
-log = logging.getLogger("sms_core.client")
 
 T = TypeVar("T")
 OnChunk = Callable[[ChunkResult], Awaitable[None]]
@@ -99,127 +68,16 @@ STOP_ALL: tuple[type[GatewayRefused], ...] = (
 """A refusal that the remaining chunks of a send would get too: they are not sent."""
 
 _BARE_CODE = re.compile(r"-?[0-9]{1,18}")
-_DESTRUCTIVE = frozenset({Endpoint.REPORTS, Endpoint.INBOUND})
-"""Reads that hand a page out once: never repeated after the request was sent."""
-
-
-# --- keeping the password out of logs -------------------------------------------
-
-_SECRETS: weakref.WeakValueDictionary[int, SmsGateway] = weakref.WeakValueDictionary()
-_PWD_RE = re.compile(r"(?i)(us_pwd(?:=|%3D))[^&\s\"'<>]*")
-
-
-def _secret_forms(password: str, encoding: str) -> set[str]:
-    """The password as it may appear in text: plain, and percent-encoded as on the wire."""
-    if not password:
-        return set()
-    forms = {password, quote(password, safe=""), quote(password)}
-    try:
-        forms.add(quote(password.encode(encoding), safe=""))
-    except (UnicodeError, LookupError):
-        pass
-    return {f for f in forms if f}
-
-
-def redact(text: str) -> str:
-    """Blank every live gateway's password and every `us_pwd=` value in `text`.
-
-    The passwords first: a password with a space in it would otherwise be cut by the
-    `us_pwd=` pattern (which ends at whitespace) and its rest left behind.
-    """
-    for gateway in list(_SECRETS.values()):
-        for form in gateway._secret_forms:
-            if form in text:
-                text = text.replace(form, "***")
-    return _PWD_RE.sub(r"\1***", text)
-
-
-class RedactPasswordFilter(logging.Filter):
-    """A logging filter that rewrites a record's message with the password blanked.
-
-    The record's args are merged into its message first, so a URL passed as an
-    argument (as httpx does: `logger.info("HTTP Request: %s %s ...", method, url)`)
-    is caught too.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken record: leave it to logging's own error handling
-            return True
-        cleaned = redact(message)
-        if cleaned != message or record.args:
-            record.msg = cleaned
-            record.args = ()
-        return True
-
-
-_FILTER = RedactPasswordFilter()
-_HTTP_LOGGERS = (
-    "httpx", "httpcore", "httpcore.connection", "httpcore.connection_pool",
-    "httpcore.http11", "httpcore.http2", "httpcore.proxy", "httpcore.socks",
-)
-
-
-def install_log_filter() -> None:
-    """Attach the filter to httpx's and httpcore's loggers (each one: a logger's filter
-    does not apply to records of its children). Idempotent; done at import."""
-    for name in _HTTP_LOGGERS:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
-
-
-install_log_filter()
-
-
-# --- errors on the way ---------------------------------------------------------------
-
-
-class _NoAnswer(GatewayError):
-    """The request may have reached the gateway, but no usable answer came back."""
-
-    def __init__(self, message: str, reason: UnknownReason, http_status: int | None = None) -> None:
-        self.reason = reason
-        self.http_status = http_status
-        super().__init__(message)
-
-
-class _TurnedAway(GatewayError):
-    """HTTP 3xx/4xx: the web server turned the request away before the endpoint ran."""
-
-
-def _classify(exc: Exception) -> GatewayError:
-    """An httpx exception -> our error with a fixed, safe message (never the URL)."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        return GatewayUnavailable("could not connect to the gateway in time")
-    if isinstance(exc, httpx.PoolTimeout):
-        return GatewayUnavailable("no free connection to the gateway in time")
-    if isinstance(exc, httpx.ConnectError):
-        return GatewayUnavailable(
-            "could not connect to the gateway (connection refused or name not resolved)")
-    if isinstance(exc, httpx.ProxyError):
-        return GatewayUnavailable("could not reach the gateway through the proxy")
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return GatewayUnavailable("the gateway URL is not usable; check SMSBOT_GATEWAY_URL")
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return _NoAnswer("the gateway did not answer in time", UnknownReason.TIMEOUT)
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return _NoAnswer("the gateway closed the connection without an answer",
-                         UnknownReason.CONNECTION_CLOSED)
-    return _NoAnswer(f"the connection to the gateway failed ({type(exc).__name__})",
-                     UnknownReason.CONNECTION_CLOSED)
-
-
-# --- the client ------------------------------------------------------------------
 
 
 class SmsGateway:
     """The gateway account, spoken to over HTTP. Use as `async with SmsGateway(...) as gw:`.
 
-    `password` may be a str or a pydantic SecretStr. `timeout` bounds each phase
-    of a request (connect, write, read, pool wait); a whole request is also cut
-    at twice that, against a server that answers one byte at a time.
+    `password` may be a str or a pydantic SecretStr; it is never in a repr, an exception
+    text or a log line. `timeout` bounds each phase of a request (connect, write, read,
+    pool wait); a whole request is also cut at twice that, against a server that answers
+    one byte at a time. A request that may be repeated is tried up to `max_attempts`
+    times, `backoff`, 2 x `backoff`, 4 x `backoff`... seconds apart.
     """
 
     def __init__(
@@ -235,8 +93,7 @@ class SmsGateway:
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+        self.retry = RetryPolicy(max_attempts, Backoff(backoff))
         self.base_url = base_url.rstrip("/")
         self.username = username
         secret = password if isinstance(password, SecretStr) else SecretStr(password)
@@ -244,15 +101,22 @@ class SmsGateway:
         self.encoding = encoding
         self.timeout = timeout
         self.segment_size = segment_size
-        self.max_attempts = max_attempts
-        self.backoff = backoff
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
-        self._secret_forms = _secret_forms(secret.get_secret_value(), encoding)
-        _SECRETS[id(self)] = self
+        keep_secret(self, secret.get_secret_value(), encoding)
 
     def __repr__(self) -> str:
         return f"SmsGateway(base_url={self.base_url!r}, username={self.username!r})"
+
+    @property
+    def max_attempts(self) -> int:
+        """Tries of a request that may be repeated (see sms_core.retry)."""
+        return self.retry.max_attempts
+
+    @property
+    def backoff(self) -> float:
+        """Seconds of the first pause between tries; each next one is twice as long."""
+        return self.retry.backoff.first
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -271,105 +135,15 @@ class SmsGateway:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(
-                transport=self._transport,
-                timeout=httpx.Timeout(self.timeout),  # each phase: connect, write, read, pool
-                follow_redirects=False,  # a redirect would carry the password to another host
-                trust_env=True,  # HTTP(S)_PROXY, ALL_PROXY, NO_PROXY (unless a transport is given)
-                # none kept or sent: every call carries the account, and a session cookie of
-                # the gateway's web server must not tie one call to another
-                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
-                headers={"User-Agent": "smsbot"},
-                # shorter than servers' idle timeouts: a send on a connection the server
-                # has just closed would end UNKNOWN although it never arrived
-                limits=httpx.Limits(keepalive_expiry=2.0),
-            )
-            del self._http.headers["Accept-Encoding"]  # the answers are a few bytes of text
+            self._http = request.open_client(self.timeout, self._transport)
         return self._http
 
-    # --- one HTTP request ----------------------------------------------------------
-
-    async def _request(self, endpoint: Endpoint, query: str, read_timeout: float | None = None) -> bytes:
-        """GET one endpoint; the body of a 200 answer (waited for `read_timeout`, if given).
-
-        Raises GatewayUnavailable (certainly did not arrive), _NoAnswer (may have
-        arrived: timeout, dropped, HTTP 5xx) or _TurnedAway (HTTP 3xx/4xx: refused
-        before the endpoint ran).
-        """
-        url: httpx.URL | None = None
-        response: httpx.Response | None = None
-        failure: GatewayError | None = None
-        status = 0
-        content = b""
-        timeout, limit = httpx.Timeout(self.timeout), 2 * self.timeout
-        if read_timeout is not None:  # a poll's own wait for its answer
-            timeout = httpx.Timeout(self.timeout, read=read_timeout)
-            limit = 2 * max(self.timeout, read_timeout)
-        try:
-            url = self._url(endpoint, query)
-            async with asyncio.timeout(limit):
-                response = await self._client().get(url, timeout=timeout)  # the body is read, then closed
-            status = response.status_code
-            content = response.content
-        except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
-            failure = _classify(exc)
-        del url, query, response  # they hold the password: not left in the frame
-        if failure is not None:
-            raise failure  # outside the except block: no __context__ holding the URL
-        if status == 200:
-            return content
-        if status >= 500:
-            raise _NoAnswer(f"the gateway answered HTTP {status}", UnknownReason.HTTP_STATUS, status)
-        # 3xx included: a redirect is not followed, it would carry the password elsewhere
-        raise _TurnedAway(f"the gateway answered HTTP {status}; check SMSBOT_GATEWAY_URL")
-
-    def _url(self, endpoint: Endpoint, query: str) -> httpx.URL:
-        """The endpoint's URL with `query`, built by encode_query: only `A-Z a-z 0-9 _ . - ~`,
-        `%XX`, `=` and `&`, which httpx.URL keeps as they are (GBK escapes stay GBK).
-
-        Not `params=`: httpx would encode the values in UTF-8. May raise InvalidURL.
-        """
-        return httpx.URL(f"{self.base_url}{endpoint.value}?{query}")
+    async def _get(self, endpoint: Endpoint, query: str, read_timeout: float | None = None) -> bytes:
+        return await request.get(self._client(), self.base_url, endpoint, query,
+                                 phase_timeout=self.timeout, read_timeout=read_timeout)
 
     def _auth_query(self) -> str:
-        """`us_name=...&us_pwd=...`, percent-encoded; refused (InputError, nothing sent) if
-        the encoding cannot hold them. The password's characters are never shown."""
-        try:
-            encode_query(auth_params(self.username, ""), self.encoding)
-        except UnsupportedCharacters as err:  # not a secret: its characters say what to fix
-            raise InputError(
-                f"the gateway username has characters that the gateway's encoding "
-                f"({self.encoding.upper()}) cannot hold ({' '.join(map(repr, err.chars))}); "
-                f"check SMSBOT_GATEWAY_USERNAME") from None
-        try:
-            return encode_query(auth_params(self.username, self._password.get_secret_value()),
-                                self.encoding)
-        except UnsupportedCharacters:
-            pass
-        raise InputError(  # outside the except block: no __context__ naming its characters
-            f"the gateway password has characters that the gateway's encoding "
-            f"({self.encoding.upper()}) cannot hold; check SMSBOT_GATEWAY_PASSWORD")
-
-    def _parse(self, parse: Callable[[bytes | str, str], T], body: bytes | str) -> T:
-        """`parse(body)`, with the password kept out of the excerpt of an unreadable answer.
-
-        An error page may echo the request URL. The excerpt is collapsed and cut to 60
-        characters, after which the password may no longer be found whole: so the answer
-        is blanked first and the excerpt taken again from it.
-        """
-        try:
-            return parse(body, self.encoding)
-        except GatewayProtocolError as err:
-            failure = err
-        text = (body.decode(self.encoding, errors="backslashreplace")
-                if isinstance(body, bytes) else body)
-        cleaned = redact(text)
-        if cleaned != text:
-            failure = GatewayProtocolError(failure.reason, excerpt(cleaned), partial=failure.partial)
-        raise failure
-
-    async def _pause(self, attempt: int) -> None:
-        await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+        return request.auth_query(self.username, self._password, self.encoding)
 
     # --- send ------------------------------------------------------------------------
 
@@ -433,103 +207,34 @@ class SmsGateway:
     async def _send_chunk(self, numbers: tuple[str, ...], query: tuple[str, str],
                           index: int, total: int) -> ChunkResult:
         head, tail = query
-        where = f"send chunk {index}/{total} ({len(numbers)} number{'' if len(numbers) == 1 else 's'})"
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                content = await self._request(Endpoint.SEND, f"{head}{'%2C'.join(numbers)}{tail}")
-                answer = self._parse(parse_send, content)
-            except (GatewayBusy, GatewayUnavailable) as err:
-                if attempt < self.max_attempts:
-                    log.info("%s: %s (code %s); attempt %d of %d, retrying",
-                             where, err, err.code, attempt, self.max_attempts)
-                    await self._pause(attempt)
-                    continue
-                log.warning("%s failed after %d attempts: %s (code %s)",
-                            where, attempt, err, err.code)
-                return ChunkResult(numbers, ChunkOutcome.FAILED, error=err, attempts=attempt)
-            except GatewayRefused as err:
-                log.warning("%s refused by the gateway: %s (code %s)", where, err, err.code)
-                return ChunkResult(numbers, ChunkOutcome.REFUSED, error=err, attempts=attempt)
-            except _NoAnswer as err:
-                unknown = SendOutcomeUnknown(
-                    f"{err}; the SMS may have been sent: check before sending again",
-                    err.reason, http_status=err.http_status)
-                log.warning("%s: outcome unknown (%s): %s", where, err.reason, err)
-                return ChunkResult(numbers, ChunkOutcome.UNKNOWN, error=unknown, attempts=attempt)
-            except _TurnedAway as err:
-                # turned away before the send script ran: not sent, and not worth repeating
-                failed = GatewayProtocolError(str(err))
-                log.warning("%s failed: %s", where, failed)
-                return ChunkResult(numbers, ChunkOutcome.FAILED, error=failed, attempts=attempt)
-            except GatewayProtocolError as err:
-                unknown = SendOutcomeUnknown(
-                    f"the gateway's answer could not be read ({err}); "
-                    "the SMS may have been sent: check before sending again",
-                    UnknownReason.UNREADABLE)
-                log.warning("%s: outcome unknown (%s): unreadable answer", where,
-                            UnknownReason.UNREADABLE)
-                return ChunkResult(numbers, ChunkOutcome.UNKNOWN, error=unknown, attempts=attempt)
-            if answer.accepted + answer.rejected != len(numbers):
-                log.warning("%s: the gateway counted %d accepted + %d rejected numbers",
-                            where, answer.accepted, answer.rejected)
-            return ChunkResult(numbers, ChunkOutcome.ACCEPTED, accepted=answer.accepted,
-                               rejected=answer.rejected, ids=answer.ids, attempts=attempt)
+
+        async def attempt() -> SendAnswer:
+            content = await self._get(Endpoint.SEND, f"{head}{'%2C'.join(numbers)}{tail}")
+            return parse_answer(parse_send, content, self.encoding)
+
+        return await self.retry.send_chunk(numbers, index, total, attempt)
 
     # --- reads -----------------------------------------------------------------------
 
     async def _read(self, endpoint: Endpoint, parse: Callable[[bytes | str, str], T],
                     on_raw: OnRaw | None, read_timeout: float | None = None) -> T:
-        """One read with its retries. Logged at DEBUG only: the caller says what failed (the
-        poll job once per fault, not once per attempt)."""
         query = self._auth_query()
-        attempt = 0
-        while True:
-            attempt += 1
-            retry: GatewayError | None = None
-            final: GatewayError | None = None
-            try:
-                return await self._read_once(endpoint, parse, on_raw, query, read_timeout)
-            except _NoAnswer as err:
-                if endpoint in _DESTRUCTIVE:
-                    final = PageMaybeLost(f"{err} after the request was sent: a page may have been lost")
-                else:
-                    retry = GatewayUnavailable(str(err))
-            except (GatewayBusy, GatewayUnavailable) as err:
-                retry = err
-            except _TurnedAway as err:
-                final = GatewayProtocolError(str(err))
-            except GatewayProtocolError as err:
-                final = err
-            except GatewayRefused as err:
-                final = err
-            # raised outside the except blocks: no __context__ to carry anything along
-            if final is not None:
-                log.debug("%s: %s (code %s)", endpoint.value, final, final.code)
-                raise final
-            assert retry is not None
-            if attempt >= self.max_attempts:
-                log.debug("%s failed after %d attempts: %s (code %s)",
-                          endpoint.value, attempt, retry, retry.code)
-                raise retry
-            log.debug("%s: %s (code %s); attempt %d of %d, retrying",
-                      endpoint.value, retry, retry.code, attempt, self.max_attempts)
-            await self._pause(attempt)
+        return await self.retry.read(
+            endpoint, lambda: self._read_once(endpoint, parse, on_raw, query, read_timeout))
 
     async def _read_once(self, endpoint: Endpoint, parse: Callable[[bytes | str, str], T],
                          on_raw: OnRaw | None, query: str, read_timeout: float | None = None) -> T:
-        content = await self._request(endpoint, query, read_timeout)
+        content = await self._get(endpoint, query, read_timeout)
         try:
             text = decode_body(content, self.encoding)
         except GatewayProtocolError:  # not valid in the encoding: the parser says what it can
             if on_raw is not None:  # keep what came, every byte (as a \xNN escape)
                 await on_raw(endpoint.value,
                              content.decode(self.encoding, errors="backslashreplace"))
-            return self._parse(parse, content)
+            return parse_answer(parse, content, self.encoding)
         if on_raw is not None and not _BARE_CODE.fullmatch(text):
             await on_raw(endpoint.value, text)
-        return self._parse(parse, text)
+        return parse_answer(parse, text, self.encoding)
 
     async def fetch_report_page(self, *, on_raw: OnRaw | None = None,
                                 read_timeout: float | None = None) -> ReportPage:

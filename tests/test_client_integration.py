@@ -35,8 +35,8 @@ from sms_core import (
     SmsGateway,
     UnsupportedCharacters,
 )
-from sms_core.client import RedactPasswordFilter
 from sms_core.protocol import encode_query, send_params
+from sms_core.redaction import RedactPasswordFilter
 from sms_core.sandbox import SandboxServer
 
 SECRET = "pw-S3CRET-xyz"

@@ -8,7 +8,7 @@ import time
 from bot.escaping import escape_controls
 from bot.store.models import AuditRecord
 from bot.store.repo import SqliteRepo
-from sms_core.client import redact
+from sms_core.redaction import redact
 
 
 class AuditRepo(SqliteRepo):

@@ -11,8 +11,8 @@ from bot.store.models import InboundRecord, RawAnswer
 from bot.store.numbers import as_stored
 from bot.store.repo import SqliteRepo
 from bot.store.topics import link_message
-from sms_core.client import redact
 from sms_core.models import InboundSms
+from sms_core.redaction import redact
 
 
 class InboundRepo(SqliteRepo):
