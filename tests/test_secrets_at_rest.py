@@ -15,6 +15,10 @@ import pytest
 from harness import ALERT_CHAT, GATEWAY_PASSWORD, SECRETS, WEBHOOK_TOKEN, Harness
 from test_alerts_web import web_url
 
+from bot.store.spool import Spool
+from sms_core import SmsGateway
+from sms_core.redaction import keep_secret
+
 TRICKY_PASSWORD = "pw S3CRET/中文&x+y"
 """A password that every encoding writes differently (space, slash, CJK, & and +)."""
 
@@ -109,3 +113,20 @@ async def test_an_echoing_gateway_and_a_token_in_the_url_leave_no_secret_in_the_
         await h.stop()
     assert running == [] and files_holding(folder, secrets) == []
     assert [p for p in folder.rglob("*") if p.is_file()]  # the search looked at something
+
+
+def test_a_spooled_answer_holds_no_gateway_password(tmp_path: Path) -> None:
+    """The spool is the store's last line of defence: what it writes is blanked like raw_answers."""
+    owner = SmsGateway("http://127.0.0.1:9", "team", GATEWAY_PASSWORD)
+    keep_secret(owner, GATEWAY_PASSWORD, "gbk")
+    echoed = (f"<html>500 at /sms/inbound?us_name=team&us_pwd={quote(GATEWAY_PASSWORD)}"
+              f" ({GATEWAY_PASSWORD})</html>")
+    spool = Spool(tmp_path / "smsbot.sqlite3.spool")
+    written = spool.write("/inbound", echoed)
+    (pending,), _ = spool.pending()
+    assert pending.path == written and "us_pwd=***" in pending.body
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in SECRETS:
+                assert secret.encode() not in data and quote(secret).encode() not in data, path

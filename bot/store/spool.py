@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sms_core.redaction import redact
+
 SUFFIX = ".json"
 PARTIAL = ".tmp"
 
@@ -52,8 +54,9 @@ def spool_folder(database_path: str | Path) -> Path | None:
 
 
 def as_json(endpoint: str, body: str, received_at: float) -> str:
-    """The content of a spool file (also what the ERROR line shows when no file can be written)."""
-    return json.dumps({"endpoint": endpoint, "received_at": received_at, "body": body},
+    """The content of a spool file (also what the ERROR line shows when no file can be written),
+    with the gateway password blanked as in raw_answers: a gateway's error page may echo it."""
+    return json.dumps({"endpoint": endpoint, "received_at": received_at, "body": redact(body)},
                       ensure_ascii=False)
 
 
