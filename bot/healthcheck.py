@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from config import Settings, SettingsError, load_settings
 
 TIMEOUT = 4.0
-"""Seconds for the whole probe; the image's HEALTHCHECK gives it 5."""
+"""Seconds the probe waits to connect and for the answer; the image's HEALTHCHECK allows 5."""
 BODY_SHOWN = 1000
 """Characters of /healthz's answer printed: Docker keeps the output in `docker inspect`."""
 LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
