@@ -22,8 +22,8 @@ from config import Settings
 
 NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 """httpx writes a POST's headers and body separately; without TCP_NODELAY, Nagle's algorithm
-and the peer's delayed ACK add ~40 ms to every Bot API call. (httpx applies socket options to
-direct connections and to an HTTP proxy's, not to a SOCKS5 proxy's.)"""
+and the peer's delayed ACK add ~40 ms to every Bot API call. httpx applies them to direct
+connections only: through a proxy it opens the proxy's connections with its own defaults."""
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 5.0
