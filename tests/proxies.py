@@ -93,10 +93,12 @@ class _Proxy:
 
     # -- lifecycle -------------------------------------------------------------------------
     def url(self, username: str | None = None, password: str | None = None) -> str:
-        """The proxy's URL for SMSBOT_TELEGRAM_PROXY, with these credentials (default: the right ones)."""
+        """The proxy's URL for SMSBOT_TELEGRAM_PROXY, with these credentials (default: the right
+        ones; both empty: none)."""
         user = quote(self.username if username is None else username, safe="")
         secret = quote(self.password if password is None else password, safe="")
-        return f"{self.scheme}://{user}:{secret}@127.0.0.1:{self.port}"
+        credentials = f"{user}:{secret}@" if user or secret else ""
+        return f"{self.scheme}://{credentials}127.0.0.1:{self.port}"
 
     def start(self) -> Self:
         loop = asyncio.new_event_loop()

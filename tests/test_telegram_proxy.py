@@ -77,9 +77,11 @@ async def test_a_command_and_its_answer_both_pass_the_proxy(proxy, make_harness)
     assert proxy.api_methods().count("getUpdates") >= 2  # the one that brought /id, and the next
 
 
-async def test_wrong_proxy_credentials_are_a_clear_error_without_the_password(proxy, make_harness):
+@pytest.mark.parametrize("credentials", [{"password": WRONG_PASSWORD}, {"username": "", "password": ""}],
+                         ids=["wrong", "missing"])
+async def test_wrong_proxy_credentials_are_a_clear_error_without_the_password(proxy, make_harness, credentials):
     with pytest.raises(ProxyRefused) as refused:
-        await make_harness(telegram_proxy=proxy.url(password=WRONG_PASSWORD))
+        await make_harness(telegram_proxy=proxy.url(**credentials))
     text = str(refused.value)
     assert "SMSBOT_TELEGRAM_PROXY" in text and f"127.0.0.1:{proxy.port}" in text
     assert "refused the credentials" in text

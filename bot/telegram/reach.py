@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
+from bot.checks import host_of
 from bot.telegram.calls import retry_seconds
 from bot.telegram.proxied import PROXY_SETTING, ProxyRefused
 from config import Settings, SettingsError
@@ -40,7 +41,7 @@ def waits(first: float = FIRST_WAIT, longest: float = LONGEST_WAIT) -> Iterator[
 
 def where(settings: Settings) -> str:
     """The Bot API's host:port (never its path: the token follows it) and the proxy, if any."""
-    host = settings.telegram_api_url.split("://", 1)[-1].split("/", 1)[0]
+    host = host_of(settings.telegram_api_url)
     proxy = settings.telegram_proxy_shown
     return f"{host} through the proxy {proxy}" if proxy else host
 
