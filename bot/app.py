@@ -7,7 +7,6 @@ open when the bot stops, and a second bot on the same store refuses to start.
 from __future__ import annotations
 
 import logging
-import socket
 from typing import Any
 
 from telegram import BotCommand
@@ -21,10 +20,11 @@ from bot.logsetup import setup_logging
 from bot.services import open_services
 from bot.telegram.budget import Rate
 from bot.telegram.ratelimit import GroupRateLimiter
+from bot.telegram.reach import wait_for_telegram
+from bot.telegram.requests import telegram_requests
 from bot.updates import (
     UPDATES_FAULTS,
     UpdatesFaults,
-    WatchedRequest,
     on_polling_error,
     updates_faults,
 )
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 COMMANDS = ("sms", "balance", "history", "contacts", "groups", "contact", "group", "ack", "id", "help")
 # reply: two-way SMS in the inbox; ack: the alerts webhook, its jobs and /ack
 HANDLER_MODULES = [basic, sms, balance, contacts, history, reply, ack]
-_NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
 def rate_limiter(settings: Settings) -> GroupRateLimiter:
@@ -58,6 +57,7 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
     token = settings.telegram_token.get_secret_value()
     setup_logging(settings.log_level, settings.secret_values())
     polling = UpdatesFaults()
+    requests = telegram_requests(settings, polling)  # socket options, timeouts, SMSBOT_TELEGRAM_PROXY
     builder = (
         ApplicationBuilder()
         .application_class(SmsBotApplication)
@@ -65,11 +65,9 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.removesuffix("/bot") + "/file/bot")
         .rate_limiter(rate_limiter(settings))
-        # httpx writes a POST's headers and body separately; without TCP_NODELAY, Nagle's
-        # algorithm and the peer's delayed ACK add ~40 ms to every Bot API call.
-        .socket_options(_NODELAY)
+        .request(requests.api)
         # a getUpdates outage is one log line, and its end another (bot.updates)
-        .get_updates_request(WatchedRequest(polling, connection_pool_size=1, socket_options=_NODELAY))
+        .get_updates_request(requests.updates)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .concurrent_updates(False)
@@ -126,6 +124,8 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 def run(settings: Settings) -> None:
     """`smsbot run`: long polling until SIGINT/SIGTERM."""
     app = build_application(settings)
+    if not wait_for_telegram(app.bot, settings):  # stopped (SIGINT/SIGTERM) while Telegram was away
+        return
     app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
 
 

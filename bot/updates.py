@@ -20,9 +20,10 @@ from typing import Any
 
 from telegram.error import TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
 
 from bot.faults import FaultLog
+from bot.telegram.proxied import ProxiedRequest
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class UpdatesFaults:
         self.faults.recovered("Telegram gives updates again")
 
 
-class WatchedRequest(HTTPXRequest):
+class WatchedRequest(ProxiedRequest):
     """The getUpdates request: tells `faults` when Telegram answers (the recovery) and when a
     request times out (which python-telegram-bot retries at once, telling no error callback)."""
 
