@@ -16,9 +16,9 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.handlers import ack, balance, basic, contacts, history, reply, sms
 from bot.i18n import Translator
 from bot.jobs import hold_jobs, schedule_jobs
-from bot.jobs.forward import FORWARDER, Forwarder
 from bot.logsetup import setup_logging
-from bot.services import open_services
+from bot.runtime import open_services
+from bot.services.forwarding import FORWARDER, Forwarder
 from bot.telegram.budget import Rate
 from bot.telegram.ratelimit import GroupRateLimiter
 from bot.updates import (

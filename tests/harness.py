@@ -18,7 +18,7 @@ import pytest
 
 from bot.app import build_application, start_in_loop, stop_in_loop
 from bot.devserver import BotApiServer
-from bot.services import Services
+from bot.runtime import Services
 from bot.store.schema import MIGRATIONS
 from bot.telegram.budget import Rate
 from config import Settings

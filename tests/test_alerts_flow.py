@@ -19,7 +19,7 @@ from test_alerts_web import (
     post,
 )
 
-from bot.alerts.service import AlertService
+from bot.services.alerts.service import AlertService
 
 
 def service(h: Harness) -> AlertService:

@@ -11,7 +11,7 @@ from harness import INBOX_CHAT, TEAM_CHAT, inbox_messages, live_topics
 
 from bot import metrics
 from bot.i18n import Translator
-from bot.jobs.forward import Forwarder, pack, plain_length, sender_label
+from bot.services.forwarding import Forwarder, pack, plain_length, sender_label
 from bot.store import InboundRecord
 from bot.telegram.budget import Rate
 

@@ -8,7 +8,7 @@ import pytest
 from harness import inbox_messages
 
 from bot import metrics
-from bot.jobs.poll import MAX_PAGES, backoff_delay, call_timeout
+from bot.services.polling.poller import MAX_PAGES, backoff_delay, call_timeout
 from bot.store import Store
 from sms_core import Endpoint
 

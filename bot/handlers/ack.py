@@ -17,12 +17,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.alerts.copies import CopyKeeper
-from bot.alerts.service import AlertService
 from bot.faults import fault_kind, faults_of
 from bot.handlers.common import Context, answer, svc, translator, user_label
 from bot.jobs import JOB_KWARGS
-from bot.services import Services
+from bot.runtime import Services
+from bot.services.alerts.copies import CopyKeeper
+from bot.services.alerts.service import AlertService
 from bot.store import InboundRecord
 from bot.web import HealthChecker, WebServer, build_web_app
 

@@ -11,7 +11,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.handlers.common import Context, answer, svc, translator
 from bot.i18n import Translator
-from bot.status import gateway_reason
+from bot.services.status_text import gateway_reason
 from sms_core.errors import GatewayError
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from bot.commands import CommandSyntaxError
 from bot.errors import BotError
 from bot.i18n import Translator, pick_language
 from bot.i18n.reasons import translate_reason
-from bot.services import Services, services_of
-from bot.status import gateway_reason
+from bot.runtime import Services, services_of
+from bot.services.status_text import gateway_reason
 from sms_core.errors import (
     EmptyText,
     GatewayError,

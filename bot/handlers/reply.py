@@ -23,7 +23,7 @@ from bot.errors import BotError
 from bot.handlers.common import Context, answer, explain, svc, translator
 from bot.handlers.sms import is_topic_root, send_or_confirm
 from bot.i18n import Html
-from bot.services import Services
+from bot.runtime import Services
 from sms_core.errors import InputError
 
 log = logging.getLogger(__name__)

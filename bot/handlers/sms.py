@@ -17,10 +17,10 @@ from bot.commands import CommandSyntaxError, SmsCommand, parse_sms
 from bot.errors import BotError, UnknownContact, UnknownGroup
 from bot.handlers.common import Context, answer, explain, svc, translator, user_label
 from bot.i18n import Html, Translator
-from bot.jobs.forward import forwarder_of
-from bot.sending import Origin, PreparedSend
-from bot.services import Services
-from bot.status import cost_line, render_status, scheduled_when
+from bot.runtime import Services
+from bot.services.forwarding import forwarder_of
+from bot.services.sending import Origin, PreparedSend
+from bot.services.status_text import cost_line, render_status, scheduled_when
 from bot.store import SendRecord
 from sms_core.errors import InputError, InvalidNumber
 

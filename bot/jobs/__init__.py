@@ -22,8 +22,8 @@ def schedule_jobs(app: Application) -> None:  # type: ignore[type-arg]
     # imported here, not at the top: the handlers import bot.jobs.forward, whose package is this one
     from bot.handlers.balance import check_balance
     from bot.handlers.sms import expire_confirmations
-    from bot.jobs.forward import forward_job
-    from bot.jobs.poll import poll_job
+    from bot.services.forwarding import forward_job
+    from bot.services.polling.poller import poll_job
 
     jq = app.job_queue
     assert jq is not None, "python-telegram-bot[job-queue] is required"

@@ -29,7 +29,7 @@ from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, ChatM
 from telegram.error import BadRequest, Forbidden
 
 from bot import metrics
-from bot.healthmarks import (
+from bot.health import (
     LAST_POLL_ERROR,
     LAST_POLL_OK,
     POLL_STORE_ERROR,
@@ -37,7 +37,7 @@ from bot.healthmarks import (
     chat_mark,
     note_chat,
 )
-from bot.services import Services
+from bot.runtime import Services
 from bot.store import ROOM_FOR_A_PAGE
 from bot.store.errors import failure_kind
 from bot.store.spool import Spool, spool_folder

@@ -29,7 +29,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
-from bot.alerts.errors import (
+from bot.runtime import Services
+from bot.services.alerts.errors import (
     AlertError,
     AlertNotStored,
     EmptyAlertGroup,
@@ -39,8 +40,7 @@ from bot.alerts.errors import (
     UnknownShape,
     UnusableJson,
 )
-from bot.alerts.service import AlertService
-from bot.services import Services
+from bot.services.alerts.service import AlertService
 from bot.throttle import AuditThrottle
 from bot.web.guard import WebLimits
 from bot.web.health import HealthChecker

@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.access import AccessPolicy
-from bot.sending import SendService
+from bot.services.access import AccessPolicy
+from bot.services.sending import SendService
 from bot.store import Store
 from config import Settings
 from sms_core import SmsGateway

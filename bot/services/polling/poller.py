@@ -37,9 +37,9 @@ from telegram.ext import Application
 from bot import metrics
 from bot.faults import FaultLog
 from bot.handlers.common import Context
-from bot.healthmarks import LAST_POLL_ERROR, LAST_POLL_OK, POLL_STORE_ERROR
-from bot.jobs.poll_spool import Answer, SpoolKeeper
-from bot.services import Services
+from bot.health import LAST_POLL_ERROR, LAST_POLL_OK, POLL_STORE_ERROR
+from bot.runtime import Services
+from bot.services.polling.spool import Answer, SpoolKeeper
 from bot.store import ROOM_FOR_A_PAGE, InboundRecord, ReportOutcome
 from bot.store.errors import failure_kind
 from sms_core import INBOUND_PAGE_SIZE, REPORT_PAGE_SIZE, Endpoint, parse_inbound, parse_reports
@@ -455,6 +455,6 @@ async def poll_job(context: Context) -> None:
         return
     poller.run_faults.recovered()
     if outcome.stored_anything:
-        from bot.jobs.forward import request_forward
+        from bot.services.forwarding import request_forward
 
         request_forward(app)

@@ -28,11 +28,11 @@ from typing import Any, TypeVar
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.alerts.render import alert_sms, short_label
-from bot.healthmarks import note_chat, refusal_noted
+from bot.health import note_chat, refusal_noted
 from bot.i18n import Html, Translator
-from bot.services import Services
-from bot.status import render_status
+from bot.runtime import Services
+from bot.services.alerts.render import alert_sms, short_label
+from bot.services.status_text import render_status
 from bot.store import SendRecord
 from bot.store.alerts import AlertItemRecord, AlertRecord
 from bot.telegram.calls import TelegramDelay, call_telegram

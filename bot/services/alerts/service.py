@@ -22,12 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import metrics
-from bot.alerts.errors import AlertNotStored, EmptyAlertGroup, UnknownAlertGroup
-from bot.alerts.payload import ParsedAlert, parse_body, split_by_group
-from bot.alerts.render import alert_sms, summary_sms
 from bot.errors import BotError
-from bot.sending import Origin
-from bot.services import Services
+from bot.runtime import Services
+from bot.services.alerts.errors import AlertNotStored, EmptyAlertGroup, UnknownAlertGroup
+from bot.services.alerts.payload import ParsedAlert, parse_body, split_by_group
+from bot.services.alerts.render import alert_sms, summary_sms
+from bot.services.sending import Origin
 from bot.store import SendRecord
 from bot.store.alerts import AlertItemIn, AlertRecord, SuppressedAlert
 from sms_core.errors import InputError, InsufficientBalance

@@ -38,11 +38,11 @@ from telegram.ext import Application
 from bot import metrics
 from bot.faults import fault_kind, faults_of
 from bot.handlers.common import Context
-from bot.healthmarks import note_chat, refusal_noted
+from bot.health import note_chat, refusal_noted
 from bot.i18n import Html, Translator
 from bot.jobs import FORWARD_INTERVAL
-from bot.services import Services
-from bot.status import render_status
+from bot.runtime import Services
+from bot.services.status_text import render_status
 from bot.store import InboundRecord, SendRecord, Thread
 from bot.telegram.budget import BudgetBook, Rate
 from bot.telegram.calls import MAX_BACKOFF, TelegramDelay, call_telegram
