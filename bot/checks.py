@@ -90,7 +90,7 @@ async def check_store(settings: Settings) -> CheckResult:
 
 
 async def check_gateway(settings: Settings) -> CheckResult:
-    from bot.runtime import gateway_from_settings
+    from bot.gateways import gateway_from_settings
     from sms_core.errors import GatewayError
 
     try:

@@ -103,7 +103,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 async def _with_gateway(settings: Settings, fn):  # type: ignore[no-untyped-def]
-    from bot.runtime import gateway_from_settings
+    from bot.gateways import gateway_from_settings
 
     _quiet_logging(settings)
     gateway, sandbox = gateway_from_settings(settings)

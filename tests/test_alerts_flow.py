@@ -23,7 +23,7 @@ from bot.services.alerts.service import AlertService
 
 
 def service(h: Harness) -> AlertService:
-    return h.services.extras["alerts"]
+    return h.runtime.alerts.service
 
 
 def alert(name: str, instance: str = "db-1", status: str = "firing") -> dict[str, Any]:

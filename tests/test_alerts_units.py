@@ -11,8 +11,8 @@ from harness import store_at_schema
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.handlers.ack import parse_ack_sms
 from bot.i18n import Translator
+from bot.services.alerts.acks import parse_ack_sms
 from bot.services.alerts.copies import TELEGRAM_LIMIT, copy_text, plain_length
 from bot.services.alerts.errors import BadPayload, NoGroup, NotJson, UnknownShape, UnusableJson
 from bot.services.alerts.payload import ParsedAlert, parse_body, parse_payload, split_by_group

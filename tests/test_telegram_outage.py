@@ -13,7 +13,6 @@ from harness import ADMIN, BOT_TOKEN, GATEWAY_PASSWORD, MEMBER, TEAM_CHAT
 from test_crash import Bot, _env, _until_up
 
 from bot.devserver import BotApiServer
-from bot.faults import faults_of
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
 FAILURES = 4
@@ -90,7 +89,7 @@ async def test_getupdates_failing_under_smsbot_run_is_one_warning_and_one_recove
 
 async def test_the_forward_job_failing_on_its_table_is_one_line_per_kind(harness, caplog):
     caplog.set_level(logging.INFO, logger="bot.jobs.forward")
-    faults = faults_of(harness.services.extras, logging.getLogger("bot.jobs.forward"), "forward run")
+    faults = harness.runtime.forwarder.run_faults
     start = len(caplog.records)
     store = harness.tmp_path / "smsbot.sqlite3"
 

@@ -90,7 +90,7 @@ class Commands:
         phone = self._phone_number(rest)
         if phone is None:
             return
-        thread = await self.world.services.store.get_thread(phone, INBOX_CHAT)
+        thread = await self.world.runtime.store.get_thread(phone, INBOX_CHAT)
         if thread is None or thread.thread_id not in self.world.live_topics():
             self.say(f"{phone} has no topic yet: it gets one when it first texts, e.g. :phone {phone} hello")
             return

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from bot.devserver import BotApiServer, Call
+from bot.runtime import Runtime, runtime_of
 from config import Settings, load_settings
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
@@ -115,7 +116,7 @@ class World:
         self._unsubscribe = self.api.subscribe(on_call)
         self.app = build_application(self.settings())
         await start_in_loop(self.app, poll_timeout=5)
-        await self.services.store.replace_group(ALERT_GROUP, [DEMO_PHONE])
+        await self.runtime.store.replace_group(ALERT_GROUP, [DEMO_PHONE])
 
     async def stop(self) -> None:
         """Stop in the reverse order; each step runs even if an earlier one failed."""
@@ -134,8 +135,8 @@ class World:
                 self._tmp.cleanup()
 
     @property
-    def services(self) -> Any:
-        return self.app.bot_data["services"]
+    def runtime(self) -> Runtime:
+        return runtime_of(self.app)
 
     def set_language(self, language_code: str) -> None:
         self.language_code = language_code

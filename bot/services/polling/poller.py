@@ -28,21 +28,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram.ext import Application
-
 from bot import metrics
 from bot.faults import FaultLog
-from bot.handlers.common import Context
-from bot.health import LAST_POLL_ERROR, LAST_POLL_OK, POLL_STORE_ERROR
-from bot.runtime import Services
+from bot.health import HealthState
+from bot.services.polling.handoff import InboundHandoff, InboundHook
 from bot.services.polling.spool import Answer, SpoolKeeper
-from bot.store import ROOM_FOR_A_PAGE, InboundRecord, ReportOutcome
+from bot.store import ROOM_FOR_A_PAGE, InboundRecord, ReportOutcome, Store
 from bot.store.errors import failure_kind
-from sms_core import INBOUND_PAGE_SIZE, REPORT_PAGE_SIZE, Endpoint, parse_inbound, parse_reports
+from sms_core import (
+    INBOUND_PAGE_SIZE,
+    REPORT_PAGE_SIZE,
+    Endpoint,
+    SmsGateway,
+    parse_inbound,
+    parse_reports,
+)
 from sms_core.errors import (
     GatewayBusy,
     GatewayError,
@@ -53,17 +57,11 @@ from sms_core.errors import (
 )
 from sms_core.models import InboundPage, ReportPage
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.jobs.poll")  # the poll job's lines, under its name
 
 MAX_PAGES = 40
 """Pages per endpoint in one run: 4,000 reports or 2,000 SMS; the next run goes on."""
 BACKOFF_CAP = 300.0
-HOOK_TIMEOUT = 30.0
-INBOUND_HOOKS = "inbound_hooks"
-"""app.bot_data key: `async hook(app, services, new_records)` called after new SMS are committed."""
-POLLER = "poller"
-
-Hook = Callable[[Application, Services, list[InboundRecord]], Awaitable[None]]  # type: ignore[type-arg]
 
 
 def backoff_delay(interval: float, failures: int, cap: float = BACKOFF_CAP) -> float:
@@ -122,9 +120,16 @@ class Poller:
     """The poll job's state between runs: per-endpoint backoff and health, the store's
     verdict, the spool, and a lock (never two runs at once). `runs` counts finished runs."""
 
-    def __init__(self, interval: float, *, read_timeout: float | None = None,
-                 keeper: SpoolKeeper | None = None, room: int = ROOM_FOR_A_PAGE,
-                 clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Store, gateway: SmsGateway, health: HealthState, interval: float, *,
+                 read_timeout: float | None = None, inbox_chat_id: int | None = None,
+                 hooks: Sequence[InboundHook] = (), keeper: SpoolKeeper | None = None,
+                 room: int = ROOM_FOR_A_PAGE, clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.health = health
+        self.inbox_chat_id = inbox_chat_id
+        self.handoff = InboundHandoff(store, hooks)
         self.interval = interval
         self.read_timeout = read_timeout
         self.keeper = keeper or SpoolKeeper(None, clock=clock, wall=wall)
@@ -139,43 +144,45 @@ class Poller:
         self.store_error: str | None = None
         self.runs = 0
 
-    async def run(self, app: Application, services: Services) -> PollOutcome:  # type: ignore[type-arg]
+    async def run(self, running: Callable[[], bool] = lambda: True) -> PollOutcome:
+        """One run: the store first, then each endpoint until drained (`running()` False: the bot
+        is stopping, and a full page waits for the next start), then the inbound hooks."""
         if self.lock.locked():
             return PollOutcome()
         async with self.lock:
             run = _Run()
             try:
-                ready = await self._catch_up(services, run)
+                ready = await self._catch_up(run)
                 for kind in _KINDS:
                     if not ready:
                         break
                     if self.clock() < self.state[kind].resume_at:
                         continue
-                    ready = await self._drain(app, services, kind, run)
+                    ready = await self._drain(running, kind, run)
                 try:
-                    await _hook_new_inbound(app, services)
+                    await self.handoff.run()
                 except Exception as exc:
                     self._store_refused(exc, "the inbound hooks wait")
             finally:
                 self.runs += 1
-                self._health(services)
+                self._health()
             return run.outcome()
 
     # -- the store first -----------------------------------------------------------------
 
-    async def _catch_up(self, services: Services, run: _Run) -> bool:
+    async def _catch_up(self, run: _Run) -> bool:
         """Spooled answers into the store and unparsed raw answers parsed, before any new read."""
         try:
-            await self.keeper.replay(services.store)
-            await self._recover(services, run)
+            await self.keeper.replay(self.store)
+            await self._recover(run)
         except Exception as exc:
             self._store_refused(exc, _NOT_READING)
             return False
         return True
 
-    async def _can_keep(self, services: Services, kind: str) -> bool:
+    async def _can_keep(self, kind: str) -> bool:
         try:
-            await services.store.check_can_keep(self.room)
+            await self.store.check_can_keep(self.room)
         except Exception as exc:
             metrics.POLLS.labels(kind, "store_refused").inc()
             self._store_refused(exc, _NOT_READING)
@@ -193,26 +200,26 @@ class Poller:
 
     # -- one endpoint ------------------------------------------------------------------
 
-    async def _drain(self, app: Application, services: Services, kind: str, run: _Run) -> bool:  # type: ignore[type-arg]
+    async def _drain(self, running: Callable[[], bool], kind: str, run: _Run) -> bool:
         """Read one endpoint until it is empty; False when the store refused (read no more)."""
-        gateway = services.gateway
+        gateway = self.gateway
         read_timeout = self.read_timeout or gateway.timeout
         limit = call_timeout(max(gateway.timeout, read_timeout), gateway.max_attempts, gateway.backoff)
         fetch = gateway.fetch_inbound_page if kind == "inbound" else gateway.fetch_report_page
         for page_no in range(1, MAX_PAGES + 1):
-            if not await self._can_keep(services, kind):
+            if not await self._can_keep(kind):
                 return False
             answer = Answer(kind)
             try:
                 page = await asyncio.wait_for(
-                    fetch(on_raw=self._on_raw(services, answer), read_timeout=read_timeout), limit)
+                    fetch(on_raw=self._on_raw(answer), read_timeout=read_timeout), limit)
             except (GatewayError, TimeoutError) as exc:
-                return await self._failed(services, kind, exc, answer, run, limit)
+                return await self._failed(kind, exc, answer, run, limit)
             if answer.refused:
-                await self._store_refused_answer(services, page, answer, run)
+                await self._store_refused_answer(page, answer, run)
                 return False
             try:
-                full = await self._store(services, kind, page, answer.raw_id, run)
+                full = await self._store(kind, page, answer.raw_id, run)
             except Exception as exc:
                 self._store_refused(exc, "the answer is kept in raw_answers and parsed when the store "
                                          f"can write; {_NOT_READING}")
@@ -220,18 +227,18 @@ class Poller:
             self._read_ok(kind)
             if not full:
                 return True
-            if not app.running and page_no > 1:
+            if not running() and page_no > 1:
                 return True  # stopping: the rest waits at the gateway for the next start
             log.info("%s: a full page; asking again at once (page %d)", kind, page_no)
         log.warning("%s: still full after %d pages; the next run goes on", kind, MAX_PAGES)
         return True
 
-    def _on_raw(self, services: Services, answer: Answer) -> Callable[[str, str], Awaitable[None]]:
+    def _on_raw(self, answer: Answer) -> Callable[[str, str], Awaitable[None]]:
         """`on_raw` for one read: the answer into raw_answers, else the spool; never raises."""
 
         async def on_raw(endpoint: str, body: str) -> None:
             try:
-                answer.raw_id = await services.store.store_raw(endpoint, body)
+                answer.raw_id = await self.store.store_raw(endpoint, body)
                 return
             except Exception as exc:
                 answer.refused = True
@@ -241,20 +248,20 @@ class Poller:
 
         return on_raw
 
-    async def _store_refused_answer(self, services: Services, page: InboundPage | ReportPage,
+    async def _store_refused_answer(self, page: InboundPage | ReportPage,
                                     answer: Answer, run: _Run) -> None:
         """A page read whose raw answer the store refused. Spooled: the replay stores it.
         Otherwise its records may still go in (a passing lock); else it is logged whole."""
         if answer.spooled is not None:
             return
         try:
-            await self._store(services, answer.kind, page, None, run)
+            await self._store(answer.kind, page, None, run)
         except Exception:
             self.keeper.give_up(answer)
             return
         log.warning("poll %s: the raw answer could not be kept, but its records are stored", answer.kind)
 
-    async def _store(self, services: Services, kind: str, page: InboundPage | ReportPage,
+    async def _store(self, kind: str, page: InboundPage | ReportPage,
                      raw_id: int | None, run: _Run, problem: str | None = None) -> bool:
         """Commit one page; True when it was full (more is waiting).
 
@@ -272,32 +279,32 @@ class Poller:
             metrics.POLLS.labels(kind, "empty").inc()
             return False
         if isinstance(page, InboundPage):
-            await self._store_inbound(services, page, raw_id, run, problem)
+            await self._store_inbound(page, raw_id, run, problem)
         else:
-            await self._store_reports(services, page, raw_id, run, problem)
+            await self._store_reports(page, raw_id, run, problem)
         if problem is None:
             metrics.POLLS.labels(kind, "ok").inc()
         return max(len(records), page.declared) >= _PAGE[kind]
 
-    async def _store_inbound(self, services: Services, page: InboundPage, raw_id: int | None,
+    async def _store_inbound(self, page: InboundPage, raw_id: int | None,
                              run: _Run, problem: str | None) -> None:
-        new_ids = await services.store.store_inbound(page.messages, raw_id, problem)
+        new_ids = await self.store.store_inbound(page.messages, raw_id, problem)
         if len(new_ids) < len(page.messages):
             log.info("inbound: %d of %d SMS were already stored (a repeated answer)",
                      len(page.messages) - len(new_ids), len(page.messages))
-        records = await services.store.inbound_by_ids(new_ids)
+        records = await self.store.inbound_by_ids(new_ids)
         metrics.INBOUND.inc(len(records))
         run.inbound.extend(records)
-        if services.settings.inbox_chat_id is None:
+        if self.inbox_chat_id is None:
             for r in records:
                 log.info("inbound SMS %s from %s kept in the store (SMSBOT_INBOX_CHAT_ID is not set)",
                          r.msg_id, r.phone)
         else:
             log.info("inbound: %d new SMS stored", len(records))
 
-    async def _store_reports(self, services: Services, page: ReportPage, raw_id: int | None,
+    async def _store_reports(self, page: ReportPage, raw_id: int | None,
                              run: _Run, problem: str | None) -> None:
-        outcome: ReportOutcome = await services.store.store_report_page(page.reports, raw_id, problem)
+        outcome: ReportOutcome = await self.store.store_report_page(page.reports, raw_id, problem)
         metrics.REPORTS.labels("yes").inc(outcome.matched)
         metrics.REPORTS.labels("no").inc(outcome.unmatched)
         run.reports += outcome.stored
@@ -305,7 +312,7 @@ class Poller:
         if outcome.unmatched:
             log.info("reports: %d stored, %d match no known send (kept)", outcome.stored, outcome.unmatched)
 
-    async def _failed(self, services: Services, kind: str, exc: BaseException, answer: Answer,
+    async def _failed(self, kind: str, exc: BaseException, answer: Answer,
                       run: _Run, limit: float) -> bool:
         """A read that brought no usable page; False when the store refused its answer."""
         text = str(exc) or type(exc).__name__
@@ -316,7 +323,7 @@ class Poller:
                 self.keeper.give_up(answer)
             else:
                 try:
-                    await self._keep_damaged(services, kind, exc, answer.raw_id, run)
+                    await self._keep_damaged(kind, exc, answer.raw_id, run)
                 except Exception as store_exc:
                     self._store_refused(store_exc, f"the answer is kept in raw_answers; {_NOT_READING}")
                     answer.refused = True
@@ -352,7 +359,7 @@ class Poller:
         state.last_ok = self.wall()
         self.faults[kind].recovered()
 
-    async def _keep_damaged(self, services: Services, kind: str, exc: GatewayProtocolError,
+    async def _keep_damaged(self, kind: str, exc: GatewayProtocolError,
                             raw_id: int | None, run: _Run) -> None:
         """An answer that cannot be read whole: the raw answer is kept as received (a person
         can read it in raw_answers), and the records that could be read go on as usual."""
@@ -360,15 +367,15 @@ class Poller:
         partial = exc.partial
         if isinstance(partial, InboundPage | ReportPage) and (
                 partial.messages if isinstance(partial, InboundPage) else partial.reports):
-            await self._store(services, kind, partial, raw_id, run, problem)
+            await self._store(kind, partial, raw_id, run, problem)
         elif raw_id is not None:
-            await services.store.mark_raw(raw_id, problem)
+            await self.store.mark_raw(raw_id, problem)
 
     # -- leftovers of an earlier run -----------------------------------------------------
 
-    async def _recover(self, services: Services, run: _Run) -> None:
+    async def _recover(self, run: _Run) -> None:
         """Parse raw answers committed but never parsed (a crash or timeout in between)."""
-        for raw_id, endpoint, body, problem in await services.store.unparsed_raw():
+        for raw_id, endpoint, body, problem in await self.store.unparsed_raw():
             if problem is not None:
                 continue  # unreadable: kept for a person, not retried every run
             kind = "inbound" if endpoint == Endpoint.INBOUND.value else "reports"
@@ -376,85 +383,27 @@ class Poller:
                 page: InboundPage | ReportPage = (
                     parse_inbound(body) if kind == "inbound" else parse_reports(body))
             except GatewayProtocolError as exc:
-                await self._keep_damaged(services, kind, exc, raw_id, run)
+                await self._keep_damaged(kind, exc, raw_id, run)
                 log.warning("raw answer %d (%s) cannot be read whole: %s; kept", raw_id, kind, exc)
                 continue
             except GatewayError as exc:
-                await services.store.mark_raw(raw_id, str(exc)[:500] or "unreadable answer")
+                await self.store.mark_raw(raw_id, str(exc)[:500] or "unreadable answer")
                 log.warning("raw answer %d (%s) cannot be parsed: %s; kept", raw_id, kind, exc)
                 continue
             log.warning("raw answer %d (%s) was stored but not parsed by an earlier run; parsing it now",
                         raw_id, kind)
-            await self._store(services, kind, page, raw_id, run)
+            await self._store(kind, page, raw_id, run)
 
     # -- what /healthz and /metrics read ---------------------------------------------------
 
-    def _health(self, services: Services) -> None:
+    def _health(self) -> None:
         oks = [s.last_ok for s in self.state.values()]
         last_ok = None if any(t is None for t in oks) else min(t for t in oks if t is not None)
         problems = [f"store: {self.store_error}"] if self.store_error else []
         problems += [f"{kind}: {s.error}" for kind, s in self.state.items() if s.error]
-        extras = services.extras
-        extras[LAST_POLL_OK] = last_ok
-        extras[LAST_POLL_ERROR] = "; ".join(problems) or None
-        extras[POLL_STORE_ERROR] = self.store_error
+        self.health.last_poll_ok = last_ok
+        self.health.last_poll_error = "; ".join(problems) or None
+        self.health.poll_store_error = self.store_error
         if last_ok is not None:
             metrics.LAST_POLL_OK.set(last_ok)
             metrics.POLL_LAG.set(max(self.wall() - last_ok, 0.0))
-
-
-HOOKED_KEY = "inbound_hooked_upto"
-
-
-async def _hook_new_inbound(app: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Hand every stored SMS to the hooks once it is committed, durably.
-
-    A mark in the store says how far the hooks got, so SMS stored just before a crash
-    are handed over after the restart (at least once; the ack hook is idempotent).
-    """
-    if not app.bot_data.get(INBOUND_HOOKS):
-        return
-    mark = int(await services.store.kv_get(HOOKED_KEY) or 0)
-    while records := await services.store.inbound_since(mark, 500):
-        await _call_hooks(app, services, records)
-        mark = records[-1].id
-        await services.store.kv_set(HOOKED_KEY, str(mark))
-
-
-async def _call_hooks(app: Application, services: Services, records: list[InboundRecord]) -> None:  # type: ignore[type-arg]
-    for hook in list(app.bot_data.setdefault(INBOUND_HOOKS, [])):
-        try:
-            await asyncio.wait_for(hook(app, services, list(records)), HOOK_TIMEOUT)
-        except Exception:
-            log.exception("inbound hook %s failed", getattr(hook, "__qualname__", hook))
-
-
-def poller_of(services: Services) -> Poller:
-    """The process's poller, made on first use with its spool beside the store (checked writable)."""
-    poller = services.extras.get(POLLER)
-    if poller is None:
-        settings = services.settings
-        poller = services.extras[POLLER] = Poller(settings.poll_interval, read_timeout=settings.poll_timeout,
-                                                  keeper=SpoolKeeper.beside(settings.database_path))
-    return poller
-
-
-async def poll_job(context: Context) -> None:
-    """JobQueue callback: one poll run, then the forward job at once if anything new was stored."""
-    app = context.application
-    services: Services | None = app.bot_data.get("services")
-    if services is None:
-        return
-    poller = poller_of(services)
-    try:
-        outcome = await poller.run(app, services)
-    except Exception as exc:  # a bug: said once per kind, the traceback at DEBUG; the next run tries again
-        poller.run_faults.failed(type(exc).__name__, f"the poll run failed: {exc}", exc=exc,
-                                 level=logging.ERROR)
-        services.extras[LAST_POLL_ERROR] = f"the poll run failed: {exc}"
-        return
-    poller.run_faults.recovered()
-    if outcome.stored_anything:
-        from bot.services.forwarding import request_forward
-
-        request_forward(app)
