@@ -44,7 +44,7 @@ class Place:
     """Where the demo user writes: a chat and, in the forum inbox, a topic."""
 
     chat_id: int
-    thread_id: int | None = None
+    topic_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -144,11 +144,11 @@ class World:
 
     def post(self, place: Place, text: str, *, reply_to: int | None = None) -> dict[str, Any]:
         """The demo user writes `text` there (as a reply to message `reply_to` of that chat)."""
-        return self.api.push_message(place.chat_id, DEMO_USER, text, thread_id=place.thread_id,
+        return self.api.push_message(place.chat_id, DEMO_USER, text, thread_id=place.topic_id,
                                      reply_to_message_id=reply_to)
 
     def live_topics(self) -> dict[int, str]:
-        """The inbox's topics that still exist: thread id -> name."""
+        """The inbox's topics that still exist: topic id -> name."""
         return {t["message_thread_id"]: t["name"] for t in self.api.topics(INBOX_CHAT) if not t.get("deleted")}
 
     async def http_up(self) -> bool:
