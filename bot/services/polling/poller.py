@@ -29,23 +29,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from bot import metrics
 from bot.faults import FaultLog
 from bot.health import HealthState
 from bot.services.polling.handoff import InboundHandoff, InboundHook
+from bot.services.polling.pages import PageStore, PollOutcome, Run
 from bot.services.polling.spool import Answer, SpoolKeeper
-from bot.store import ROOM_FOR_A_PAGE, InboundRecord, ReportOutcome, Store
+from bot.store import ROOM_FOR_A_PAGE, Store
 from bot.store.errors import failure_kind
 from sms_core import (
-    INBOUND_PAGE_SIZE,
-    REPORT_PAGE_SIZE,
     Endpoint,
     SmsGateway,
-    parse_inbound,
-    parse_reports,
 )
 from sms_core.errors import (
     GatewayBusy,
@@ -85,34 +81,7 @@ class _EndpointState:
     last_ok: float | None = None  # unix time of the last successful read
 
 
-@dataclass(frozen=True, slots=True)
-class PollOutcome:
-    """What one run stored (for the forward job and for tests)."""
-
-    inbound: tuple[InboundRecord, ...] = ()
-    reports: int = 0
-    touched_sends: tuple[int, ...] = ()
-    errors: tuple[str, ...] = ()
-
-    @property
-    def stored_anything(self) -> bool:
-        return bool(self.inbound or self.reports)
-
-
-@dataclass
-class _Run:
-    inbound: list[InboundRecord] = field(default_factory=list)
-    reports: int = 0
-    touched: set[int] = field(default_factory=set)
-    errors: list[str] = field(default_factory=list)
-
-    def outcome(self) -> PollOutcome:
-        return PollOutcome(tuple(self.inbound), self.reports, tuple(sorted(self.touched)),
-                           tuple(self.errors))
-
-
 _KINDS = {"reports": Endpoint.REPORTS, "inbound": Endpoint.INBOUND}
-_PAGE = {"reports": REPORT_PAGE_SIZE, "inbound": INBOUND_PAGE_SIZE}
 _NOT_READING = "not reading the gateway until it can"
 
 
@@ -130,6 +99,7 @@ class Poller:
         self.health = health
         self.inbox_chat_id = inbox_chat_id
         self.handoff = InboundHandoff(store, hooks)
+        self.pages = PageStore(store, inbox_chat_id)
         self.interval = interval
         self.read_timeout = read_timeout
         self.keeper = keeper or SpoolKeeper(None, clock=clock, wall=wall)
@@ -150,7 +120,7 @@ class Poller:
         if self.lock.locked():
             return PollOutcome()
         async with self.lock:
-            run = _Run()
+            run = Run()
             try:
                 ready = await self._catch_up(run)
                 for kind in _KINDS:
@@ -170,11 +140,11 @@ class Poller:
 
     # -- the store first -----------------------------------------------------------------
 
-    async def _catch_up(self, run: _Run) -> bool:
+    async def _catch_up(self, run: Run) -> bool:
         """Spooled answers into the store and unparsed raw answers parsed, before any new read."""
         try:
             await self.keeper.replay(self.store)
-            await self._recover(run)
+            await self.pages.recover(run)
         except Exception as exc:
             self._store_refused(exc, _NOT_READING)
             return False
@@ -200,7 +170,7 @@ class Poller:
 
     # -- one endpoint ------------------------------------------------------------------
 
-    async def _drain(self, running: Callable[[], bool], kind: str, run: _Run) -> bool:
+    async def _drain(self, running: Callable[[], bool], kind: str, run: Run) -> bool:
         """Read one endpoint until it is empty; False when the store refused (read no more)."""
         gateway = self.gateway
         read_timeout = self.read_timeout or gateway.timeout
@@ -219,7 +189,7 @@ class Poller:
                 await self._store_refused_answer(page, answer, run)
                 return False
             try:
-                full = await self._store(kind, page, answer.raw_id, run)
+                full = await self.pages.store_page(kind, page, answer.raw_id, run)
             except Exception as exc:
                 self._store_refused(exc, "the answer is kept in raw_answers and parsed when the store "
                                          f"can write; {_NOT_READING}")
@@ -249,71 +219,20 @@ class Poller:
         return on_raw
 
     async def _store_refused_answer(self, page: InboundPage | ReportPage,
-                                    answer: Answer, run: _Run) -> None:
+                                    answer: Answer, run: Run) -> None:
         """A page read whose raw answer the store refused. Spooled: the replay stores it.
         Otherwise its records may still go in (a passing lock); else it is logged whole."""
         if answer.spooled is not None:
             return
         try:
-            await self._store(answer.kind, page, None, run)
+            await self.pages.store_page(answer.kind, page, None, run)
         except Exception:
             self.keeper.give_up(answer)
             return
         log.warning("poll %s: the raw answer could not be kept, but its records are stored", answer.kind)
 
-    async def _store(self, kind: str, page: InboundPage | ReportPage,
-                     raw_id: int | None, run: _Run, problem: str | None = None) -> bool:
-        """Commit one page; True when it was full (more is waiting).
-
-        With `problem`, the page is what could be read of a damaged answer: its records
-        are stored and the raw answer is kept for a person, in the same transaction.
-        """
-        if isinstance(page, InboundPage):
-            records: tuple[Any, ...] = page.messages
-        else:
-            records = page.reports
-        if page.count_mismatch:
-            log.warning("%s: the gateway announced %d records but sent %d; keeping the %d records",
-                        kind, page.declared, len(records), len(records))
-        if not records and raw_id is None:
-            metrics.POLLS.labels(kind, "empty").inc()
-            return False
-        if isinstance(page, InboundPage):
-            await self._store_inbound(page, raw_id, run, problem)
-        else:
-            await self._store_reports(page, raw_id, run, problem)
-        if problem is None:
-            metrics.POLLS.labels(kind, "ok").inc()
-        return max(len(records), page.declared) >= _PAGE[kind]
-
-    async def _store_inbound(self, page: InboundPage, raw_id: int | None,
-                             run: _Run, problem: str | None) -> None:
-        new_ids = await self.store.store_inbound(page.messages, raw_id, problem)
-        if len(new_ids) < len(page.messages):
-            log.info("inbound: %d of %d SMS were already stored (a repeated answer)",
-                     len(page.messages) - len(new_ids), len(page.messages))
-        records = await self.store.inbound_by_ids(new_ids)
-        metrics.INBOUND.inc(len(records))
-        run.inbound.extend(records)
-        if self.inbox_chat_id is None:
-            for r in records:
-                log.info("inbound SMS %s from %s kept in the store (SMSBOT_INBOX_CHAT_ID is not set)",
-                         r.msg_id, r.phone)
-        else:
-            log.info("inbound: %d new SMS stored", len(records))
-
-    async def _store_reports(self, page: ReportPage, raw_id: int | None,
-                             run: _Run, problem: str | None) -> None:
-        outcome: ReportOutcome = await self.store.store_report_page(page.reports, raw_id, problem)
-        metrics.REPORTS.labels("yes").inc(outcome.matched)
-        metrics.REPORTS.labels("no").inc(outcome.unmatched)
-        run.reports += outcome.stored
-        run.touched.update(outcome.touched_sends)
-        if outcome.unmatched:
-            log.info("reports: %d stored, %d match no known send (kept)", outcome.stored, outcome.unmatched)
-
     async def _failed(self, kind: str, exc: BaseException, answer: Answer,
-                      run: _Run, limit: float) -> bool:
+                      run: Run, limit: float) -> bool:
         """A read that brought no usable page; False when the store refused its answer."""
         text = str(exc) or type(exc).__name__
         kept = ""
@@ -323,7 +242,7 @@ class Poller:
                 self.keeper.give_up(answer)
             else:
                 try:
-                    await self._keep_damaged(kind, exc, answer.raw_id, run)
+                    await self.pages.keep_damaged(kind, exc, answer.raw_id, run)
                 except Exception as store_exc:
                     self._store_refused(store_exc, f"the answer is kept in raw_answers; {_NOT_READING}")
                     answer.refused = True
@@ -358,41 +277,6 @@ class Poller:
         state.failures, state.resume_at, state.error = 0, 0.0, None
         state.last_ok = self.wall()
         self.faults[kind].recovered()
-
-    async def _keep_damaged(self, kind: str, exc: GatewayProtocolError,
-                            raw_id: int | None, run: _Run) -> None:
-        """An answer that cannot be read whole: the raw answer is kept as received (a person
-        can read it in raw_answers), and the records that could be read go on as usual."""
-        problem = str(exc)[:500] or "unreadable answer"
-        partial = exc.partial
-        if isinstance(partial, InboundPage | ReportPage) and (
-                partial.messages if isinstance(partial, InboundPage) else partial.reports):
-            await self._store(kind, partial, raw_id, run, problem)
-        elif raw_id is not None:
-            await self.store.mark_raw(raw_id, problem)
-
-    # -- leftovers of an earlier run -----------------------------------------------------
-
-    async def _recover(self, run: _Run) -> None:
-        """Parse raw answers committed but never parsed (a crash or timeout in between)."""
-        for raw_id, endpoint, body, problem in await self.store.unparsed_raw():
-            if problem is not None:
-                continue  # unreadable: kept for a person, not retried every run
-            kind = "inbound" if endpoint == Endpoint.INBOUND.value else "reports"
-            try:
-                page: InboundPage | ReportPage = (
-                    parse_inbound(body) if kind == "inbound" else parse_reports(body))
-            except GatewayProtocolError as exc:
-                await self._keep_damaged(kind, exc, raw_id, run)
-                log.warning("raw answer %d (%s) cannot be read whole: %s; kept", raw_id, kind, exc)
-                continue
-            except GatewayError as exc:
-                await self.store.mark_raw(raw_id, str(exc)[:500] or "unreadable answer")
-                log.warning("raw answer %d (%s) cannot be parsed: %s; kept", raw_id, kind, exc)
-                continue
-            log.warning("raw answer %d (%s) was stored but not parsed by an earlier run; parsing it now",
-                        raw_id, kind)
-            await self._store(kind, page, raw_id, run)
 
     # -- what /healthz and /metrics read ---------------------------------------------------
 
