@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext
@@ -100,12 +100,13 @@ class Runtime:
     alerts: Alerts
     poller: Poller
     web: WebServer
-    _closers: contextlib.AsyncExitStack
+    closers: contextlib.AsyncExitStack = field(repr=False)
+    """What open_runtime opened, each closer logged and suppressed on failure."""
 
     async def close(self) -> None:
         """Everything opened, in reverse: no new alerts first, then the dispatcher lets an SMS in
         flight finish, then the gateway client, the store, the sandbox. Never raises."""
-        await self._closers.aclose()
+        await self.closers.aclose()
 
 
 def runtime_of(where: CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any]) -> Runtime:
@@ -199,7 +200,7 @@ async def open_runtime(app: Application[Any, Any, Any, Any, Any, Any], settings:
             sending=sending, confirmations=confirmations, access=AccessPolicy.from_settings(settings),
             balance=BalanceWatch(settings, store, gateway), budgets=budgets, health=health,
             updates_faults=updates_faults, status_messages=status_messages, forwarder=forwarder,
-            alerts=alerts, poller=poller, web=web, _closers=stack.pop_all())
+            alerts=alerts, poller=poller, web=web, closers=stack.pop_all())
     return runtime
 
 
