@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand
@@ -79,7 +80,10 @@ def build_application(settings: Settings, *, parts: Parts | None = None,
     return app
 
 
-def _opener(settings: Settings, polling: UpdatesFaults, parts: Parts) -> Any:
+def _opener(settings: Settings, polling: UpdatesFaults,
+            parts: Parts) -> Callable[[Application], Awaitable[None]]:  # type: ignore[type-arg]
+    """post_init: the runtime opened (and attached), Telegram's command menus, the jobs."""
+
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         limiter = app.bot.rate_limiter
         # one budget per group, the limiter's: the forward job spends its backlog from it
