@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from bot.escaping import host_of
 from config import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_SETTINGS = 0, 1, 2
@@ -90,7 +91,7 @@ async def check_store(settings: Settings) -> CheckResult:
 
 
 async def check_gateway(settings: Settings) -> CheckResult:
-    from bot.services import gateway_from_settings
+    from bot.gateways import gateway_from_settings
     from sms_core.errors import GatewayError
 
     try:
@@ -107,11 +108,6 @@ async def check_gateway(settings: Settings) -> CheckResult:
             sandbox.stop()
     where = "the built-in sandbox" if sandbox is not None else host_of(settings.gateway_url)
     return CheckResult.passed("gateway", f"{where} reachable, credentials accepted, balance {balance}")
-
-
-def host_of(url: str) -> str:
-    """The host:port of a URL, for messages (never its path: a Bot API path holds the token)."""
-    return url.split("://", 1)[-1].split("/", 1)[0]
 
 
 _CHAT_SETTING = {"allowed chat": "SMSBOT_ALLOWED_CHAT_IDS", "inbox chat": "SMSBOT_INBOX_CHAT_ID",

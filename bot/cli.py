@@ -40,7 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken, TelegramError
 
     from bot.app import run
-    from bot.checks import host_of
+    from bot.escaping import host_of
     from bot.logsetup import secret_filter
     from bot.store import StoreError
     from bot.web.errors import WebError
@@ -103,7 +103,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 async def _with_gateway(settings: Settings, fn):  # type: ignore[no-untyped-def]
-    from bot.services import gateway_from_settings
+    from bot.gateways import gateway_from_settings
 
     _quiet_logging(settings)
     gateway, sandbox = gateway_from_settings(settings)

@@ -182,7 +182,7 @@ class Settings(BaseSettings):
     # negative ones; a private chat's id is its user's. So ALLOWED_CHAT_IDS may hold both (a
     # group, or an admin's private chat), ADMIN_USER_IDS only positive ones, and the inbox and
     # alert chats only negative ones: the inbox needs a group (topics, several people answering),
-    # the alert chat is a team's view, and both are allowed chats (bot/access.py), so a user id
+    # the alert chat is a team's view, and both are allowed chats (bot/services/access.py), so a user id
     # pasted there from /id ("your id") would quietly let that user send SMS from a private chat.
     @field_validator("allowed_chat_ids")
     @classmethod

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
-from bot.checks import host_of
+from bot.escaping import host_of
 from bot.telegram.calls import retry_seconds
 from bot.telegram.proxied import PROXY_SETTING, ProxyRefused
 from config import Settings, SettingsError

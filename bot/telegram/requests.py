@@ -3,7 +3,7 @@
 python-telegram-bot uses one request object for every Bot API call and a second one for
 getUpdates (long polling). Both get the same socket options, timeouts and proxy
 (SMSBOT_TELEGRAM_PROXY): python-telegram-bot refuses a getUpdates proxy next to a getUpdates
-request of our own (bot.updates.WatchedRequest), so the proxy goes into both objects here.
+request of our own (bot.telegram.updates.WatchedRequest), so the proxy goes into both objects here.
 
 The proxy is handed to httpx directly and never put into the environment, so the gateway's
 client (sms_core.SmsGateway, which honours HTTP(S)_PROXY) never goes through it.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from telegram.request import HTTPXRequest
 
 from bot.telegram.proxied import ProxiedRequest
-from bot.updates import UpdatesFaults, WatchedRequest
+from bot.telegram.updates import UpdatesFaults, WatchedRequest
 from config import Settings
 
 NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)

@@ -8,8 +8,9 @@ with the time to the next try, the repeats counted, the traceback at DEBUG, and 
 recovery once, noticed by the getUpdates request that Telegram answers again.
 
 Wiring (bot.app): `WatchedRequest` is the Application's getUpdates request,
-`UpdatesFaults.failed` the Updater's error callback (start_in_loop), and `on_polling_error`
-the first error handler (run_polling hands getUpdates failures to the error handlers).
+`UpdatesFaults.failed` the Updater's error callback (start_in_loop), and
+`UpdatesFaults.on_error` the first error handler (run_polling hands getUpdates failures
+to the error handlers). The runtime keeps the one UpdatesFaults of the process.
 """
 
 from __future__ import annotations
@@ -26,9 +27,6 @@ from bot.faults import FaultLog
 from bot.telegram.proxied import ProxiedRequest
 
 log = logging.getLogger(__name__)
-
-UPDATES_FAULTS = "updates_faults"
-"""bot_data key of the running bot's UpdatesFaults."""
 
 FIRST_WAIT = 1.0
 LONGEST_WAIT = 30.0
@@ -56,6 +54,14 @@ class UpdatesFaults:
         """A getUpdates that Telegram answered: working (again)."""
         self._wait = 0.0
         self.faults.recovered("Telegram gives updates again")
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """First error handler: a getUpdates failure (no update, no job: run_polling's error
+        callback) goes to the FaultLog and no further; any other error to the next handlers."""
+        error = context.error
+        if update is None and context.job is None and isinstance(error, TelegramError):
+            self.failed(error)
+            raise ApplicationHandlerStop
 
 
 class WatchedRequest(ProxiedRequest):
@@ -86,20 +92,3 @@ class WatchedRequest(ProxiedRequest):
         if code == HTTPStatus.OK:
             self.faults.answered()
         return code, payload
-
-
-def updates_faults(bot_data: dict[str, Any]) -> UpdatesFaults:
-    faults = bot_data.get(UPDATES_FAULTS)
-    if not isinstance(faults, UpdatesFaults):
-        faults = bot_data[UPDATES_FAULTS] = UpdatesFaults()
-    return faults
-
-
-async def on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """First error handler: a getUpdates failure (no update, no job: run_polling's error
-    callback) goes to the FaultLog and no further; any other error to the next handlers."""
-    error = context.error
-    if update is None and context.job is None and isinstance(error, TelegramError):
-        updates_faults(context.application.bot_data).failed(error)
-        raise ApplicationHandlerStop
-
