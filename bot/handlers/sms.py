@@ -18,6 +18,7 @@ from bot.errors import BotError, UnknownContact, UnknownGroup
 from bot.handlers.common import Context, answer, explain, svc, translator, user_label
 from bot.i18n import Html, Translator
 from bot.jobs.forward import forwarder_of
+from bot.send_details import status_markup
 from bot.sending import Origin, PreparedSend
 from bot.services import Services
 from bot.status import cost_line, render_status, scheduled_when
@@ -153,15 +154,16 @@ async def execute_and_report(services: Services, context: Context, prepared: Pre
 
 async def _show_status(services: Services, context: Context, record: SendRecord, tr: Translator, *,
                        reply_to: Message | None, edit: tuple[int, int] | None, thread_id: int | None) -> None:
-    text = render_status(record, tr)
+    text, markup = render_status(record, tr), status_markup(record.id, tr)
     try:
         if edit is not None:
             chat_id, message_id = edit
-            await context.bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML)
+            await context.bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                                                reply_markup=markup)
             sent_chat, sent_id, sent_thread = chat_id, message_id, thread_id
         else:
             assert reply_to is not None
-            sent = await reply_to.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False)
+            sent = await reply_to.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False, reply_markup=markup)
             sent_chat, sent_id, sent_thread = sent.chat_id, sent.message_id, sent.message_thread_id
     except TelegramError as exc:
         # The SMS went out (or not) regardless; the status stays owed and the forward job posts it.

@@ -41,6 +41,7 @@ from bot.handlers.common import Context
 from bot.healthmarks import note_chat, refusal_noted
 from bot.i18n import Html, Translator
 from bot.jobs import FORWARD_INTERVAL
+from bot.send_details import status_markup
 from bot.services import Services
 from bot.status import render_status
 from bot.store import InboundRecord, SendRecord, Thread
@@ -432,12 +433,13 @@ class Forwarder:
             run.edits += 1
 
     async def _post_status(self, bot: Bot, services: Services, record: SendRecord, chat_id: int) -> None:
-        text = render_status(record, Translator(record.lang))
+        tr = Translator(record.lang)
+        text, markup = render_status(record, tr), status_markup(record.id, tr)
         thread_id = record.status_thread_id
 
         async def attempt() -> Message | Forbidden:
             try:
-                return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
                                               message_thread_id=thread_id, rate_limit_args=COUNTED)
             except Forbidden as exc:  # this chat only (kicked, blocked): not a reason to stop the run
                 return exc
@@ -481,10 +483,11 @@ class Forwarder:
 
     async def _edit_one(self, bot: Bot, services: Services, record: SendRecord, chat_id: int,
                         message_id: int) -> None:
-        text = render_status(record, Translator(record.lang))
+        tr = Translator(record.lang)
+        text, markup = render_status(record, tr), status_markup(record.id, tr)
         try:
             await self._call(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
-                                                           rate_limit_args=COUNTED))
+                                                           reply_markup=markup, rate_limit_args=COUNTED))
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 # the message was deleted, or cannot be edited: nothing later would do better
