@@ -1,4 +1,4 @@
-"""The pages of a send's numbers (bot.send_details), pure: what each number's state is, the
+"""The pages of a send's numbers (bot/services/send_details.py), pure: what each number's state is, the
 order, the reason wording, the buttons' data, and that a page always fits in one message."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.errors import Refusal
 from bot.i18n import Translator
-from bot.send_details import (
+from bot.services.send_details import (
     MESSAGE_LIMIT,
     PAGE_SIZE,
     Kind,

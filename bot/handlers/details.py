@@ -16,14 +16,16 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.errors import BotError
-from bot.handlers.common import Context, explain, svc, translator
-from bot.send_details import CALLBACK_PREFIX, parse_callback, send_detail
+from bot.handlers.common import Context, explain, translator
+from bot.runtime import runtime_of
+from bot.services.send_details import CALLBACK_PREFIX, parse_callback, send_detail
+from config import Settings
 
 log = logging.getLogger(__name__)
 
 
 async def details_callback(update: Update, context: Context) -> None:
-    store, tr = svc(context).store, translator(update, context)
+    store, tr = runtime_of(context).store, translator(update, context)
     query = update.callback_query
     assert query is not None
     parsed = parse_callback(query.data or "")
@@ -63,5 +65,5 @@ async def _answer(query: CallbackQuery, text: str | None = None, *, show_alert: 
         log.info("could not answer the button of %s: %s", query.from_user.id, exc)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(details_callback, pattern=f"^{CALLBACK_PREFIX}"))

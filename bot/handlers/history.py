@@ -1,5 +1,5 @@
 """/history [NUMBER|NAME|#ID [PAGE]]: the last sends with their delivery counts; one phone's
-sends with what became of it in each; each number of one send (bot.send_details)."""
+sends with what became of it in each; each number of one send (bot/services/send_details.py)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.errors import BotError, Refusal
-from bot.handlers.common import Context, answer, explain, svc, translator
+from bot.handlers.common import Context, answer, explain, translator
 from bot.i18n import Html
-from bot.send_details import phone_history, send_detail, target_names
+from bot.runtime import Runtime, runtime_of
+from bot.services.send_details import phone_history, send_detail, target_names
 from bot.store import SendRecord
-from bot.store.interface import Contacts
+from config import Settings
 from sms_core.errors import InputError
-from sms_core.phones import looks_like_number, normalize_number
+from sms_core.phones import normalize_number
 from sms_core.schedule import CST
 
 
 async def history_command(update: Update, context: Context) -> None:
-    services, tr = svc(context), translator(update, context)
-    store = services.store
+    runtime, tr = runtime_of(context), translator(update, context)
+    store = runtime.store
     args = context.args or []
     who = " ".join(args)
     try:
@@ -30,11 +31,8 @@ async def history_command(update: Update, context: Context) -> None:
             detail = await send_detail(store.sends, store.contacts, send_id, page, tr)
             await answer(update, detail.text, reply_markup=detail.markup(tr))
             return
-        if args:
-            phone = await _phone_of(store.contacts, who)
-            if phone is None:
-                await answer(update, tr("unknown_contact", name=who))
-                return
+        if who:
+            phone = await _phone_of(runtime, who)
             shown = await phone_history(store.sends, store.contacts, phone, tr, limit=10)
             await answer(update, shown or tr("history_none_for", who=who))
             return
@@ -65,24 +63,22 @@ def _send_and_page(args: list[str]) -> tuple[int, int]:
     return int(words[0]), int(words[1]) if len(words) == 2 else 1
 
 
-async def _phone_of(contacts: Contacts, who: str) -> str | None:
-    """The number `who` names (typed, or a contact's); None for an unknown contact. A bare
-    number that is no phone number (`3`) is taken for a send's id the user meant: the refusal
-    says how to ask for that."""
+async def _phone_of(runtime: Runtime, who: str) -> str:
+    """The number `who` names (typed, or a contact's; UnknownContact otherwise). A bare number
+    that is no phone number (`3`) is taken for a send's id the user meant: the refusal says how
+    to ask for that."""
     if who.isdigit():
         try:
             return normalize_number(who)
         except InputError:
             raise Refusal("history_not_number", raw=who) from None
-    if looks_like_number(who):
-        return normalize_number(who)
-    contact = await contacts.get(who)
-    return contact.phone if contact is not None else None
+    [phone] = await runtime.address_book.phones_of(who)
+    return phone
 
 
 def _when(record: SendRecord) -> str:
     return datetime.fromtimestamp(record.created_at, CST).strftime("%m-%d %H:%M")
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("history", history_command))

@@ -20,7 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.errors import Refusal
 from bot.i18n import Html, Translator
-from bot.status import number_reason
+from bot.services.status_text import number_reason
 from bot.store import NumberOutcome, SendRecord
 from bot.store.interface import Contacts, Sends
 from sms_core.models import ReportStatus
