@@ -16,13 +16,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.commands import CommandSyntaxError, SmsCommand, parse_sms
 from bot.errors import BotError, UnknownContact, UnknownGroup
 from bot.handlers.common import Context, answer, explain, svc, translator, user_label
+from bot.handlers.scheduled import hold_and_report
 from bot.i18n import Html, Translator
 from bot.jobs.forward import forwarder_of
 from bot.sending import Origin, PreparedSend
 from bot.services import Services
-from bot.status import cost_line, render_status, scheduled_when
+from bot.status import cost_line, gateway_reason, render_status, scheduled_when
 from bot.store import SendRecord
-from sms_core.errors import InputError, InvalidNumber
+from sms_core.errors import GatewayError, InputError, InvalidNumber
 
 log = logging.getLogger(__name__)
 CONFIRM_TTL = 600.0
@@ -95,6 +96,10 @@ async def send_or_confirm(update: Update, context: Context, prepared: PreparedSe
                     msg.message_id, chat.id)
         return
     if prepared.cost > services.settings.confirm_threshold:
+        balance, enough = await _balance_line(services, prepared, tr)
+        if not enough:
+            await answer(update, balance)
+            return
         token = secrets.token_urlsafe(9)
         payload = json.dumps({
             "numbers": prepared.numbers, "text": prepared.text, "segments": prepared.segments,
@@ -107,7 +112,7 @@ async def send_or_confirm(update: Update, context: Context, prepared: PreparedSe
             cost = Html(cost + tr("status_scheduled_part", when=scheduled_when(prepared.at)))
         question = await answer(
             update,
-            tr("confirm_question", n=len(prepared.numbers), cost=cost, text=prepared.text),
+            tr("confirm_question", n=len(prepared.numbers), cost=Html(f"{cost}\n{balance}"), text=prepared.text),
             reply_markup=InlineKeyboardMarkup([[
                 InlineKeyboardButton(tr("confirm_button"), callback_data=f"{_CB_PREFIX}ok:{token}"),
                 InlineKeyboardButton(tr("cancel_button"), callback_data=f"{_CB_PREFIX}no:{token}"),
@@ -118,7 +123,26 @@ async def send_or_confirm(update: Update, context: Context, prepared: PreparedSe
         return
     origin = Origin(origin_kind, chat.id, user.id, user_label(update), lang=tr.lang,
                     status_chat_id=chat.id, status_thread_id=topic_of(msg))
+    if prepared.at is not None:  # held by smsbot until its time (bot/scheduled.py)
+        await hold_and_report(services, context, prepared, origin, tr, reply_to=update.effective_message)
+        return
     await execute_and_report(services, context, prepared, origin, tr, reply_to=update.effective_message)
+
+
+async def _balance_line(services: Services, prepared: PreparedSend, tr: Translator) -> tuple[str, bool]:
+    """The confirm question's balance line, and False (with the refusal instead) when the send
+    costs more than the balance: asking would only lead to the gateway's -9. The gateway stays
+    the final word: when the balance cannot be read the question says so and still asks, and a
+    scheduled send is asked (the balance may be topped up before its time), with a warning."""
+    try:
+        balance = await services.gateway.balance()
+    except GatewayError as exc:
+        return tr("confirm_balance_failed", error=gateway_reason(type(exc).__name__, None, str(exc), tr)), True
+    if prepared.cost <= balance:
+        return tr("confirm_balance", balance=balance), True
+    if prepared.at is not None:
+        return tr("confirm_balance_low", balance=balance, when=scheduled_when(prepared.at)), True
+    return tr("sms_over_balance", cost=prepared.cost, balance=balance), False
 
 
 def topic_of(msg: Message | None) -> int | None:
@@ -209,6 +233,9 @@ async def confirm_callback(update: Update, context: Context) -> None:
     origin = Origin(data.get("origin", "command"), conf.chat_id, conf.user_id, data.get("user_name"),
                     lang=data.get("lang", tr.lang), status_chat_id=conf.chat_id,
                     status_thread_id=topic_of(message if isinstance(message, Message) else None))
+    if prepared.at is not None:
+        await hold_and_report(services, context, prepared, origin, tr, edit=(conf.chat_id, conf.message_id or 0))
+        return
     await execute_and_report(services, context, prepared, origin, tr, edit=(conf.chat_id, conf.message_id or 0))
 
 

@@ -1,0 +1,185 @@
+"""Scheduled sends: held by smsbot, handed to the gateway when their time comes.
+
+The gateway takes a scheduled send (`send_time`) and offers no way to cancel it. So a
+`/sms at ...` is not given to the gateway at once: it is committed to the store
+(`store.scheduled`) and the release job (bot/jobs/scheduled.py, every second) hands it to the
+gateway through `SendService.execute`, like any send, journal and status message included, once
+its time has come. It goes at its time, not a little before with `send_time`: a cancel is then
+honoured up to the last second, and nothing depends on the gateway's clock or scheduler. The
+cost is the job's tick: an SMS leaves within about a second after its time.
+
+A held send is in the store, so it survives a restart. One whose time passed while the bot was
+down is sent when the bot is back if it is at most `GRACE` late (15 minutes: a restart, a
+deploy); later than that it is marked missed and never sent, and its asker is told: a text
+meant for 09:00 may be wrong at noon, so sending it then is a person's decision.
+
+Only the asker or an admin may cancel. Each step is one conditional update in the store
+(held -> releasing -> released, held -> cancelled, held -> missed), so a cancelled send is
+never sent, and a send already taken for sending cannot be cancelled any more.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.sending import Origin, PreparedSend, SendService
+from bot.services import Services
+from bot.store import HeldSend, SendRecord, Store
+
+log = logging.getLogger(__name__)
+
+GRACE = 15 * 60.0
+"""Seconds a held send may be late (the bot was down at its time) and still be sent."""
+
+RELEASE_INTERVAL = 1.0
+"""Seconds between two runs of the release job: how late after its time an SMS leaves at most."""
+
+SCHEDULED = "scheduled"
+"""The service's key in Services.extras."""
+
+
+class CancelOutcome(StrEnum):
+    CANCELLED = "cancelled"
+    NOT_YOURS = "not_yours"  # neither the asker nor an admin
+    ALREADY_SENT = "already_sent"  # being sent or sent
+    ALREADY_CANCELLED = "already_cancelled"
+    NOT_WAITING = "not_waiting"  # missed, or no such send
+
+
+@dataclass(frozen=True, slots=True)
+class CancelResult:
+    outcome: CancelOutcome
+    held: HeldSend | None = None  # as it is now
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRound:
+    """What one run of the release job did."""
+
+    released: tuple[tuple[HeldSend, SendRecord], ...] = ()
+    missed: tuple[HeldSend, ...] = ()
+
+
+class ScheduledSends:
+    """Holds, lists, cancels and releases scheduled sends.
+
+    `clock` gives the time (epoch seconds) the release compares with each send's time; tests
+    pass their own to make the hour come. `runs` counts finished release runs."""
+
+    def __init__(self, store: Store, sending: SendService, *, clock: Callable[[], float] = time.time,
+                 grace: float = GRACE) -> None:
+        self.store = store
+        self.sending = sending
+        self.clock = clock
+        self.grace = grace
+        self.runs = 0
+        self.recovered = False
+
+    async def hold(self, prepared: PreparedSend, origin: Origin) -> HeldSend:
+        """Commit a prepared send with a time (`prepared.at`) to be sent then."""
+        assert prepared.at is not None, "only a scheduled send is held"
+        assert origin.chat_id is not None and origin.user_id is not None
+        held_id = await self.store.scheduled.hold(
+            due_at=prepared.at.timestamp(), origin=origin.kind, chat_id=origin.chat_id, user_id=origin.user_id,
+            user_name=origin.user_name, lang=origin.lang, numbers=prepared.numbers, text=prepared.text,
+            segments=prepared.segments, status_chat_id=origin.status_chat_id,
+            status_thread_id=origin.status_thread_id)
+        held = await self.store.scheduled.get(held_id)
+        assert held is not None
+        log.info("send held for %s: #%d, %d numbers", prepared.at.isoformat(), held_id, len(prepared.numbers))
+        return held
+
+    async def attach_status(self, held_id: int, chat_id: int, message_id: int, thread_id: int | None) -> None:
+        """The message that says the send is scheduled; when released it shows the send's status."""
+        await self.store.scheduled.set_status_message(held_id, chat_id, message_id, thread_id)
+
+    async def waiting(self, chat_id: int, limit: int = 20) -> list[HeldSend]:
+        """The sends held for this chat, soonest first."""
+        return await self.store.scheduled.waiting(chat_id, limit)
+
+    async def cancel(self, held_id: int, user_id: int, user_name: str | None, *, admin: bool) -> CancelResult:
+        """Cancel a held send for its asker or an admin; anyone else is refused."""
+        held = await self.store.scheduled.get(held_id)
+        if held is None:
+            return CancelResult(CancelOutcome.NOT_WAITING)
+        if user_id != held.user_id and not admin:
+            return CancelResult(CancelOutcome.NOT_YOURS, held)
+        if await self.store.scheduled.cancel(held_id, user_id, user_name, self.clock()):
+            log.info("held send #%d cancelled by %s", held_id, user_id)
+            return CancelResult(CancelOutcome.CANCELLED, await self.store.scheduled.get(held_id))
+        now = await self.store.scheduled.get(held_id)
+        state = now.state if now is not None else "missed"
+        outcome = {"releasing": CancelOutcome.ALREADY_SENT, "released": CancelOutcome.ALREADY_SENT,
+                   "cancelled": CancelOutcome.ALREADY_CANCELLED}.get(state, CancelOutcome.NOT_WAITING)
+        return CancelResult(outcome, now)
+
+    async def release_due(self) -> ReleaseRound:
+        """One run of the release job: send what is due, mark missed what is too late.
+
+        The first run of a process first recovers the sends a stop left half released."""
+        try:
+            if not self.recovered:
+                again, released = await self.store.scheduled.recover()
+                if again or released:
+                    log.warning("held sends interrupted by the last stop: %s held again (never journaled, "
+                                "never sent), %s released (their journal tells the outcome)", again, released)
+                self.recovered = True
+            now = self.clock()
+            sent: list[tuple[HeldSend, SendRecord]] = []
+            missed: list[HeldSend] = []
+            for held in await self.store.scheduled.due(now):
+                if now - held.due_at > self.grace:
+                    if await self.store.scheduled.miss(held.id, now):
+                        log.warning("held send #%d missed: due %.0f s ago, more than the %.0f s allowed",
+                                    held.id, now - held.due_at, self.grace)
+                        missed.append(held)
+                    continue
+                record = await self._release(held)
+                if record is not None:
+                    sent.append((held, record))
+            return ReleaseRound(tuple(sent), tuple(missed))
+        finally:
+            self.runs += 1
+
+    async def _release(self, held: HeldSend) -> SendRecord | None:
+        if not await self.store.scheduled.claim(held.id):
+            return None  # cancelled in the meantime
+        linked = held.status_message_id is not None and held.status_chat_id is not None
+        # No `at`: its time has come, the gateway sends it now. The held status message becomes
+        # the send's status (linked right after the journal); without one, the status is owed
+        # and the forward job posts it.
+        prepared = PreparedSend(held.numbers, held.text, held.segments)
+        origin = Origin(held.origin, held.chat_id, held.user_id, held.user_name, lang=held.lang,
+                        status_chat_id=None if linked else held.status_chat_id,
+                        status_thread_id=held.status_thread_id)
+
+        async def journaled(send_id: int) -> None:
+            await self.store.scheduled.link_send(held.id, send_id)
+            if linked:
+                assert held.status_chat_id is not None and held.status_message_id is not None
+                await self.store.sends.set_status_message(send_id, held.status_chat_id, held.status_message_id,
+                                                          held.status_thread_id)
+
+        record = await self.sending.execute(prepared, origin, on_journaled=journaled)
+        await self.store.scheduled.mark_released(held.id)
+        log.info("held send #%d released as send %d (%s)", held.id, record.id, record.state)
+        return record
+
+    async def untold(self) -> list[HeldSend]:
+        """Missed sends whose asker has not been told yet."""
+        return await self.store.scheduled.untold()
+
+    async def told(self, held_id: int) -> None:
+        await self.store.scheduled.mark_told(held_id)
+
+
+def scheduled_of(services: Services) -> ScheduledSends:
+    """The process's ScheduledSends, made on first use (tests put their own, with a clock)."""
+    service = services.extras.get(SCHEDULED)
+    if service is None:
+        service = services.extras[SCHEDULED] = ScheduledSends(services.store, services.sending)
+    return service
