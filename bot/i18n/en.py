@@ -67,14 +67,14 @@ MESSAGES: dict[str, str] = {
     "confirm_cancelled": "Cancelled: nothing was sent.",
     "confirm_done": "Confirmed.",
     "confirm_gone": "This send was already confirmed or cancelled.",
-    "confirm_balance": "Balance: {balance} messages.",
+    "confirm_balance": "Balance: {balance} {balance|message|messages}.",
     "confirm_balance_failed": "Could not read the balance ({error}): if it is too low, the gateway will refuse the send.",
     "confirm_balance_low": (
-        "⚠ Balance: {balance} messages, less than this send costs: top it up before {when} (China time), "
+        "⚠ Balance: {balance} {balance|message|messages}, less than this send costs: top it up before {when} (China time), "
         "or the gateway will refuse it."
     ),
     "sms_over_balance": (
-        "✗ Not sent: this send costs {cost} messages and the balance is {balance}. "
+        "✗ Not sent: this send costs {cost} {cost|message|messages} and the balance is {balance}. "
         "Top up the gateway account, or send to fewer numbers or a shorter text."
     ),
     # status of a send
