@@ -2,7 +2,7 @@
 hour), listed by /scheduled, cancelled by the asker or an admin, released at the hour through
 the send flow, kept across a restart, and missed (the asker told) when far too late.
 
-The hour comes by a clock given to the release service (ScheduledSends), never by waiting;
+The hour comes by a clock given to the runtime (Parts.scheduled_clock), never by waiting;
 that nothing was sent is proved after the release job ran a few more times."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 
 from harness import ADMIN, MEMBER, STRANGER, TEAM_CHAT, Harness
 
-from bot.scheduled import GRACE, SCHEDULED, ScheduledSends
+from bot.runtime import Parts
+from bot.services.scheduled import GRACE, ScheduledSends
 from sms_core.schedule import CST
 
 
@@ -36,11 +37,17 @@ def shown(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M")
 
 
-def with_clock(h: Harness) -> tuple[ScheduledSends, Clock]:
+async def clocked(make_harness: Any, **overrides: Any) -> tuple[Harness, ScheduledSends, Clock]:
+    """A bot whose scheduled sends follow `clock`, and its ScheduledSends."""
     clock = Clock()
-    service = ScheduledSends(h.services.store, h.services.sending, clock=clock)
-    h.services.extras[SCHEDULED] = service
-    return service, clock
+    h = await make_harness(parts=Parts(scheduled_clock=clock), **overrides)
+    return h, h.runtime.scheduled, clock
+
+
+async def restarted(tmp_path: Path) -> tuple[Harness, ScheduledSends, Clock]:
+    clock = Clock()
+    h = await Harness(tmp_path, parts=Parts(scheduled_clock=clock)).start()
+    return h, h.runtime.scheduled, clock
 
 
 async def more_runs(h: Harness, service: ScheduledSends, n: int = 3) -> None:
@@ -65,8 +72,8 @@ async def press(h: Harness, msg: dict[str, Any], user: int, label: str) -> dict[
 # --- held, listed ---------------------------------------------------------------------------------
 
 
-async def test_a_scheduled_send_is_held_and_its_status_says_not_sent_yet(harness: Harness) -> None:
-    service, _ = with_clock(harness)
+async def test_a_scheduled_send_is_held_and_its_status_says_not_sent_yet(make_harness: Any) -> None:
+    harness, service, _ = await clocked(make_harness)
     at = later()
     status = await harness.ask(f"/sms at {shown(at)} 13800138000 later")
     assert status["text"].startswith(f"🕒 Scheduled for {shown(at)} (China time), not sent yet")
@@ -106,8 +113,8 @@ async def test_the_held_status_and_the_list_speak_chinese_to_a_chinese_user(harn
 # --- cancelled --------------------------------------------------------------------------------------
 
 
-async def test_the_asker_cancels_and_it_is_never_sent_even_after_its_hour(harness: Harness) -> None:
-    service, clock = with_clock(harness)
+async def test_the_asker_cancels_and_it_is_never_sent_even_after_its_hour(make_harness: Any) -> None:
+    harness, service, clock = await clocked(make_harness)
     at = later()
     status = await harness.ask(f"/sms at {shown(at)} 13800138000 later")
     listing = await harness.ask("/scheduled")
@@ -124,8 +131,8 @@ async def test_the_asker_cancels_and_it_is_never_sent_even_after_its_hour(harnes
     assert (await harness.services.store.scheduled.get(1)).state == "cancelled"
 
 
-async def test_a_member_who_did_not_ask_is_refused_and_an_admin_may_cancel(harness: Harness) -> None:
-    service, clock = with_clock(harness)
+async def test_a_member_who_did_not_ask_is_refused_and_an_admin_may_cancel(make_harness: Any) -> None:
+    harness, service, clock = await clocked(make_harness)
     at = later()
     await harness.ask(f"/sms at {shown(at)} 13800138000 later")
     listing = await harness.ask("/scheduled")
@@ -148,8 +155,8 @@ async def test_a_member_who_did_not_ask_is_refused_and_an_admin_may_cancel(harne
 # --- released ---------------------------------------------------------------------------------------
 
 
-async def test_a_held_send_is_released_at_its_hour_and_its_status_becomes_the_sends(harness: Harness) -> None:
-    service, clock = with_clock(harness)
+async def test_a_held_send_is_released_at_its_hour_and_its_status_becomes_the_sends(make_harness: Any) -> None:
+    harness, service, clock = await clocked(make_harness)
     at = later()
     status = await harness.ask(f"/sms at {shown(at)} 13800138000 later")
     clock.now = at.timestamp() - 1  # a second before: still held
@@ -173,8 +180,7 @@ async def test_a_held_send_is_released_at_its_hour_and_its_status_becomes_the_se
 
 
 async def test_a_confirmed_scheduled_send_is_held_and_its_question_becomes_its_status(make_harness: Any) -> None:
-    h = await make_harness(confirm_threshold=0)
-    _, clock = with_clock(h)
+    h, _, clock = await clocked(make_harness, confirm_threshold=0)
     at = later(24 * 30)
     question = await h.ask(f"/sms at {shown(at)} 13800138000 later")
     assert f"scheduled for {shown(at)} (China time)" in question["text"]
@@ -204,11 +210,10 @@ async def _held_then_stopped(tmp_path: Path) -> tuple[datetime, int]:
 
 async def test_a_held_send_survives_a_restart_and_is_sent_a_little_late(tmp_path: Path) -> None:
     at, status_id = await _held_then_stopped(tmp_path)
-    again = await Harness(tmp_path).start()
+    again, service, clock = await restarted(tmp_path)
     try:
         listing = await again.ask("/scheduled")
         assert "after the restart" in listing["text"]
-        service, clock = with_clock(again)
         clock.now = at.timestamp() + 60  # the bot was down at its hour, back a minute later
         [sent] = await again.until(lambda: again.gateway.sent)
         assert sent.text == "after the restart"
@@ -224,9 +229,8 @@ async def test_a_held_send_survives_a_restart_and_is_sent_a_little_late(tmp_path
 
 async def test_a_send_due_too_long_ago_is_missed_never_sent_and_its_asker_told(tmp_path: Path) -> None:
     at, status_id = await _held_then_stopped(tmp_path)
-    again = await Harness(tmp_path).start()
+    again, service, clock = await restarted(tmp_path)
     try:
-        service, clock = with_clock(again)
         clock.now = at.timestamp() + GRACE + 120  # the bot was down for hours
         [notice] = await again.until(lambda: [m for m in again.bot_messages() if m["text"].startswith("@max")])
         assert f"@max: your SMS scheduled for {shown(at)} (China time) to 1 number was not sent" in notice["text"]
@@ -249,9 +253,8 @@ async def test_a_send_stopped_mid_release_before_its_journal_is_held_again_and_s
 
     async with Store(tmp_path / "smsbot.sqlite3") as store:  # taken for sending when the bot died
         assert await store.scheduled.claim(1)
-    again = await Harness(tmp_path).start()
+    again, _, clock = await restarted(tmp_path)
     try:
-        _, clock = with_clock(again)
         clock.now = at.timestamp() + 1
         [sent] = await again.until(lambda: again.gateway.sent)
         assert sent.text == "after the restart"

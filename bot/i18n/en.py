@@ -184,7 +184,7 @@ MESSAGES: dict[str, str] = {
     "schedule_format": "'{text}' is not a date and time: write it as YYYY-MM-DD HH:MM (China Standard Time).",
     "schedule_past": "{at} is in the past: give a later time (China Standard Time, now {now}).",
     "schedule_ahead": "{at} is more than a year ahead: give a time before {limit} (China Standard Time).",
-    # scheduled sends, held by smsbot until their time (bot/scheduled.py)
+    # scheduled sends, held by smsbot until their time (bot/services/scheduled.py)
     "held_status": "🕒 Scheduled for {when} (China time), not sent yet · {cost}\nSee /scheduled to cancel it.",
     "held_cancelled": "✗ Cancelled by {who}: the SMS scheduled for {when} (China time) was not sent.",
     "held_missed": (

@@ -181,7 +181,7 @@ MESSAGES: dict[str, str] = {
     "schedule_format": "“{text}”不是有效的日期时间：请写成 YYYY-MM-DD HH:MM（北京时间）。",
     "schedule_past": "{at} 已经过去：请给出更晚的时间（北京时间，现在是 {now}）。",
     "schedule_ahead": "{at} 超过一年以后：请给出 {limit} 之前的时间（北京时间）。",
-    # 定时短信，由机器人保存到预定时间再发送（bot/scheduled.py）
+    # 定时短信，由机器人保存到预定时间再发送（bot/services/scheduled.py）
     "held_status": "🕒 定时于 {when}（北京时间），尚未发送 · {cost}\n发送 /scheduled 可取消。",
     "held_cancelled": "✗ 已被 {who} 取消：定时于 {when}（北京时间）的短信未发送。",
     "held_missed": "✗ 未发送：预定时间 {when}（北京时间）时机器人未在运行，而定时短信最多延后 {grace} 分钟发送。",

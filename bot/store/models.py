@@ -140,7 +140,7 @@ class Confirmation:
 
 @dataclass(frozen=True, slots=True)
 class HeldSend:
-    """A scheduled send that smsbot holds until its time (see bot/scheduled.py).
+    """A scheduled send that smsbot holds until its time (see bot/services/scheduled.py).
 
     `state`: held (waiting), releasing (taken for sending; `send_id` once journaled), released,
     cancelled (`closed_by`), missed (its time passed while the bot was down, too long ago)."""

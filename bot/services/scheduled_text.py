@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.i18n import Html, Translator
-from bot.status import RESEND_MAX_CHARS, cost_line, scheduled_when
+from bot.services.status_text import RESEND_MAX_CHARS, cost_line, scheduled_when
 from bot.store import HeldSend
 from sms_core.schedule import CST
 

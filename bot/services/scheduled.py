@@ -26,20 +26,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.sending import Origin, PreparedSend, SendService
-from bot.services import Services
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.faults import FaultLog
+from bot.i18n import Translator
+from bot.services.scheduled_text import held_missed, held_status, missed_notice
+from bot.services.sending import Origin, PreparedSend, SendService
+from bot.services.status_messages import Show
+from bot.services.status_text import render_status
 from bot.store import HeldSend, SendRecord, Store
+from bot.telegram.calls import TelegramDelay, call_telegram
 
 log = logging.getLogger(__name__)
+job_log = logging.getLogger("bot.jobs.scheduled")  # the release job's lines, under its name
 
 GRACE = 15 * 60.0
 """Seconds a held send may be late (the bot was down at its time) and still be sent."""
 
-RELEASE_INTERVAL = 1.0
-"""Seconds between two runs of the release job: how late after its time an SMS leaves at most."""
-
-SCHEDULED = "scheduled"
-"""The service's key in Services.extras."""
+TELEGRAM_TIMEOUT = 10.0
+"""Seconds one Telegram call of a release run may take: an outage delays the next release by no more."""
 
 
 class CancelOutcome(StrEnum):
@@ -68,7 +75,8 @@ class ScheduledSends:
     """Holds, lists, cancels and releases scheduled sends.
 
     `clock` gives the time (epoch seconds) the release compares with each send's time; tests
-    pass their own to make the hour come. `runs` counts finished release runs."""
+    give their own (runtime.Parts.scheduled_clock) to make the hour come. `runs` counts finished
+    release runs; `run_faults` says the release job's failures once."""
 
     def __init__(self, store: Store, sending: SendService, *, clock: Callable[[], float] = time.time,
                  grace: float = GRACE) -> None:
@@ -78,6 +86,9 @@ class ScheduledSends:
         self.grace = grace
         self.runs = 0
         self.recovered = False
+        self.run_faults = FaultLog(job_log, "scheduled release")
+
+    # -- holding, listing, cancelling -------------------------------------------------------
 
     async def hold(self, prepared: PreparedSend, origin: Origin) -> HeldSend:
         """Commit a prepared send with a time (`prepared.at`) to be sent then."""
@@ -87,29 +98,45 @@ class ScheduledSends:
             due_at=prepared.at.timestamp(), origin=origin.kind, chat_id=origin.chat_id, user_id=origin.user_id,
             user_name=origin.user_name, lang=origin.lang, numbers=prepared.numbers, text=prepared.text,
             segments=prepared.segments, status_chat_id=origin.status_chat_id,
-            status_thread_id=origin.status_thread_id)
+            status_thread_id=origin.status_topic_id)
         held = await self.store.scheduled.get(held_id)
         assert held is not None
         log.info("send held for %s: #%d, %d numbers", prepared.at.isoformat(), held_id, len(prepared.numbers))
         return held
 
-    async def attach_status(self, held_id: int, chat_id: int, message_id: int, thread_id: int | None) -> None:
+    async def hold_and_show(self, prepared: PreparedSend, origin: Origin, tr: Translator, show: Show) -> HeldSend:
+        """Hold a scheduled send, then show its status message with `show` (a reply, or an edit
+        of the confirm question): not sent yet; once released it shows the send's status."""
+        held = await self.hold(prepared, origin)
+        try:
+            shown = await show(held_status(held, tr))
+        except TelegramError as exc:
+            # held all the same: /scheduled lists it, and its status is posted when it is sent
+            log.warning("could not show that send #%d is held (%s)", held.id, exc)
+            return held
+        await self.attach_status(held.id, shown.chat_id, shown.message_id, shown.topic_id)
+        return held
+
+    async def attach_status(self, held_id: int, chat_id: int, message_id: int, topic_id: int | None) -> None:
         """The message that says the send is scheduled; when released it shows the send's status."""
-        await self.store.scheduled.set_status_message(held_id, chat_id, message_id, thread_id)
+        await self.store.scheduled.set_status_message(held_id, chat_id, message_id, topic_id)
 
     async def waiting(self, chat_id: int, limit: int = 20) -> list[HeldSend]:
         """The sends held for this chat, soonest first."""
         return await self.store.scheduled.waiting(chat_id, limit)
 
-    async def cancel(self, held_id: int, user_id: int, user_name: str | None, *, admin: bool) -> CancelResult:
-        """Cancel a held send for its asker or an admin; anyone else is refused."""
+    async def cancel(self, held_id: int, user_id: int, user_name: str | None, *, admin: bool,
+                     chat_id: int | None = None) -> CancelResult:
+        """Cancel a held send for its asker or an admin; anyone else is refused (and audited)."""
         held = await self.store.scheduled.get(held_id)
         if held is None:
             return CancelResult(CancelOutcome.NOT_WAITING)
         if user_id != held.user_id and not admin:
+            await self.store.audit_log.record("scheduled_cancel_refused", chat_id, user_id, f"#{held_id}")
             return CancelResult(CancelOutcome.NOT_YOURS, held)
         if await self.store.scheduled.cancel(held_id, user_id, user_name, self.clock()):
             log.info("held send #%d cancelled by %s", held_id, user_id)
+            await self.store.audit_log.record("scheduled_cancelled", held.chat_id, user_id, f"#{held_id}")
             return CancelResult(CancelOutcome.CANCELLED, await self.store.scheduled.get(held_id))
         now = await self.store.scheduled.get(held_id)
         state = now.state if now is not None else "missed"
@@ -117,8 +144,24 @@ class ScheduledSends:
                    "cancelled": CancelOutcome.ALREADY_CANCELLED}.get(state, CancelOutcome.NOT_WAITING)
         return CancelResult(outcome, now)
 
+    # -- the release job --------------------------------------------------------------------
+
+    async def run(self, bot: Bot) -> ReleaseRound:
+        """One run of the release job: send what is due, then show it in the held status
+        messages and tell the askers of missed sends. Telegram failing delays only the showing
+        (the forward job edits statuses, the next run tells); the store failing raises."""
+        done = await self.release_due()
+        try:
+            for held, record in done.released:
+                await self._show_released(bot, held, record)
+            for held in await self.store.scheduled.untold():
+                await self._tell_missed(bot, held)
+        except TelegramDelay as exc:
+            job_log.info("release run: %s", exc.reason)
+        return done
+
     async def release_due(self) -> ReleaseRound:
-        """One run of the release job: send what is due, mark missed what is too late.
+        """Send what is due, mark missed what is too late.
 
         The first run of a process first recovers the sends a stop left half released."""
         try:
@@ -155,7 +198,7 @@ class ScheduledSends:
         prepared = PreparedSend(held.numbers, held.text, held.segments)
         origin = Origin(held.origin, held.chat_id, held.user_id, held.user_name, lang=held.lang,
                         status_chat_id=None if linked else held.status_chat_id,
-                        status_thread_id=held.status_thread_id)
+                        status_topic_id=held.status_thread_id)
 
         async def journaled(send_id: int) -> None:
             await self.store.scheduled.link_send(held.id, send_id)
@@ -169,17 +212,39 @@ class ScheduledSends:
         log.info("held send #%d released as send %d (%s)", held.id, record.id, record.state)
         return record
 
-    async def untold(self) -> list[HeldSend]:
-        """Missed sends whose asker has not been told yet."""
-        return await self.store.scheduled.untold()
+    async def _show_released(self, bot: Bot, held: HeldSend, record: SendRecord) -> None:
+        """The held status message now shows the send's status, at once (else the forward job does)."""
+        if held.status_chat_id is None or held.status_message_id is None or record.status_message_id is None:
+            return  # no held message: the status is owed, and the forward job posts it
+        chat_id, message_id = held.status_chat_id, held.status_message_id
+        text = render_status(record, Translator(record.lang))
+        try:
+            await call_telegram(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML),
+                                TELEGRAM_TIMEOUT)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                job_log.warning("status of send %d (held #%d) cannot be shown: %s", record.id, held.id, exc)
+                return
+        await self.store.sends.mark_status_shown(record.id, record.status_version)
 
-    async def told(self, held_id: int) -> None:
-        await self.store.scheduled.mark_told(held_id)
-
-
-def scheduled_of(services: Services) -> ScheduledSends:
-    """The process's ScheduledSends, made on first use (tests put their own, with a clock)."""
-    service = services.extras.get(SCHEDULED)
-    if service is None:
-        service = services.extras[SCHEDULED] = ScheduledSends(services.store, services.sending)
-    return service
+    async def _tell_missed(self, bot: Bot, held: HeldSend) -> None:
+        """Tell the asker of a missed send, by name, in the chat where it was asked; its held
+        status message says so too. Told once Telegram took the notice (or refused it for good)."""
+        tr = Translator(held.lang)
+        chat_id = held.status_chat_id or held.chat_id
+        notice = missed_notice(held, tr, self.grace)
+        try:
+            await call_telegram(lambda: bot.send_message(chat_id, notice, parse_mode=ParseMode.HTML,
+                                                         message_thread_id=held.status_thread_id),
+                                TELEGRAM_TIMEOUT)
+        except BadRequest as exc:  # the chat or topic is gone: nothing later would do better
+            job_log.warning("could not tell the asker of missed send #%d: %s", held.id, exc)
+        await self.store.scheduled.mark_told(held.id)
+        if held.status_message_id is None:
+            return
+        message_id, text = held.status_message_id, held_missed(held, tr, self.grace)
+        try:
+            await call_telegram(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML),
+                                TELEGRAM_TIMEOUT)
+        except BadRequest as exc:
+            job_log.info("could not mark the status of missed send #%d: %s", held.id, exc)
