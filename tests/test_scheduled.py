@@ -16,6 +16,7 @@ from harness import ADMIN, MEMBER, STRANGER, TEAM_CHAT, Harness
 
 from bot.runtime import Parts
 from bot.services.scheduled import GRACE, ScheduledSends
+from bot.store import HeldSend
 from sms_core.schedule import CST
 
 
@@ -55,6 +56,11 @@ async def more_runs(h: Harness, service: ScheduledSends, n: int = 3) -> None:
     await h.until(lambda: service.runs >= start + n)
 
 
+async def released(h: Harness, held_id: int = 1) -> HeldSend | None:
+    held = await h.runtime.store.scheduled.get(held_id)
+    return held if held is not None and held.state == "released" else None
+
+
 def message(h: Harness, message_id: int, chat: int = TEAM_CHAT) -> dict[str, Any]:
     return next(m for m in h.bot_messages(chat) if m["message_id"] == message_id)
 
@@ -78,6 +84,7 @@ async def test_a_scheduled_send_is_held_and_its_status_says_not_sent_yet(make_ha
     status = await harness.ask(f"/sms at {shown(at)} 13800138000 later")
     assert status["text"].startswith(f"🕒 Scheduled for {shown(at)} (China time), not sent yet")
     assert "1 number · 1 segment each · cost 1" in status["text"] and "Sent to" not in status["text"]
+    assert not buttons(status)  # no send to show Details of yet
     await more_runs(harness, service)
     assert harness.gateway.request_count("send") == 0
     [held] = await harness.services.store.scheduled.waiting(TEAM_CHAT)
@@ -170,10 +177,11 @@ async def test_a_held_send_is_released_at_its_hour_and_its_status_becomes_the_se
     await harness.until(lambda: "delivered 1/1 · all reports in"
                         in message(harness, status["message_id"])["text"])
     assert message(harness, status["message_id"])["text"].startswith("Sent to 1 number")
+    assert [b["text"] for b in buttons(message(harness, status["message_id"]))] == ["Details"]
     [record] = await harness.services.store.history()
     assert (record.state, record.status_message_id) == ("accepted", status["message_id"])
-    held = await harness.services.store.scheduled.get(1)
-    assert (held.state, held.send_id) == ("released", record.id)
+    held = await harness.eventually(lambda: released(harness))
+    assert held.send_id == record.id
     await more_runs(harness, service)
     assert len(harness.gateway.sent) == 1  # once
     assert [m["message_id"] for m in harness.bot_messages()] == [status["message_id"]]  # no second status
@@ -188,6 +196,7 @@ async def test_a_confirmed_scheduled_send_is_held_and_its_question_becomes_its_s
     await press(h, question, MEMBER, "Confirm")
     await h.until(lambda: message(h, question["message_id"])["text"].startswith(
         f"🕒 Scheduled for {shown(at)} (China time), not sent yet"))
+    assert not buttons(message(h, question["message_id"]))  # the question's buttons are gone
     assert h.gateway.request_count("send") == 0
     clock.now = at.timestamp() + 1
     await h.until(lambda: "all reports in" in message(h, question["message_id"])["text"])
@@ -258,6 +267,6 @@ async def test_a_send_stopped_mid_release_before_its_journal_is_held_again_and_s
         clock.now = at.timestamp() + 1
         [sent] = await again.until(lambda: again.gateway.sent)
         assert sent.text == "after the restart"
-        assert (await again.services.store.scheduled.get(1)).state == "released"
+        await again.eventually(lambda: released(again))  # marked once the gateway's answer is recorded
     finally:
         await again.stop()

@@ -31,6 +31,7 @@ from bot.services.status_messages import StatusMessages
 from bot.store import Store
 from bot.telegram.budget import BudgetBook
 from bot.telegram.calls import MAX_BACKOFF, RoundCalls, TelegramDelay
+from sms_core.backoff import Backoff
 
 log = logging.getLogger("bot.jobs.forward")  # the forward job's lines, under its name
 
@@ -48,9 +49,12 @@ class ForwardOutcome:
     short_of: int | None = None  # the chat whose budget ran out with work left
 
 
+OUTAGE_BACKOFF = Backoff(first=0.5, cap=MAX_BACKOFF)
+
+
 def outage_backoff(failures: int) -> float:
     """Seconds before trying Telegram again after `failures` failed runs in a row: 0.5, 1, 2... 60."""
-    return min(0.5 * 2.0 ** max(failures - 1, 0), MAX_BACKOFF)
+    return OUTAGE_BACKOFF.delay(max(failures, 1))
 
 
 class Forwarder:

@@ -26,13 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.faults import FaultLog
 from bot.i18n import Translator
 from bot.services.scheduled_text import held_missed, held_status, missed_notice
+from bot.services.send_details import status_markup
 from bot.services.sending import Origin, PreparedSend, SendService
 from bot.services.status_messages import Show
 from bot.services.status_text import render_status
@@ -44,6 +45,10 @@ job_log = logging.getLogger("bot.jobs.scheduled")  # the release job's lines, un
 
 GRACE = 15 * 60.0
 """Seconds a held send may be late (the bot was down at its time) and still be sent."""
+
+NO_BUTTONS = InlineKeyboardMarkup([])
+"""A held send's status message has no Details button yet (there is no send to detail): an empty
+keyboard, which also takes the confirm question's buttons away when it is edited into it."""
 
 TELEGRAM_TIMEOUT = 10.0
 """Seconds one Telegram call of a release run may take: an outage delays the next release by no more."""
@@ -109,7 +114,7 @@ class ScheduledSends:
         of the confirm question): not sent yet; once released it shows the send's status."""
         held = await self.hold(prepared, origin)
         try:
-            shown = await show(held_status(held, tr))
+            shown = await show(held_status(held, tr), NO_BUTTONS)
         except TelegramError as exc:
             # held all the same: /scheduled lists it, and its status is posted when it is sent
             log.warning("could not show that send #%d is held (%s)", held.id, exc)
@@ -213,14 +218,16 @@ class ScheduledSends:
         return record
 
     async def _show_released(self, bot: Bot, held: HeldSend, record: SendRecord) -> None:
-        """The held status message now shows the send's status, at once (else the forward job does)."""
+        """The held status message now shows the send's status and its Details button, at once
+        (else the forward job does)."""
         if held.status_chat_id is None or held.status_message_id is None or record.status_message_id is None:
             return  # no held message: the status is owed, and the forward job posts it
         chat_id, message_id = held.status_chat_id, held.status_message_id
-        text = render_status(record, Translator(record.lang))
+        tr = Translator(record.lang)
+        text, markup = render_status(record, tr), status_markup(record.id, tr)
         try:
-            await call_telegram(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML),
-                                TELEGRAM_TIMEOUT)
+            await call_telegram(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                                                              reply_markup=markup), TELEGRAM_TIMEOUT)
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 job_log.warning("status of send %d (held #%d) cannot be shown: %s", record.id, held.id, exc)

@@ -59,6 +59,7 @@ from bot.store.models import (
     Group,
     HeldSend,
     InboundRecord,
+    NumberOutcome,
     OutcomeGroup,
     RawAnswer,
     Recipient,
@@ -77,7 +78,7 @@ from sms_core.models import DeliveryReport, InboundSms
 __all__ = [
     "ROOM_FOR_A_PAGE", "SCHEMA_VERSION", "AlertClaim", "AlertItemIn", "AlertItemRecord", "AlertRecord", "AuditRecord",
     "Confirmation", "Contact", "Database", "DatabaseError", "Group", "HeldSend", "InboundRecord", "IntegrityError",
-    "OperationalError", "OutcomeGroup", "RawAnswer", "Recipient", "ReportOutcome", "SchemaTooNew",
+    "NumberOutcome", "OperationalError", "OutcomeGroup", "RawAnswer", "Recipient", "ReportOutcome", "SchemaTooNew",
     "SendRecord", "Store", "StoreError", "StoreFull", "StoreLocked", "SuppressedAlert", "Thread",
 ]
 

@@ -38,8 +38,11 @@ from bot.store.alerts import AlertItemRecord, AlertRecord
 from bot.telegram.calls import TelegramDelay, call_telegram
 from config import Settings
 from sms_core import CST
+from sms_core.backoff import Backoff
 
 log = logging.getLogger(__name__)
+COPY_BACKOFF = Backoff(first=2.0, cap=60.0)
+"""Seconds before an alert copy is tried again after failures in a row: 2, 4, 8 ... 60."""
 T = TypeVar("T")
 
 COUNTS_EDIT_INTERVAL = 5.0
@@ -185,7 +188,7 @@ class CopyKeeper:
                 log.warning("alert copies: %s; next try in %.1f s", stop, stop.delay)
             except Exception:
                 self._failures += 1
-                self._resume_at = time.monotonic() + min(2.0 ** self._failures, 60.0)
+                self._resume_at = time.monotonic() + COPY_BACKOFF.delay(self._failures)
                 log.exception("alert copies: run failed")
 
     async def run_once(self) -> int:
@@ -241,7 +244,7 @@ class CopyKeeper:
             result = await call_telegram(fn, TELEGRAM_TIMEOUT)
         except TelegramDelay as delay:
             if delay.delay is None:
-                delay.delay = min(2.0 ** (self._failures + 1), 60.0)
+                delay.delay = COPY_BACKOFF.delay(self._failures + 1)
             raise
         self.health.telegram_ok_at = time.time()
         return result

@@ -31,6 +31,7 @@ from bot.services.sending import Origin, SendService
 from bot.store import SendRecord, Store
 from bot.store.alerts import AlertItemIn, AlertRecord, SuppressedAlert
 from config import Settings
+from sms_core.backoff import Backoff
 from sms_core.errors import InputError, InsufficientBalance
 
 log = logging.getLogger(__name__)
@@ -314,7 +315,7 @@ class AlertService:
             metrics.ALERTS.labels("gave_up").inc()
             log.error("alert %d: not sent after %d attempts (%s); giving up", alert_id, attempts, error)
         else:
-            delay = min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_cap)
+            delay = Backoff(first=self.retry_base, cap=self.retry_cap).delay(max(attempts, 1))
             await self.store.finish_alert(alert_id, "failed", now, error=error, next_attempt_at=now + delay,
                                           release=phones, count_attempt=count_attempt)
             metrics.ALERTS.labels("failed").inc()
