@@ -37,6 +37,7 @@ from bot.services.forwarding import TELEGRAM_TIMEOUT, Forwarder
 from bot.services.polling.handoff import InboundHook
 from bot.services.polling.poller import Poller
 from bot.services.polling.spool import SpoolKeeper
+from bot.services.scheduled import ScheduledSends
 from bot.services.sending import SendService
 from bot.services.status_messages import StatusMessages
 from bot.store import Store
@@ -67,6 +68,8 @@ class Parts:
     """The monotonic clock of the forwarder, the inbox and that budget: backoff, phones set aside."""
     confirm_clock: Clock | None = None
     """The wall clock of confirm questions: their age."""
+    scheduled_clock: Clock | None = None
+    """The wall clock of scheduled sends: when their hour has come, how late they are."""
     inbound_hooks: tuple[InboundHook, ...] = ()
     """More hooks for new inbound SMS, after the alert acks."""
 
@@ -89,6 +92,7 @@ class Runtime:
     address_book: AddressBook
     sending: SendService
     confirmations: Confirmations
+    scheduled: ScheduledSends
     access: AccessPolicy
     balance: BalanceWatch
     budgets: BudgetBook
@@ -161,7 +165,10 @@ async def open_runtime(app: Application[Any, Any, Any, Any, Any, Any], settings:
         address_book = AddressBook(store)
         sending = SendService(store, gateway, address_book, encoding=settings.gateway_encoding,
                               segment_size=settings.segment_size)
-        confirmations = Confirmations(store, settings.confirm_threshold, clock=parts.confirm_clock or time.time)
+        balance = BalanceWatch(settings, store, gateway)
+        confirmations = Confirmations(store, settings.confirm_threshold, balance,
+                                      clock=parts.confirm_clock or time.time)
+        scheduled = ScheduledSends(store, sending, clock=parts.scheduled_clock or time.time)
         status_messages = StatusMessages(store, sending)
 
         forward_clock = parts.forward_clock or time.monotonic
@@ -197,8 +204,8 @@ async def open_runtime(app: Application[Any, Any, Any, Any, Any, Any], settings:
 
         runtime = Runtime(
             settings=settings, store=store, gateway=gateway, sandbox=sandbox, address_book=address_book,
-            sending=sending, confirmations=confirmations, access=AccessPolicy.from_settings(settings),
-            balance=BalanceWatch(settings, store, gateway), budgets=budgets, health=health,
+            sending=sending, confirmations=confirmations, scheduled=scheduled,
+            access=AccessPolicy.from_settings(settings), balance=balance, budgets=budgets, health=health,
             updates_faults=updates_faults, status_messages=status_messages, forwarder=forwarder,
             alerts=alerts, poller=poller, web=web, closers=stack.pop_all())
     return runtime

@@ -16,6 +16,7 @@ MESSAGES: dict[str, str] = {
         "  A line break ends the targets: the text below it may start with anything, even a number.\n"
         "/sms at YYYY-MM-DD HH:MM TARGETS TEXT: schedule (China Standard Time).\n"
         "  <code>/sms at 2026-12-01 09:00 @oncall Maintenance tonight</code>\n"
+        "/scheduled: the scheduled sends waiting in this chat, each with a button to cancel it.\n"
         "/balance: messages left on the gateway account.\n"
         "/history [NUMBER|NAME]: the last sends and their delivery.\n"
         "/history #ID: each number of send ID, its state and why it failed.\n"
@@ -28,6 +29,7 @@ MESSAGES: dict[str, str] = {
         "In the inbox chat every phone that writes gets its own topic; what you write there goes back to that phone by SMS."
     ),
     "commands_sms": "Send an SMS: /sms TARGETS TEXT",
+    "commands_scheduled": "Scheduled sends: list and cancel",
     "commands_balance": "Messages left on the gateway account",
     "commands_history": "Recent sends and their delivery",
     "commands_contacts": "List contacts",
@@ -66,6 +68,16 @@ MESSAGES: dict[str, str] = {
     "confirm_cancelled": "Cancelled: nothing was sent.",
     "confirm_done": "Confirmed.",
     "confirm_gone": "This send was already confirmed or cancelled.",
+    "confirm_balance": "Balance: {balance} {balance|message|messages}.",
+    "confirm_balance_failed": "Could not read the balance ({error}): if it is too low, the gateway will refuse the send.",
+    "confirm_balance_low": (
+        "⚠ Balance: {balance} {balance|message|messages}, less than this send costs: top it up before {when} (China time), "
+        "or the gateway will refuse it."
+    ),
+    "sms_over_balance": (
+        "✗ Not sent: this send costs {cost} {cost|message|messages} and the balance is {balance}. "
+        "Top up the gateway account, or send to fewer numbers or a shorter text."
+    ),
     # status of a send
     "status_pending": "Sending to {n} {n|number|numbers}…",
     "status_sent": "Sent to {n} {n|number|numbers} · {segments} {segments|segment|segments} each · cost {cost} · delivered {delivered}/{n}",
@@ -209,4 +221,31 @@ MESSAGES: dict[str, str] = {
     "schedule_format": "'{text}' is not a date and time: write it as YYYY-MM-DD HH:MM (China Standard Time).",
     "schedule_past": "{at} is in the past: give a later time (China Standard Time, now {now}).",
     "schedule_ahead": "{at} is more than a year ahead: give a time before {limit} (China Standard Time).",
+    # scheduled sends, held by smsbot until their time (bot/services/scheduled.py)
+    "held_status": "🕒 Scheduled for {when} (China time), not sent yet · {cost}\nSee /scheduled to cancel it.",
+    "held_cancelled": "✗ Cancelled by {who}: the SMS scheduled for {when} (China time) was not sent.",
+    "held_missed": (
+        "✗ Not sent: it was due at {when} (China time) while the bot was not running, "
+        "and a scheduled SMS is sent at most {grace} minutes late."
+    ),
+    "scheduled_missed_notice": (
+        "{who}: your SMS scheduled for {when} (China time) to {n} {n|number|numbers} was not sent. "
+        "The bot was not running at that time, and {late} minutes late is too late (at most {grace}). "
+        "Send it again if it is still wanted."
+    ),
+    "scheduled_missed_command": "To send it now: <code>{command}</code>",
+    "scheduled_empty": (
+        "No scheduled sends are waiting in this chat. "
+        "Schedule one with <code>/sms at YYYY-MM-DD HH:MM TARGETS TEXT</code>."
+    ),
+    "scheduled_list": "<b>Scheduled sends</b> (China time)\n{lines}",
+    "scheduled_line": "#{id} · {when} · to {targets} · cost {cost} · by {who}\n<i>{text}</i>",
+    "scheduled_more": "… and {n} more, listed once these are sent or cancelled.",
+    "scheduled_targets_more": "+{n} more",
+    "scheduled_cancel_button": "Cancel #{id}",
+    "scheduled_cancelled": "#{id} cancelled: it will not be sent.",
+    "scheduled_not_yours": "Only the person who scheduled this send, or an admin, can cancel it.",
+    "scheduled_already_sent": "#{id} is being sent or was sent: it cannot be cancelled. See /history.",
+    "scheduled_already_cancelled": "#{id} was already cancelled.",
+    "scheduled_not_waiting": "#{id} is not waiting any more: there is nothing to cancel.",
 }

@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
         "  换行即结束目标：下一行起都是短信内容，可以用数字开头。\n"
         "/sms at YYYY-MM-DD HH:MM 目标 内容：定时发送（北京时间）。\n"
         "  <code>/sms at 2026-12-01 09:00 @oncall 今晚系统维护</code>\n"
+        "/scheduled：本群等待发送的定时短信，每条都有取消按钮。\n"
         "/balance：短信网关账户剩余条数。\n"
         "/history [号码|名称]：最近的发送记录及送达情况。\n"
         "/history #编号：某次发送的每个号码、其状态及失败原因。\n"
@@ -31,6 +32,7 @@ MESSAGES: dict[str, str] = {
         "在收件群里，每个发来短信的手机号都有自己的话题；在话题里发的消息会以短信回复给该手机号。"
     ),
     "commands_sms": "发送短信：/sms 目标 内容",
+    "commands_scheduled": "定时短信：查看和取消",
     "commands_balance": "短信网关账户剩余条数",
     "commands_history": "最近的发送及送达情况",
     "commands_contacts": "查看联系人",
@@ -69,6 +71,10 @@ MESSAGES: dict[str, str] = {
     "confirm_cancelled": "已取消，未发送任何短信。",
     "confirm_done": "已确认。",
     "confirm_gone": "这次发送已被确认或取消。",
+    "confirm_balance": "余额：{balance} 条。",
+    "confirm_balance_failed": "无法查询余额（{error}）：如余额不足，网关将拒绝发送。",
+    "confirm_balance_low": "⚠ 余额 {balance} 条，少于本次费用：请在 {when}（北京时间）前充值，否则网关将拒绝发送。",
+    "sms_over_balance": "✗ 未发送：本次需 {cost} 条，余额仅 {balance} 条。请为网关账户充值，或减少号码、缩短内容。",
     # status of a send
     "status_pending": "正在发送给 {n} 个号码…",
     "status_sent": "已发送给 {n} 个号码 · 每个 {segments} 条 · 共计 {cost} 条 · 已送达 {delivered}/{n}",
@@ -212,4 +218,24 @@ MESSAGES: dict[str, str] = {
     "schedule_format": "“{text}”不是有效的日期时间：请写成 YYYY-MM-DD HH:MM（北京时间）。",
     "schedule_past": "{at} 已经过去：请给出更晚的时间（北京时间，现在是 {now}）。",
     "schedule_ahead": "{at} 超过一年以后：请给出 {limit} 之前的时间（北京时间）。",
+    # 定时短信，由机器人保存到预定时间再发送（bot/services/scheduled.py）
+    "held_status": "🕒 定时于 {when}（北京时间），尚未发送 · {cost}\n发送 /scheduled 可取消。",
+    "held_cancelled": "✗ 已被 {who} 取消：定时于 {when}（北京时间）的短信未发送。",
+    "held_missed": "✗ 未发送：预定时间 {when}（北京时间）时机器人未在运行，而定时短信最多延后 {grace} 分钟发送。",
+    "scheduled_missed_notice": (
+        "{who}：你定时于 {when}（北京时间）发给 {n} 个号码的短信未发送。"
+        "当时机器人未在运行，已延误 {late} 分钟，超过了允许的 {grace} 分钟。如仍需要，请重新发送。"
+    ),
+    "scheduled_missed_command": "立即发送：<code>{command}</code>",
+    "scheduled_empty": "本群没有等待发送的定时短信。定时发送：<code>/sms at YYYY-MM-DD HH:MM 目标 内容</code>。",
+    "scheduled_list": "<b>定时短信</b>（北京时间）\n{lines}",
+    "scheduled_line": "#{id} · {when} · 发给 {targets} · 共计 {cost} 条 · 由 {who} 创建\n<i>{text}</i>",
+    "scheduled_more": "… 另有 {n} 条，待以上短信发送或取消后列出。",
+    "scheduled_targets_more": "等另外 {n} 个",
+    "scheduled_cancel_button": "取消 #{id}",
+    "scheduled_cancelled": "#{id} 已取消，不会发送。",
+    "scheduled_not_yours": "只有创建这条定时短信的人或管理员才能取消它。",
+    "scheduled_already_sent": "#{id} 正在发送或已发送，无法取消。请查看 /history。",
+    "scheduled_already_cancelled": "#{id} 已经取消过了。",
+    "scheduled_not_waiting": "#{id} 已不在等待发送，无需取消。",
 }

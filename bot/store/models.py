@@ -157,6 +157,39 @@ class Confirmation:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldSend:
+    """A scheduled send that smsbot holds until its time (see bot/services/scheduled.py).
+
+    `state`: held (waiting), releasing (taken for sending; `send_id` once journaled), released,
+    cancelled (`closed_by`), missed (its time passed while the bot was down, too long ago)."""
+
+    id: int
+    created_at: float
+    due_at: float  # epoch seconds
+    origin: str
+    chat_id: int
+    user_id: int
+    user_name: str | None
+    lang: str
+    numbers: tuple[str, ...]
+    text: str
+    segments: int
+    status_chat_id: int | None
+    status_thread_id: int | None
+    status_message_id: int | None
+    state: str
+    send_id: int | None
+    closed_at: float | None
+    closed_by: int | None
+    closed_by_name: str | None
+    told: bool
+
+    @property
+    def cost(self) -> int:
+        return self.segments * len(self.numbers)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportOutcome:
     """What storing one page of reports did."""
 

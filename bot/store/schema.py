@@ -285,6 +285,35 @@ MIGRATIONS: list[str] = [
           AND chunk = (SELECT MIN(p.chunk) FROM recipients p     -- rows marked here count too
                        WHERE p.send_id = recipients.send_id AND p.state IN ('pending', 'sending'));
     """,
+    # 8: scheduled sends that smsbot holds until their time (the gateway's send_time cannot be
+    #    cancelled): the prepared send, where its status message is, and how it ended
+    """
+    CREATE TABLE scheduled_sends (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        due_at REAL NOT NULL,                   -- epoch seconds: when it is handed to the gateway
+        origin TEXT NOT NULL,                   -- command | reply
+        chat_id INTEGER NOT NULL,               -- where it was asked
+        user_id INTEGER NOT NULL,               -- who asked (may cancel it, as may an admin)
+        user_name TEXT,
+        lang TEXT NOT NULL DEFAULT 'en',
+        numbers TEXT NOT NULL,                  -- JSON array of normalised numbers, in send order
+        text TEXT NOT NULL,
+        segments INTEGER NOT NULL,
+        status_chat_id INTEGER,
+        status_thread_id INTEGER,
+        status_message_id INTEGER,              -- "scheduled for ..., not sent yet", later the send's status
+        state TEXT NOT NULL DEFAULT 'held',     -- held|releasing|released|cancelled|missed
+        send_id INTEGER REFERENCES sends(id),   -- the journal entry it became
+        closed_at REAL,                         -- cancelled or missed at
+        closed_by INTEGER,                      -- who cancelled
+        closed_by_name TEXT,
+        told INTEGER NOT NULL DEFAULT 0         -- missed: the asker was told
+    );
+    CREATE INDEX scheduled_sends_due ON scheduled_sends(due_at) WHERE state = 'held';
+    CREATE INDEX scheduled_sends_chat ON scheduled_sends(chat_id, due_at) WHERE state = 'held';
+    CREATE INDEX scheduled_sends_untold ON scheduled_sends(id) WHERE state = 'missed' AND told = 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
