@@ -17,6 +17,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
+from bot.alerts.ack_status import ack_answer
 from bot.alerts.copies import CopyKeeper
 from bot.alerts.service import AlertService
 from bot.faults import fault_kind, faults_of
@@ -61,10 +62,7 @@ async def ack_command(update: Update, context: Context) -> None:
         return
     who = user_label(update) or "?"
     result = await service.ack(code, who)
-    if result.outcome == "done":
-        await answer(update, tr("ack_done", code=code, who=who))
-    else:
-        await answer(update, tr("ack_unknown", code=code))
+    await answer(update, ack_answer(result.outcome, result.alert, code, who, tr))
 
 
 async def ack_by_sms(app: Application, services: Services, records: list[InboundRecord]) -> None:  # type: ignore[type-arg]

@@ -130,6 +130,13 @@ MESSAGES: dict[str, str] = {
     "ack_usage": "Write <code>/ack CODE</code>, e.g. <code>/ack 12</code>.",
     "ack_unknown": "There is no open alert with code {code}.",
     "ack_done": "Alert {code} acknowledged by {who}.",
+    "ack_already": "Alert {code} was already acknowledged by {who} at {when} (China time).",
+    "ack_already_resolved": (
+        "Alert {code} was already acknowledged by {who} at {when}, and resolved at {resolved} (China time)."
+    ),
+    "ack_resolved": "Alert {code} resolved at {when} (China time): there is nothing left to acknowledge.",
+    "ack_closed": "Alert {code} takes no ack: it was not sent (its copy in the alert chat says why).",
+    "ack_expired": "Alert {code} can no longer be acknowledged: a code takes acks for 24 hours, and it was sent at {when} (China time).",
     # alerts (webhook, the copy in the alert chat)
     "alert_copy_head": "🚨 <b>Alert {id}</b> → @{group}{code}\n<blockquote>{text}</blockquote>",
     "alert_copy_code": " · ack code <code>{code}</code>",
@@ -144,7 +151,7 @@ MESSAGES: dict[str, str] = {
         "each gets one summary SMS when its hour reopens."
     ),
     "alert_copy_acked": "✅ Acknowledged by {who} at {when} (China time)",
-    "alert_copy_resolved": "✔ Resolved.",
+    "alert_copy_resolved": "✔ Resolved at {when} (China time)",
     # two-way (forward job and topic replies)
     "inbound_empty": "<i>(empty SMS)</i>",
     # why the gateway did not take a send (the class of sms_core's error)

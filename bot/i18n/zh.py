@@ -133,6 +133,11 @@ MESSAGES: dict[str, str] = {
     "ack_usage": "请写成 <code>/ack 编号</code>，例如 <code>/ack 12</code>。",
     "ack_unknown": "没有编号为 {code} 的未处理告警。",
     "ack_done": "告警 {code} 已由 {who} 确认。",
+    "ack_already": "告警 {code} 已于 {when}（北京时间）由 {who} 确认。",
+    "ack_already_resolved": "告警 {code} 已于 {when} 由 {who} 确认，并于 {resolved} 恢复（北京时间）。",
+    "ack_resolved": "告警 {code} 已于 {when}（北京时间）恢复，无需再确认。",
+    "ack_closed": "告警 {code} 无需确认：它没有发送出去（原因见告警群里的副本）。",
+    "ack_expired": "告警 {code} 已不能确认：编号只在 24 小时内有效，该告警发送于 {when}（北京时间）。",
     # two-way (forward job and topic replies)
     "inbound_empty": "<i>（空短信）</i>",
     # alerts (webhook, the copy in the alert chat)
@@ -149,7 +154,7 @@ MESSAGES: dict[str, str] = {
         "额度恢复后，每个号码会收到一条汇总短信。"
     ),
     "alert_copy_acked": "✅ 已由 {who} 于 {when}（北京时间）确认",
-    "alert_copy_resolved": "✔ 已恢复。",
+    "alert_copy_resolved": "✔ 已于 {when}（北京时间）恢复",
     # 网关未接受发送的原因（sms_core 错误的类别）
     "gw_ForbiddenWord": "网关拒绝了敏感词“{word}”：请修改短信内容",
     "gw_LoginFailed": "网关拒绝登录：请管理员检查 SMSBOT_GATEWAY_USERNAME 和 SMSBOT_GATEWAY_PASSWORD",
