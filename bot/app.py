@@ -13,7 +13,7 @@ from typing import Any
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.handlers import ack, balance, basic, contacts, history, reply, sms
+from bot.handlers import ack, balance, basic, contacts, contacts_file, history, reply, sms
 from bot.i18n import Translator
 from bot.jobs import hold_jobs, schedule_jobs
 from bot.jobs.forward import FORWARDER, Forwarder
@@ -33,8 +33,9 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 COMMANDS = ("sms", "balance", "history", "contacts", "groups", "contact", "group", "ack", "id", "help")
-# reply: two-way SMS in the inbox; ack: the alerts webhook, its jobs and /ack
-HANDLER_MODULES = [basic, sms, balance, contacts, history, reply, ack]
+# reply: two-way SMS in the inbox; ack: the alerts webhook, its jobs and /ack;
+# contacts_file takes /contacts import|export (and CSV documents) before contacts' /contacts
+HANDLER_MODULES = [basic, sms, balance, contacts_file, contacts, history, reply, ack]
 _NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 

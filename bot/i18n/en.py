@@ -20,6 +20,8 @@ MESSAGES: dict[str, str] = {
         "/history [NUMBER|NAME]: the last sends and their delivery.\n"
         "/contacts, /groups: the address book.\n"
         "/contact add NAME NUMBER, /contact del NAME (admins)\n"
+        "/contacts import (the caption of a CSV file, or a reply to one), /contacts export: "
+        "the address book as a CSV file of name, number, groups (admins)\n"
         "/group add NAME MEMBERS..., /group del NAME (admins)\n"
         "  <code>/group add oncall alice bob 13900139000</code>\n"
         "/ack CODE: acknowledge an alert.\n"
@@ -106,6 +108,46 @@ MESSAGES: dict[str, str] = {
     "member_in_use": "{name} is a member of {groups}: nothing was deleted. Take it out of each (/group add NAME MEMBERS without it), then delete it.",
     "group_stale": "Skipped, no longer a contact or group: {members}. Fix the group with /group add NAME MEMBERS.",
     "groups": "<b>Groups</b>\n{lines}",
+    # /contacts import, /contacts export (a CSV file)
+    "contacts_import_usage": (
+        "Send the CSV file as a document with the caption <code>/contacts import</code>, or reply "
+        "<code>/contacts import</code> to it. Columns: name, number, groups (groups separated by ; or spaces); "
+        "a header row is optional. UTF-8 or GBK, as Excel saves it. <code>/contacts export</code> gives the "
+        "address book as such a file."
+    ),
+    "contacts_import_download_failed": "The file could not be fetched from Telegram ({error}): send it again.",
+    "contacts_import_head": "<b>Imported {file}</b>: {rows} {rows|row|rows} read ({encoding}).",
+    "contacts_import_added": "Added {n}: {names}",
+    "contacts_import_updated": "Updated {n}: {names}",
+    "contacts_import_unchanged": "Already so: {n}",
+    "contacts_import_new_groups": "New {n|group|groups}: {names}",
+    "contacts_import_more": " … and {n} more",
+    "contacts_import_refused": (
+        "Refused {n} {n|row|rows}, not imported (the other rows are): fix {n|it|them} and import the file "
+        "again; the rows already in stay as they are."
+    ),
+    "contacts_import_line": "line {line}: {reason}",
+    "contacts_import_rest": "… and {n} more refused {n|row|rows}.",
+    "contacts_import_nothing": "Nothing changed: the address book already holds every row.",
+    "contacts_export_caption": (
+        "The address book: {contacts} {contacts|contact|contacts}, {groups} {groups|group|groups}. "
+        "Edit it (Excel opens it) and send it back with the caption /contacts import."
+    ),
+    "csv_too_big": "The file is larger than {limit}: no address book is that big. Send a CSV with the columns name, number, groups.",
+    "csv_workbook": "This is an Excel workbook (or another binary file), not CSV: in Excel choose File → Save As → CSV UTF-8 (or CSV), and send that file.",
+    "csv_encoding": "The file's text is neither UTF-8 nor GBK: save it as CSV UTF-8 and send it again.",
+    "csv_empty": "The file has no rows: write one contact a line, as name, number, groups.",
+    "csv_header": "The first row looks like a header ({columns}) but names no name and number columns: call them name, number, groups (or 姓名, 号码, 分组).",
+    "csv_too_many": "The file has more than {limit} rows: split it into smaller files.",
+    "csv_unreadable": "The file cannot be read as CSV near line {line} ({error}): check the quotes there.",
+    "csv_bad_number": "{raw} is not a valid number: {reason}",
+    "csv_bad_group": "'{name}' cannot be a group name: one word of at most 32 characters, not a number, without @ or commas",
+    "csv_group_number": "@{name} is a group: leave its number empty",
+    "csv_no_name": "no name and no number: write a name and a number, or a number and its groups",
+    "csv_number_no_groups": "{number} has no name: give it one, or name the groups it belongs to",
+    "csv_no_number": "{name} has no number: write it in the number column",
+    "csv_duplicate": "{name} is already on line {first}: one row per contact",
+    "csv_group_cycle": "@{name} cannot contain {member}: that would put @{name} inside itself ({path})",
     # history
     "history_empty": "No sends yet.",
     "history_none_for": "No sends to {who} yet.",
