@@ -31,7 +31,7 @@ MESSAGES: dict[str, str] = {
     "commands_sms": "Send an SMS: /sms TARGETS TEXT",
     "commands_balance": "Messages left on the gateway account",
     "commands_history": "Recent sends and their delivery",
-    "commands_contacts": "List contacts",
+    "commands_contacts": "List contacts; /contacts import or export: as a CSV file",
     "commands_groups": "List contact groups",
     "commands_contact": "Add or delete a contact (admins)",
     "commands_group": "Add or delete a group (admins)",

@@ -34,7 +34,7 @@ MESSAGES: dict[str, str] = {
     "commands_sms": "发送短信：/sms 目标 内容",
     "commands_balance": "短信网关账户剩余条数",
     "commands_history": "最近的发送及送达情况",
-    "commands_contacts": "查看联系人",
+    "commands_contacts": "查看联系人；/contacts import 或 export：CSV 文件导入导出",
     "commands_groups": "查看联系人分组",
     "commands_contact": "添加或删除联系人（管理员）",
     "commands_group": "添加或删除分组（管理员）",
