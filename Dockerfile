@@ -1,11 +1,14 @@
 # smsbot in a container: the wheel is built in one stage and installed into a slim image.
 #
+#   cp .env.example .env && chmod 600 .env    # then fill it in
 #   docker build -t smsbot .
 #   docker run -d --name smsbot --restart unless-stopped \
-#       --env-file /etc/smsbot.env -v smsbot-data:/data -p 127.0.0.1:8080:8080 smsbot
+#       --env-file .env -v smsbot-data:/data -p 127.0.0.1:8080:8080 smsbot
 #
-# Settings come only from the environment (SMSBOT_*, e.g. --env-file); no .env is copied in.
-# The store lives in the /data volume. One container per store: a second refuses to start.
+# Settings come only from the environment (SMSBOT_*, given with --env-file .env); no .env is
+# copied in. The store lives in the /data volume. One container per store: a second refuses
+# to start. The dependencies are the versions pinned in requirements.lock (README: "Refreshing
+# the pins").
 
 ARG PYTHON_VERSION=3.11
 
@@ -24,8 +27,9 @@ ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
+COPY requirements.lock /tmp/requirements.lock
 COPY --from=builder /dist/ /tmp/dist/
-RUN pip install /tmp/dist/*.whl && rm -rf /tmp/dist
+RUN pip install -c /tmp/requirements.lock /tmp/dist/*.whl && rm -rf /tmp/dist /tmp/requirements.lock
 RUN groupadd --system --gid 10001 smsbot \
     && useradd --system --uid 10001 --gid smsbot --no-create-home --home-dir /data \
        --shell /usr/sbin/nologin smsbot \
@@ -37,7 +41,8 @@ WORKDIR /app
 VOLUME ["/data"]
 EXPOSE 8080
 USER smsbot
-# slim has no curl: Python's urllib asks /healthz (any error or non-2xx status exits 1)
+# Asks /healthz where SMSBOT_HTTP_LISTEN says the bot listens (0.0.0.0 through 127.0.0.1), so a
+# moved port needs no --health-cmd; any error or non-2xx answer exits 1.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+    CMD ["smsbot", "healthcheck"]
 CMD ["smsbot", "run"]

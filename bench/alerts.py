@@ -64,7 +64,7 @@ def _load(url: str, n: int, concurrency: int, tag: str) -> dict[str, object]:
 
 async def run(h: Harness, n: int, concurrency: int, tag: str) -> None:
     """The load from another process, as Alertmanager's would be (threads here would share the GIL)."""
-    url = h.services.extras["web"].url
+    url = h.runtime.web.url
     before = len(h.gateway.sent)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--load", url, str(n), str(concurrency), tag,
@@ -90,7 +90,7 @@ async def run(h: Harness, n: int, concurrency: int, tag: str) -> None:
 
 async def latency(h: Harness, n: int) -> None:
     """One alert at a time, each waiting for its SMS: the latency without any queue."""
-    url = h.services.extras["web"].url
+    url = h.runtime.web.url
     samples: list[float] = []
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {WEBHOOK_TOKEN}"}) as client:
         for i in range(n):

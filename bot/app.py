@@ -1,13 +1,14 @@
-"""The composition root: builds python-telegram-bot's Application from Settings.
+"""The composition root: builds python-telegram-bot's Application and, in post_init, the Runtime.
 
-Clients are opened in post_init and closed in post_shutdown, so nothing is left
-open when the bot stops, and a second bot on the same store refuses to start.
+Every long-lived object is opened in post_init (bot/runtime.py) and closed in
+reverse in post_shutdown, so nothing is left open when the bot stops, and a
+second bot on the same store refuses to start.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand
@@ -16,32 +17,26 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.handlers import ack, balance, basic, contacts, contacts_file, history, reply, sms
 from bot.i18n import Translator
 from bot.jobs import hold_jobs, schedule_jobs
-from bot.jobs.forward import FORWARDER, Forwarder
 from bot.logsetup import setup_logging
-from bot.services import open_services
-from bot.telegram.budget import Rate
+from bot.runtime import Parts, attach, detach, open_runtime, runtime_of
+from bot.telegram.budget import BudgetBook, Rate
 from bot.telegram.ratelimit import GroupRateLimiter
-from bot.updates import (
-    UPDATES_FAULTS,
-    UpdatesFaults,
-    WatchedRequest,
-    on_polling_error,
-    updates_faults,
-)
+from bot.telegram.reach import wait_for_telegram
+from bot.telegram.requests import telegram_requests
+from bot.telegram.updates import UpdatesFaults
 from config import Settings
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("sms", "balance", "history", "contacts", "groups", "contact", "group", "ack", "id", "help")
-# reply: two-way SMS in the inbox; ack: the alerts webhook, its jobs and /ack;
+# reply: two-way SMS in the inbox; ack: /ack CODE;
 # contacts_file takes /contacts import|export (and CSV documents) before contacts' /contacts
 HANDLER_MODULES = [basic, sms, balance, contacts_file, contacts, history, reply, ack]
-_NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 
 
 def rate_limiter(settings: Settings) -> GroupRateLimiter:
     """Telegram's limits, with retries: SMSBOT_INBOX_RATE messages per group in any window,
-    answers at once while there is room; the forward job spends the same budget (_post_init)."""
+    answers at once while there is room; the forward job spends the same budget (Runtime.budgets)."""
     return GroupRateLimiter(Rate.parse(settings.inbox_rate))
 
 
@@ -53,12 +48,15 @@ class SmsBotApplication(Application):  # type: ignore[type-arg]
         await super().stop()
 
 
-def build_application(settings: Settings, **builder_options: Any) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, *, parts: Parts | None = None,
+                      **builder_options: Any) -> Application:  # type: ignore[type-arg]
+    """The bot, not yet started. `parts`: a test's own clocks, budget or inbound hooks."""
     settings.require_telegram()
     assert settings.telegram_token is not None
     token = settings.telegram_token.get_secret_value()
     setup_logging(settings.log_level, settings.secret_values())
     polling = UpdatesFaults()
+    requests = telegram_requests(settings, polling)  # socket options, timeouts, SMSBOT_TELEGRAM_PROXY
     builder = (
         ApplicationBuilder()
         .application_class(SmsBotApplication)
@@ -66,59 +64,48 @@ def build_application(settings: Settings, **builder_options: Any) -> Application
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.removesuffix("/bot") + "/file/bot")
         .rate_limiter(rate_limiter(settings))
-        # httpx writes a POST's headers and body separately; without TCP_NODELAY, Nagle's
-        # algorithm and the peer's delayed ACK add ~40 ms to every Bot API call.
-        .socket_options(_NODELAY)
-        # a getUpdates outage is one log line, and its end another (bot.updates)
-        .get_updates_request(WatchedRequest(polling, connection_pool_size=1, socket_options=_NODELAY))
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
+        .request(requests.api)
+        # a getUpdates outage is one log line, and its end another (bot.telegram.updates)
+        .get_updates_request(requests.updates)
+        .post_init(_opener(settings, polling, parts or Parts()))
+        .post_shutdown(_close)
         .concurrent_updates(False)
     )
     for name, value in builder_options.items():
         builder = getattr(builder, name)(value)
     app = builder.build()
-    app.bot_data["settings"] = settings
-    app.bot_data[UPDATES_FAULTS] = polling
-    app.add_error_handler(on_polling_error)  # first: run_polling's getUpdates failures stop there
+    app.add_error_handler(polling.on_error)  # first: run_polling's getUpdates failures stop there
     for module in HANDLER_MODULES:
-        module.register(app)
+        module.register(app, settings)
     return app
 
 
+def _opener(settings: Settings, polling: UpdatesFaults,
+            parts: Parts) -> Callable[[Application], Awaitable[None]]:  # type: ignore[type-arg]
+    """post_init: the runtime opened (and attached), Telegram's command menus, the jobs."""
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
-    settings: Settings = app.bot_data["settings"]
-    services = await open_services(settings)
-    app.bot_data["services"] = services
-    limiter = app.bot.rate_limiter
-    if isinstance(limiter, GroupRateLimiter):
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        limiter = app.bot.rate_limiter
         # one budget per group, the limiter's: the forward job spends its backlog from it
-        services.extras[FORWARDER] = Forwarder(budgets=limiter.budgets)
-    interrupted = await services.store.settle_interrupted_sends()
-    if interrupted:
-        log.warning("sends interrupted by the last stop: %s; the chunk in flight of each is marked unknown "
-                    "(never retried), the chunks never started not sent", interrupted)
-    tr = Translator(settings.language or "en")
-    commands = [BotCommand(c, tr(f"commands_{c}")) for c in COMMANDS]
-    await app.bot.set_my_commands(commands)
-    if settings.language is None:
-        zh = Translator("zh")
-        await app.bot.set_my_commands([BotCommand(c, zh(f"commands_{c}")) for c in COMMANDS], language_code="zh")
-    schedule_jobs(app)
-    for hook in app.bot_data.get("post_init_hooks", []):
-        await hook(app, services)
+        budgets = (limiter.budgets if isinstance(limiter, GroupRateLimiter)
+                   else BudgetBook(Rate.parse(settings.inbox_rate)))
+        runtime = await open_runtime(app, settings, budgets=budgets, updates_faults=polling, parts=parts)
+        attach(app, runtime)  # from here on post_shutdown closes it, whatever fails next
+        tr = Translator(settings.language or "en")
+        await app.bot.set_my_commands([BotCommand(c, tr(f"commands_{c}")) for c in COMMANDS])
+        if settings.language is None:
+            zh = Translator("zh")
+            await app.bot.set_my_commands([BotCommand(c, zh(f"commands_{c}")) for c in COMMANDS],
+                                          language_code="zh")
+        schedule_jobs(app, runtime)
+
+    return post_init
 
 
-async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-    services = app.bot_data.get("services")
-    for hook in app.bot_data.get("post_shutdown_hooks", []):
-        try:
-            await hook(app, services)
-        except Exception:
-            log.exception("shutdown hook failed")
-    if services is not None:
-        await services.close()
+async def _close(app: Application) -> None:  # type: ignore[type-arg]
+    runtime = detach(app)
+    if runtime is not None:
+        await runtime.close()
 
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
@@ -127,6 +114,8 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 def run(settings: Settings) -> None:
     """`smsbot run`: long polling until SIGINT/SIGTERM."""
     app = build_application(settings)
+    if not wait_for_telegram(app.bot, settings):  # stopped (SIGINT/SIGTERM) while Telegram was away
+        return
     app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
 
 
@@ -135,7 +124,7 @@ async def start_in_loop(app: Application, *, poll_timeout: int = 10) -> None:  #
     await app.initialize()
     await app.post_init(app)
     await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES,
-                                    error_callback=updates_faults(app.bot_data).failed)
+                                    error_callback=runtime_of(app).updates_faults.failed)
     await app.start()
 
 

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from bot.escaping import host_of
 from config import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_SETTINGS = 0, 1, 2
@@ -90,7 +91,7 @@ async def check_store(settings: Settings) -> CheckResult:
 
 
 async def check_gateway(settings: Settings) -> CheckResult:
-    from bot.services import gateway_from_settings
+    from bot.gateways import gateway_from_settings
     from sms_core.errors import GatewayError
 
     try:
@@ -107,11 +108,6 @@ async def check_gateway(settings: Settings) -> CheckResult:
             sandbox.stop()
     where = "the built-in sandbox" if sandbox is not None else host_of(settings.gateway_url)
     return CheckResult.passed("gateway", f"{where} reachable, credentials accepted, balance {balance}")
-
-
-def host_of(url: str) -> str:
-    """The host:port of a URL, for messages (never its path: a Bot API path holds the token)."""
-    return url.split("://", 1)[-1].split("/", 1)[0]
 
 
 _CHAT_SETTING = {"allowed chat": "SMSBOT_ALLOWED_CHAT_IDS", "inbox chat": "SMSBOT_INBOX_CHAT_ID",
@@ -132,6 +128,10 @@ async def check_telegram(settings: Settings) -> list[CheckResult]:
     from telegram import Bot
     from telegram.error import InvalidToken, TelegramError
 
+    from bot.telegram.proxied import ProxyRefused
+    from bot.telegram.reach import what_to_check
+    from bot.telegram.reach import where as telegram_where
+    from bot.telegram.requests import telegram_requests
     from config.settings import missing_token_message
 
     chats = chats_of(settings)
@@ -147,8 +147,10 @@ async def check_telegram(settings: Settings) -> list[CheckResult]:
     if settings.telegram_token is None:
         return [CheckResult.failed("telegram token", missing_token_message()), *results,
                 *skip_chats("there is no token")]
-    where = host_of(settings.telegram_api_url)
-    bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url)
+    where = telegram_where(settings)  # host:port, and the proxy (SMSBOT_TELEGRAM_PROXY) if any
+    requests = telegram_requests(settings)
+    bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url,
+              request=requests.api, get_updates_request=requests.updates)
     try:
         try:
             await bot.initialize()  # getMe
@@ -156,12 +158,15 @@ async def check_telegram(settings: Settings) -> list[CheckResult]:
             return [CheckResult.failed("telegram token", "Telegram refused the token: copy it again from "
                                                          "@BotFather into SMSBOT_TELEGRAM_TOKEN"),
                     *results, *skip_chats("Telegram refused the token")]
+        except ProxyRefused as exc:
+            return [CheckResult.failed("telegram", str(exc)), *results, *skip_chats("the proxy refused")]
         except TelegramError as exc:
-            return [CheckResult.failed("telegram", f"Telegram did not answer at {where}: {exc}; check "
-                                                   "SMSBOT_TELEGRAM_API_URL and the network"),
+            return [CheckResult.failed("telegram", f"Telegram did not answer at {where}: {exc}; "
+                                                   f"{what_to_check(settings)}"),
                     *results, *skip_chats(f"Telegram did not answer at {where}")]
         me = bot.bot
-        results.insert(0, CheckResult.passed("telegram token", f"@{me.username} (id {me.id})"))
+        proxy = f", through the proxy {settings.telegram_proxy_shown}" if settings.telegram_proxy else ""
+        results.insert(0, CheckResult.passed("telegram token", f"@{me.username} (id {me.id}){proxy}"))
         silent: str | None = None  # set once Telegram stops answering: the other chats are skipped
         for chat_id, role in chats.items():
             name = f"{role} {chat_id}"

@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken, TelegramError
 
     from bot.app import run
-    from bot.checks import host_of
+    from bot.escaping import host_of
     from bot.logsetup import secret_filter
     from bot.store import StoreError
     from bot.web.errors import WebError
@@ -104,7 +104,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 async def _with_gateway(settings: Settings, fn):  # type: ignore[no-untyped-def]
-    from bot.services import gateway_from_settings
+    from bot.gateways import gateway_from_settings
 
     _quiet_logging(settings)
     gateway, sandbox = gateway_from_settings(settings)
@@ -232,6 +232,12 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     return run_contacts(args, settings)
 
 
+def cmd_healthcheck(args: argparse.Namespace) -> int:
+    from bot.healthcheck import main as healthcheck
+
+    return healthcheck()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -276,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "when a setting is wrong, 1 otherwise.")
     p.set_defaults(fn=cmd_check)
     add_contacts_parser(sub).set_defaults(fn=cmd_contacts)
+    p = sub.add_parser("healthcheck", help="ask the running bot's /healthz (Docker's HEALTHCHECK)",
+                       description="GET /healthz at the address SMSBOT_HTTP_LISTEN gives (0.0.0.0 is asked "
+                                   "on 127.0.0.1). Exit code 0 when healthy, 1 otherwise.")
+    p.set_defaults(fn=cmd_healthcheck)
     p = sub.add_parser("demo", help="try everything locally: sandbox gateway, local Telegram, terminal chat",
                        description="Start the sandbox gateway, a local Bot API stand-in and the real bot, "
                                    "and chat with it in the terminal. No account, no token.")

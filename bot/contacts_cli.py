@@ -1,5 +1,5 @@
 """`smsbot contacts import FILE` and `smsbot contacts export FILE`: the address book from or to a
-CSV file (bot/contacts_transfer.py), on the store a bot would use.
+CSV file (bot/services/contacts_transfer.py), on the store a bot would use.
 
 The store is opened as `smsbot run` opens it, holding its lock: while a bot runs on it the
 command is refused (the bot's own /contacts import|export is the way then), and a bot started
@@ -19,6 +19,9 @@ from typing import Any
 from config import Settings
 
 __all__ = ["add_parser", "run_contacts"]
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+"""As bot/cli.py's: 2 for a file to fix (unreadable, or a row refused), 1 for anything else."""
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -46,7 +49,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run_contacts(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli import EXIT_FAIL, EXIT_USAGE
     from bot.store import StoreError, StoreLocked
 
     prog, path = f"smsbot contacts {args.action}", settings.database_path
@@ -74,10 +76,14 @@ def run_contacts(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, prog: str, path: Path, data: bytes) -> int:
-    from bot.cli import EXIT_OK, EXIT_USAGE
-    from bot.contacts_transfer import export_contacts, import_answer, import_contacts, plain_text
     from bot.errors import BotError
     from bot.i18n import Translator
+    from bot.services.contacts_transfer import (
+        export_contacts,
+        import_answer,
+        import_contacts,
+        plain_text,
+    )
     from bot.store import Store
 
     tr = Translator("en")

@@ -37,3 +37,8 @@ def escape_multiline(text: str) -> str:
     control character is escaped, and a line that starts with a digit (as a log record's
     time does) is indented, so that nothing inside it passes for a record of its own."""
     return _RECORD_LIKE.sub("  ", text.translate(_TABLE_KEEP_NEWLINES))
+
+
+def host_of(url: str) -> str:
+    """The host:port of a URL, for messages (never its path: a Bot API path holds the token)."""
+    return url.split("://", 1)[-1].split("/", 1)[0]

@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass
@@ -77,13 +76,3 @@ def fault_kind(exc: BaseException) -> str:
     table and a corrupt one are two kinds; the same one again is the same kind)."""
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0][:120]}" if text else type(exc).__name__
-
-
-def faults_of(extras: dict[str, Any], logger: logging.Logger, subject: str) -> FaultLog:
-    """The FaultLog of `subject` kept in a long-lived dict (Services.extras), made on first use:
-    one per running bot, so that a job's failures are counted across its runs."""
-    key = f"faults:{subject}"
-    faults = extras.get(key)
-    if not isinstance(faults, FaultLog):
-        faults = extras[key] = FaultLog(logger, subject)
-    return faults

@@ -2,8 +2,9 @@
 known secret values and escapes control characters.
 
 httpx logs each request URL at INFO, and both the gateway password (in the query
-string) and the bot token (in the Bot API path) travel in URLs, so the filter sits
-on the handlers and also rewrites the record's arguments and traceback text.
+string) and the bot token (in the Bot API path) travel in URLs, as do a proxy's user name
+and password (SMSBOT_TELEGRAM_PROXY; Settings.secret_values holds them too), so the filter
+sits on the handlers and also rewrites the record's arguments and traceback text.
 
 Values from outside (a webhook's URL path, chat text, a gateway answer) reach log lines
 as arguments; one holding CR or LF would write a line of its own that can pass for a
@@ -24,6 +25,7 @@ from bot.escaping import escape_controls, escape_multiline
 
 _PWD_IN_QUERY = re.compile(r"(us_pwd=)[^&\s'\"]*", re.IGNORECASE)
 _TOKEN_IN_PATH = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+_URL_CREDENTIALS = re.compile(r"(://)[^\s/@'\"]*:[^\s/@'\"]*@")  # scheme://user:password@ (a proxy URL)
 
 
 class SecretFilter(logging.Filter):
@@ -38,6 +40,7 @@ class SecretFilter(logging.Filter):
         for s in self.secrets:
             text = text.replace(s, "***")
         text = _PWD_IN_QUERY.sub(r"\1***", text)
+        text = _URL_CREDENTIALS.sub(r"\1***@", text)
         return _TOKEN_IN_PATH.sub("/bot***", text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -1,8 +1,8 @@
 """What each setting expects, and a wrong value said in one line a person can act on:
 `SMSBOT_POLL_INTERVAL='10s': expected a number of seconds greater than 0, e.g. 10`.
 
-The line names the variable, shows the value (a secret only as its length) and the form
-expected; pydantic's own words ("Input should be a valid number ...") never reach the user.
+The line names the variable, shows the value (a secret only as its length, a proxy URL with
+its credentials masked) and the form expected; pydantic's own words ("Input should be a valid number ...") never reach the user.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ EXPECTED: dict[str, str] = {
                       "digits, - or _",
     "telegram_api_url": "an http(s) URL ending in /bot, e.g. https://api.telegram.org/bot or "
                         "http://127.0.0.1:8081/bot (a local Bot API server)",
+    "telegram_proxy": "SCHEME://[USER:PASSWORD@]HOST:PORT with the scheme http, https or socks5, e.g. "
+                      "socks5://127.0.0.1:1080 or http://user:password@10.0.0.2:3128 (empty: no proxy)",
     "gateway_url": "an http(s) URL, e.g. http://www.112088.net:8088, or the word sandbox",
     "gateway_username": "the gateway account's name (us_name)",
     "gateway_password": "the gateway account's password (us_pwd)",
@@ -45,6 +47,10 @@ EXPECTED: dict[str, str] = {
 }
 """The expected form of every setting (`poll_timeout` included ahead of its field)."""
 
+CREDENTIAL_URLS = frozenset({"telegram_proxy"})
+"""Secret settings that are URLs: shown with their credentials masked, not as a length only
+(the scheme, host and port are what a person needs to see to fix them)."""
+
 _TOKEN_HEAD = re.compile(r"\d+:")
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")  # scheme://user:password@host
 _LONGEST = 60
@@ -67,10 +73,24 @@ def shown(value: object, *, secret: bool, token: bool = False) -> str:
     return repr(value if len(value) <= _LONGEST else value[:_LONGEST] + "...")
 
 
+def masked_url(url: str) -> str:
+    """The URL with everything between `scheme://` and the last `@` (the user name and the
+    password) hidden: `socks5://<hidden>@127.0.0.1:1080`. A malformed URL loses more, never less."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" not in rest:
+        return url
+    return f"{scheme}{sep}<hidden>@{rest.rpartition('@')[2]}"
+
+
 def describe(field: str, value: object, reason: str = "", *, secret: bool = False,
              fallback: str = "") -> str:
     """`VAR='value': reason; expected FORM` (the reason only where it adds to the form)."""
     form = EXPECTED.get(field)
     said = "; ".join(p for p in (reason, f"expected {form}" if form else fallback) if p)
-    value_shown = shown(value, secret=secret, token=field == "telegram_token")
+    if field in CREDENTIAL_URLS and isinstance(value, str):
+        value_shown = shown(masked_url(value.strip()), secret=False)
+    else:
+        value_shown = shown(value, secret=secret, token=field == "telegram_token")
     return f"{variable(field)}={value_shown}: {said}"

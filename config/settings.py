@@ -12,13 +12,13 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from config.forms import ENV_PREFIX, EXPECTED, describe
+from config.forms import ENV_PREFIX, EXPECTED, describe, masked_url
 from config.names import ENV_FILE, UnknownVariable, unknown_variables
 
 SANDBOX = "sandbox"
@@ -28,6 +28,10 @@ TOKEN_SECRET_LENGTH = 35
 """@BotFather's tokens are `<bot id>:<35 characters of A-Z a-z 0-9 _ ->`."""
 MIN_TOKEN_LENGTH = 24
 """A bearer token shorter than this can be guessed; the webhook refuses to start with one."""
+
+PROXY_SCHEMES = ("http", "https", "socks5")
+"""What httpx (python-telegram-bot's HTTP client) speaks to a proxy; socks5 needs socksio,
+which python-telegram-bot's socks extra brings in (pyproject.toml)."""
 
 _TOKEN = re.compile(r"(?P<id>[^:]*):(?P<secret>.*)", re.DOTALL)
 _TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")
@@ -80,6 +84,45 @@ def token_problem(token: str, *, official: bool) -> str | None:
     return None
 
 
+def proxy_problem(url: str) -> str | None:
+    """What is wrong with a proxy URL, in words that never quote its credentials; None if nothing."""
+    scheme, sep, _ = url.partition("://")
+    if not sep:
+        return "it is not a URL: it has no scheme:// in front"
+    if scheme.lower() not in PROXY_SCHEMES:
+        hint = (" (write socks5://: the proxy looks Telegram's name up either way)"
+                if scheme.lower() == "socks5h" else "")
+        return f"{scheme}:// is not a proxy scheme smsbot can use{hint}"
+    if any(c.isspace() for c in url):
+        return "it holds a space"
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return "it names no host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    else:
+        if port is None:
+            return "it names no port"
+    if not 0 < port < 65536:
+        return "the port is not a number from 1 to 65535"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "a proxy URL ends after the port"
+    return None
+
+
+def proxy_credentials(url: str) -> list[str]:
+    """A proxy URL's user name and password, as written and percent-decoded, and both joined:
+    the forms they can take in a log line or a library's error."""
+    parts = urlsplit(url)
+    found = [v for v in (parts.username, parts.password) if v]
+    found += [unquote(v) for v in found]
+    if parts.username and parts.password:
+        found += [f"{parts.username}:{parts.password}", f"{unquote(parts.username)}:{unquote(parts.password)}"]
+    return list(dict.fromkeys(found))
+
+
 def missing_token_message() -> str:
     return (f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: put the token @BotFather gave you "
             f"({ENV_PREFIX}TELEGRAM_TOKEN=123456789:AAH...) in {Path.cwd() / ENV_FILE} or in the environment; "
@@ -98,6 +141,8 @@ class Settings(BaseSettings):
 
     telegram_api_url: str = "https://api.telegram.org/bot"  # before the token: it tells how to check it
     telegram_token: SecretStr | None = None
+    # Bot API calls only, never the gateway; a secret for its user name and password
+    telegram_proxy: SecretStr | None = None
 
     gateway_url: str = "http://www.112088.net:8088"
     gateway_username: str | None = None
@@ -137,7 +182,7 @@ class Settings(BaseSettings):
     # negative ones; a private chat's id is its user's. So ALLOWED_CHAT_IDS may hold both (a
     # group, or an admin's private chat), ADMIN_USER_IDS only positive ones, and the inbox and
     # alert chats only negative ones: the inbox needs a group (topics, several people answering),
-    # the alert chat is a team's view, and both are allowed chats (bot/access.py), so a user id
+    # the alert chat is a team's view, and both are allowed chats (bot/services/access.py), so a user id
     # pasted there from /id ("your id") would quietly let that user send SMS from a private chat.
     @field_validator("allowed_chat_ids")
     @classmethod
@@ -174,6 +219,17 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return SecretStr(token)
 
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _proxy(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        url = value.get_secret_value().strip()
+        problem = proxy_problem(url)
+        if problem:
+            raise ValueError(problem)
+        return SecretStr(url)
+
     @field_validator("webhook_token")
     @classmethod
     def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
@@ -181,7 +237,7 @@ class Settings(BaseSettings):
             raise ValueError(f"it has {len(value.get_secret_value())} characters, short enough to be guessed")
         return value
 
-    @field_validator("language", "telegram_token", "gateway_password", "webhook_token",
+    @field_validator("language", "telegram_token", "telegram_proxy", "gateway_password", "webhook_token",
                      "gateway_username", "inbox_chat_id", "alert_chat_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -257,8 +313,22 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """The secrets' values, for the log filter that masks them."""
-        return [v.get_secret_value() for v in (self.gateway_password, self.telegram_token,
-                                               self.webhook_token) if v is not None]
+        values = [v.get_secret_value() for v in (self.gateway_password, self.telegram_token,
+                                                 self.webhook_token) if v is not None]
+        if self.telegram_proxy is not None:
+            values += proxy_credentials(self.telegram_proxy.get_secret_value())
+        return values
+
+    @property
+    def telegram_proxy_url(self) -> str | None:
+        """SMSBOT_TELEGRAM_PROXY with its credentials: for the HTTP client only, never a message."""
+        return None if self.telegram_proxy is None else self.telegram_proxy.get_secret_value()
+
+    @property
+    def telegram_proxy_shown(self) -> str | None:
+        """SMSBOT_TELEGRAM_PROXY with its credentials masked, for messages."""
+        url = self.telegram_proxy_url
+        return None if url is None else masked_url(url)
 
     @property
     def uses_sandbox(self) -> bool:

@@ -18,7 +18,7 @@ import pytest
 
 from bot.app import build_application, start_in_loop, stop_in_loop
 from bot.devserver import BotApiServer
-from bot.services import Services
+from bot.runtime import Parts, Runtime, runtime_of
 from bot.store.schema import MIGRATIONS
 from bot.telegram.budget import Rate
 from config import Settings
@@ -44,8 +44,12 @@ STRANGER = 6666
 
 
 class Harness:
-    def __init__(self, tmp_path: Path, **overrides: Any) -> None:
+    """`overrides` are settings; `parts` the runtime's collaborators a test gives (a clock, a
+    budget, inbound hooks: bot.runtime.Parts)."""
+
+    def __init__(self, tmp_path: Path, *, parts: Parts | None = None, **overrides: Any) -> None:
         self.tmp_path = tmp_path
+        self.parts = parts
         self.overrides = overrides
         self.sandbox = SandboxServer(SandboxGateway(username="team", password=GATEWAY_PASSWORD,
                                                     report_delay=0.2))
@@ -82,7 +86,7 @@ class Harness:
         self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         rate = Rate.parse(self.settings.inbox_rate)
         self.api.set_rate_limits(group=(rate.limit, rate.window))
-        self.app = build_application(self.settings)
+        self.app = build_application(self.settings, parts=self.parts)
         await start_in_loop(self.app, poll_timeout=1)
         return self
 
@@ -94,8 +98,14 @@ class Harness:
 
     # -- conveniences ----------------------------------------------------------
     @property
-    def services(self) -> Services:
-        return self.app.bot_data["services"]
+    def runtime(self) -> Runtime:
+        """The running bot's long-lived objects (bot/runtime.py)."""
+        return runtime_of(self.app)
+
+    @property
+    def services(self) -> Runtime:
+        """The same as `runtime` (the name older tests use)."""
+        return self.runtime
 
     @property
     def gateway(self) -> SandboxGateway:
@@ -155,8 +165,8 @@ async def make_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     """For tests that need other settings: `h = await make_harness(confirm_threshold=0)`."""
     made: list[Harness] = []
 
-    async def make(**overrides: Any) -> Harness:
-        h = Harness(tmp_path, **overrides)
+    async def make(*, parts: Parts | None = None, **overrides: Any) -> Harness:
+        h = Harness(tmp_path, parts=parts, **overrides)
         made.append(h)
         return await h.start()
 
@@ -202,8 +212,8 @@ async def prepared_harness(tmp_path: Path) -> AsyncIterator[Callable[..., Harnes
     Every harness made is stopped at the end (started or not)."""
     made: list[Harness] = []
 
-    def make(**overrides: Any) -> Harness:
-        h = Harness(tmp_path, **overrides)
+    def make(*, parts: Parts | None = None, **overrides: Any) -> Harness:
+        h = Harness(tmp_path, parts=parts, **overrides)
         made.append(h)
         return h
 

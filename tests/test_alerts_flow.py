@@ -19,11 +19,11 @@ from test_alerts_web import (
     post,
 )
 
-from bot.alerts.service import AlertService
+from bot.services.alerts.service import AlertService
 
 
 def service(h: Harness) -> AlertService:
-    return h.services.extras["alerts"]
+    return h.runtime.alerts.service
 
 
 def alert(name: str, instance: str = "db-1", status: str = "firing") -> dict[str, Any]:

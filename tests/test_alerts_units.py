@@ -11,13 +11,13 @@ from harness import store_at_schema
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.alerts.copies import TELEGRAM_LIMIT, copy_text, plain_length
-from bot.alerts.errors import BadPayload, NoGroup, NotJson, UnknownShape, UnusableJson
-from bot.alerts.payload import ParsedAlert, parse_body, parse_payload, split_by_group
-from bot.alerts.render import alert_sms, summary_sms
-from bot.alerts.service import overall_state
-from bot.handlers.ack import parse_ack_sms
 from bot.i18n import Translator
+from bot.services.alerts.acks import parse_ack_sms
+from bot.services.alerts.copies import TELEGRAM_LIMIT, copy_text, plain_length
+from bot.services.alerts.errors import BadPayload, NoGroup, NotJson, UnknownShape, UnusableJson
+from bot.services.alerts.payload import ParsedAlert, parse_body, parse_payload, split_by_group
+from bot.services.alerts.render import alert_sms, summary_sms
+from bot.services.alerts.service import overall_state
 from bot.store import SCHEMA_VERSION, SendRecord, Store
 from bot.store.alerts import AlertItemIn, AlertItemRecord, AlertRecord
 from bot.throttle import OTHERS, AuditThrottle, Unrecorded

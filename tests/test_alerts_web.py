@@ -42,7 +42,7 @@ async def alerts_bot(make_harness: Any, *, members: list[str] | None = None, **o
 
 
 def web_url(h: Harness) -> str:
-    return h.services.extras["web"].url
+    return h.runtime.web.url
 
 
 async def post(h: Harness, body: bytes | dict[str, Any], *, group: str | None = "oncall",
@@ -225,7 +225,7 @@ async def test_a_flood_of_unauthenticated_requests_is_audited_once_a_minute_per_
         make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     refused_before = await _count_401(h)
-    throttle = h.services.extras["web"].app.state.audit_throttle
+    throttle = h.runtime.web.app.state.audit_throttle
     now = [1000.0]
     throttle.clock = lambda: now[0]
     flood = [await post(h, FIRING, token="guess") for _ in range(30)]
@@ -386,7 +386,7 @@ async def test_a_store_that_cannot_write_answers_503_and_keeps_nothing(make_harn
 
 async def test_healthz_reports_store_poll_and_telegram(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
-    await h.until(lambda: h.services.extras.get("last_poll_ok"))
+    await h.until(lambda: h.runtime.health.last_poll_ok)
     async with httpx.AsyncClient(base_url=web_url(h)) as client:
         r = await client.get("/healthz")
         body = r.json()
@@ -396,14 +396,14 @@ async def test_healthz_reports_store_poll_and_telegram(make_harness: Any) -> Non
         assert body["telegram"]["ok"] and body["alerts"] == {"enabled": True}
 
         # Telegram is asked at most every 30 s, whatever the probes
-        h.services.extras["telegram_ok_at"] = 0.0
+        h.runtime.health.telegram_ok_at = 0.0
         before = len(h.api.calls("getMe"))
         for _ in range(5):
             assert (await client.get("/healthz")).status_code == 200
         assert len(h.api.calls("getMe")) == before + 1
 
-        h.services.extras["last_poll_ok"] = 1.0  # the gateway has not answered a poll for ages
-        poller = h.services.extras.get("poller")
+        h.runtime.health.last_poll_ok = 1.0  # the gateway has not answered a poll for ages
+        poller = h.runtime.poller
         if poller is not None:
             poller.lock = asyncio.Lock()
             await poller.lock.acquire()  # keep the poll job from fixing it during the check
@@ -440,7 +440,7 @@ async def test_the_server_runs_in_the_bots_loop_without_signal_handlers_and_stop
         make_harness: Any) -> None:
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     h = await alerts_bot(make_harness)
-    server = h.services.extras["web"]
+    server = h.runtime.web
     # the wrapper names its task (or thread) "<name>:<port>"; the task is in this very loop
     assert f"HTTP server:{server.port}" in {t.get_name() for t in asyncio.all_tasks()}
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
@@ -453,7 +453,7 @@ async def test_the_server_runs_in_the_bots_loop_without_signal_handlers_and_stop
 
 async def test_a_taken_port_is_a_clear_error_at_start(make_harness: Any, tmp_path: Path) -> None:
     h = await make_harness()
-    port = h.services.extras["web"].port
+    port = h.runtime.web.port
     other = Harness(tmp_path / "second", http_listen=f"127.0.0.1:{port}")
     (tmp_path / "second").mkdir()
     with pytest.raises(Exception, match="SMSBOT_HTTP_LISTEN"):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from harness import ADMIN, MEMBER, TEAM_CHAT
+
+from bot.runtime import Parts
 
 
 async def test_sms_is_sent_and_answered_with_a_status(harness):
@@ -155,7 +158,7 @@ async def test_balance_and_history(harness):
 
 
 async def test_low_balance_warns_admins_once(harness):
-    from bot.handlers.balance import check_balance
+    from bot.jobs.balance import check_balance
 
     harness.gateway.set_balance(5)
     harness.api.add_chat(ADMIN, type="private")
@@ -183,15 +186,26 @@ async def test_a_redelivered_update_never_texts_twice(harness):
     assert len(harness.gateway.sent) == 1
 
 
-async def test_an_unanswered_question_expires_and_says_so(make_harness, monkeypatch):
-    import bot.handlers.sms as sms_handlers
+class AheadClock:
+    """The wall clock, `ahead` seconds later."""
 
-    h = await make_harness(confirm_threshold=0)
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.ahead
+
+
+async def test_an_unanswered_question_expires_and_says_so(make_harness):
+    from bot.jobs.confirmations import expire_confirmations
+
+    clock = AheadClock()
+    h = await make_harness(confirm_threshold=0, parts=Parts(confirm_clock=clock))
     question = await h.ask("/sms 13800138000 hello")
     confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    monkeypatch.setattr(sms_handlers, "CONFIRM_TTL", 0.0)  # ten minutes have passed
+    clock.ahead = 601.0  # ten minutes have passed
     context = type("C", (), {"application": h.app, "bot": h.app.bot})()
-    await sms_handlers.expire_confirmations(context)
+    await expire_confirmations(context)
     await h.until(lambda: "expired after 10 minutes" in h.bot_messages()[-1]["text"])
     assert not h.bot_messages()[-1].get("reply_markup")
     assert h.gateway.sent == []
@@ -200,13 +214,12 @@ async def test_an_unanswered_question_expires_and_says_so(make_harness, monkeypa
         h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
 
 
-async def test_a_late_click_on_a_stale_question_is_refused(make_harness, monkeypatch):
-    import bot.handlers.sms as sms_handlers
-
-    h = await make_harness(confirm_threshold=0)
+async def test_a_late_click_on_a_stale_question_is_refused(make_harness):
+    clock = AheadClock()
+    h = await make_harness(confirm_threshold=0, parts=Parts(confirm_clock=clock))
     question = await h.ask("/sms 13800138000 hello")
     confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    monkeypatch.setattr(sms_handlers, "CONFIRM_TTL", 0.0)
+    clock.ahead = 601.0
     h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
     await h.until(lambda: "expired" in h.bot_messages()[-1]["text"])
     assert h.gateway.sent == []

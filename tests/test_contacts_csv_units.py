@@ -10,11 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.contacts_csv import CsvFile, CsvRow, read_csv, split_groups, write_csv, written_number
-from bot.contacts_rows import ImportPlan, LineRefusal, export_rows, plan_import
-from bot.contacts_transfer import TELEGRAM_BUDGET, import_answer, plain_length
 from bot.errors import Refusal
 from bot.i18n import Translator
+from bot.services.contacts_csv import (
+    CsvFile,
+    CsvRow,
+    read_csv,
+    split_groups,
+    write_csv,
+    written_number,
+)
+from bot.services.contacts_rows import ImportPlan, LineRefusal, export_rows, plan_import
+from bot.services.contacts_transfer import TELEGRAM_BUDGET, import_answer, plain_length
 from bot.store import Contact, Group
 
 # --- reading the file ----------------------------------------------------------------------------

@@ -42,7 +42,7 @@ async def book(store: Store) -> tuple[list[Contact], dict[str, set[str]]]:
 
 
 async def test_import_lists_added_updated_and_refused_rows_with_their_lines(harness: Harness) -> None:
-    store = harness.services.store
+    store = harness.runtime.store
     await store.contacts.upsert("bob", "13900139000")
     await store.contacts.replace_group("oncall", ["bob"])
     reply = await send_file(harness, MIXED)
@@ -90,14 +90,14 @@ async def test_a_reply_to_a_gbk_file_imports_it_and_answers_in_chinese(make_harn
         "拒绝 1 行，未导入（其余行已导入）：请修改后重新导入该文件；已导入的行不会重复。",
         "第 3 行：1380013800 不是有效号码：手机号应为 11 位",
     ]
-    assert await book(h.services.store) == ([Contact("张伟", "13800138000")], {"值班": {"张伟"}})
+    assert await book(h.runtime.store) == ([Contact("张伟", "13800138000")], {"值班": {"张伟"}})
     assert (await h.ask("/sms @值班 你好"))["text"].startswith("Sent to 1 number")
 
 
 async def test_export_is_a_csv_document_that_imports_back_to_the_same_book(make_harness: Any,
                                                                            tmp_path: Path) -> None:
     h = await make_harness()
-    store = h.services.store
+    store = h.runtime.store
     for name, phone in (("alice", "13800138000"), ("Bob", "075580808080"), ("李雷", "13700137000")):
         await store.contacts.upsert(name, phone)
     for name, members in (("dba", ["Bob"]), ("oncall", ["alice", "Bob", "13900139000", "@dba"]),
@@ -130,7 +130,7 @@ async def test_export_is_a_csv_document_that_imports_back_to_the_same_book(make_
     reply = await send_file(other, data, document["file_name"])
     assert reply["text"].split("\n")[1:] == ["Added 3: alice, Bob, 李雷", "Updated 3: 13900139000, @dba, @oncall",
                                             "New groups: @oncall, @dba, @ops, @spare"]
-    assert await book(other.services.store) == await book(store)
+    assert await book(other.runtime.store) == await book(store)
     again = await send_file(h, data, document["file_name"])  # into the book it came from
     assert again["text"].split("\n")[1:] == ["Already so: 7", "Nothing changed: the address book already holds "
                                                                "every row."]
@@ -143,7 +143,7 @@ async def test_only_admins_import_and_export(harness: Harness) -> None:
     reply = await harness.ask("/contacts import", user=MEMBER, reply_to_message_id=document["message_id"])
     assert reply["text"] == refused
     assert (await harness.ask("/contacts export", user=MEMBER))["text"] == refused
-    assert await book(harness.services.store) == ([], {})
+    assert await book(harness.runtime.store) == ([], {})
     assert harness.api.calls("sendDocument") == [] and harness.api.calls("getFile") == []
 
 
@@ -158,7 +158,7 @@ async def test_what_is_no_address_book_is_refused_saying_what_to_do(harness: Har
     harness.api.fail_next("getFile", 400, "Bad Request: file is too big")
     too_big = await send_file(harness, MIXED)
     assert too_big["text"] == "The file could not be fetched from Telegram (File is too big): send it again."
-    assert await book(harness.services.store) == ([], {})
+    assert await book(harness.runtime.store) == ([], {})
     assert (await harness.ask("/contacts"))["text"].startswith("No contacts yet")  # /contacts still lists
     assert_no_secrets(*(m["text"] for m in harness.bot_messages()))
 
@@ -227,7 +227,7 @@ async def test_smsbot_contacts_is_refused_while_a_bot_holds_the_store(harness: H
         assert out.returncode == 1
         assert out.stderr.decode() == (f"smsbot contacts {args[0]}: a running smsbot holds the store {database}: "
                                        f"stop it first, or use /contacts {args[0]} in Telegram\n")
-    assert await book(harness.services.store) == ([], {})
+    assert await book(harness.runtime.store) == ([], {})
     assert not (tmp_path / "out.csv").exists()
     for secret in SECRETS:
         assert secret.encode() not in out.stdout + out.stderr

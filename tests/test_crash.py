@@ -38,7 +38,7 @@ from harness import ADMIN, BOT_TOKEN, GATEWAY_PASSWORD, INBOX_CHAT, MEMBER, TEAM
 
 from bot.devserver import BotApiServer
 from bot.i18n import Translator
-from bot.status import render_status
+from bot.services.status_text import render_status
 from bot.store import Store
 from sms_core import parse_inbound, parse_reports
 from sms_core.sandbox import SandboxGateway, SandboxServer

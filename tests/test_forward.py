@@ -11,7 +11,8 @@ from harness import INBOX_CHAT, TEAM_CHAT, inbox_messages, live_topics
 
 from bot import metrics
 from bot.i18n import Translator
-from bot.jobs.forward import Forwarder, pack, plain_length, sender_label
+from bot.inbox.packing import pack, plain_length, sender_label
+from bot.runtime import Parts
 from bot.store import InboundRecord
 from bot.telegram.budget import Rate
 
@@ -134,9 +135,9 @@ async def test_a_closed_topic_that_cannot_be_reopened_gets_the_sms_in_the_chat(h
     assert await store.phone_for_thread(INBOX_CHAT, thread) == PHONE
 
 
-async def test_a_phone_telegram_refuses_waits_and_the_other_phones_go_on(harness):
+async def test_a_phone_telegram_refuses_waits_and_the_other_phones_go_on(make_harness):
     clock = FakeClock()
-    harness.services.extras["forwarder"] = Forwarder(Rate(1000, 60.0), clock=clock)
+    harness = await make_harness(parts=Parts(forward_rate=Rate(1000, 60.0), forward_clock=clock))
     harness.api.fail_next("sendMessage", 400, "Bad Request: MESSAGE_REFUSED_FOR_SOME_REASON", count=2)
     harness.gateway.add_inbound(PHONE, "refused twice")
     store = harness.services.store
@@ -214,10 +215,10 @@ async def test_any_text_arrives_escaped_and_whole(prepared_harness):
 # --- Telegram failing -------------------------------------------------------------------------
 
 
-async def test_5xx_and_429_delay_but_lose_nothing_and_keep_each_phones_order(harness):
+async def test_5xx_and_429_delay_but_lose_nothing_and_keep_each_phones_order(make_harness):
     phones = ["13900000011", "13900000012", "13900000013"]
+    harness = await make_harness(parts=Parts(forward_rate=Rate(1000, 60.0)))
     harness.api.set_rate_limits(group=None)  # failures are the point here, not the budget
-    harness.services.extras["forwarder"] = Forwarder(Rate(1000, 60.0))
     before = _retries("network")
     harness.api.fail_next("sendMessage", 502, count=2)
     harness.api.fail_next("createForumTopic", 500)
@@ -268,9 +269,9 @@ class FakeClock:
         return self.now
 
 
-async def test_a_backlog_waits_for_the_budget_and_is_joined(harness):
+async def test_a_backlog_waits_for_the_budget_and_is_joined(make_harness):
     clock = FakeClock()
-    harness.services.extras["forwarder"] = Forwarder(Rate(2, 60.0), clock=clock)
+    harness = await make_harness(parts=Parts(forward_rate=Rate(2, 60.0), forward_clock=clock))
     harness.gateway.add_inbound(PHONE, "first")
     await harness.until(lambda: inbox_messages(harness))  # a topic and a message: the budget is spent
     for i in range(30):
@@ -287,36 +288,29 @@ async def test_a_backlog_waits_for_the_budget_and_is_joined(harness):
     assert len(harness.api.calls("sendMessage")) == 2
 
 
-async def test_a_new_phone_short_of_two_slots_waits_for_two_without_spinning(harness):
+async def test_a_new_phone_short_of_two_slots_waits_for_two_without_spinning(make_harness):
     clock = FakeClock()
-    forwarder = Forwarder(Rate(3, 60.0), clock=clock)
-    harness.services.extras["forwarder"] = forwarder
+    harness = await make_harness(parts=Parts(forward_rate=Rate(3, 60.0), forward_clock=clock))
+    forwarder = harness.runtime.forwarder
     harness.gateway.add_inbound(PHONE, "first")
     await harness.until(lambda: inbox_messages(harness))  # a topic and a message: 1 slot left
-    runs = 0
-    run_once = forwarder._run_once
-
-    async def counting(*args):
-        nonlocal runs
-        runs += 1
-        return await run_once(*args)
-
-    forwarder._run_once = counting  # counts the runs; each still does all of its work
+    first_runs = forwarder.runs
     harness.gateway.add_inbound("13900005555", "a new phone")  # needs a topic and a message
     await harness.eventually(lambda: counted(harness.services.store.inbound_count, 2))
     await harness.settle(1.0)
     assert len(live_topics(harness)) == 1  # one slot is not enough for a topic and its message
     # woken for the second slot, not for the free one at once and again (a loop, every 1 ms)
+    runs = forwarder.runs - first_runs
     assert runs <= 8, runs
     clock.now += 62
     await harness.until(lambda: len(inbox_messages(harness)) == 2)
     assert len(live_topics(harness)) == 2
 
 
-async def test_inbound_goes_before_status_edits(harness):
+async def test_inbound_goes_before_status_edits(make_harness):
     clock = FakeClock()
-    forwarder = Forwarder(Rate(3, 60.0), clock=clock)
-    harness.services.extras["forwarder"] = forwarder
+    harness = await make_harness(parts=Parts(forward_rate=Rate(3, 60.0), forward_clock=clock))
+    forwarder = harness.runtime.forwarder
     harness.gateway.configure(auto_reports=False)
     reply = await harness.ask(f"/sms {PHONE} status lives in the inbox", chat=INBOX_CHAT)
     forwarder.budgets.note(INBOX_CHAT, 3)  # the inbox has just used its budget

@@ -38,8 +38,9 @@ async def health_of() -> AsyncIterator[Callable[[Harness, Clock], Awaitable[Prob
     servers: list[WebServer] = []
 
     async def serve(h: Harness, clock: Clock) -> Probe:
-        checker = HealthChecker(h.app.bot, h.services, clock=clock)
-        server = WebServer(build_web_app(h.services, None, checker), "127.0.0.1", 0)
+        rt = h.runtime
+        checker = HealthChecker(h.app.bot, rt.settings, rt.store, rt.health, clock=clock)
+        server = WebServer(build_web_app(rt.settings, rt.store, None, checker), "127.0.0.1", 0)
         await server.start()
         servers.append(server)
 
@@ -71,7 +72,7 @@ def metric(text: str, name: str) -> float:
 async def fails_for(h: Harness, endpoint: str, times: int) -> Any:
     """Wait until `endpoint` failed `times` reads in a row, and the job ran five more times
     (runs that skip it while backing off included)."""
-    poller = await h.until(lambda: h.services.extras.get("poller"))
+    poller = h.runtime.poller
     await h.until(lambda: poller.state[endpoint].failures >= times, timeout=20)
     runs = poller.runs
     await h.until(lambda: poller.runs >= runs + 5)
@@ -83,7 +84,7 @@ async def test_a_gateway_gone_is_unhealthy_after_the_stale_period_with_its_reaso
     h = await make_harness()
     clock = Clock()
     get = await health_of(h, clock)
-    await h.until(lambda: h.services.extras.get("last_poll_ok"))
+    await h.until(lambda: h.runtime.health.last_poll_ok)
     assert (await get("/healthz")).status_code == 200
     h.sandbox.stop()
     gone_at = time.time()
@@ -109,12 +110,12 @@ async def test_a_gateway_answering_garbage_counts_against_health(make_harness: A
     h = await make_harness()
     clock = Clock()
     get = await health_of(h, clock)
-    await h.until(lambda: h.services.extras.get("last_poll_ok"))
+    await h.until(lambda: h.runtime.health.last_poll_ok)
     h.gateway.add_fault("garbage", count=10_000, endpoint="inbound", variant="html")
     garbage_from = time.time()
     await fails_for(h, "inbound", 2)
 
-    assert h.services.extras["last_poll_ok"] <= garbage_from  # the reports still read fine: not enough
+    assert h.runtime.health.last_poll_ok <= garbage_from  # the reports still read fine: not enough
     clock.ahead = 61.0
     r = await get("/healthz")
     assert r.status_code == 503 and "unexpected answer" in r.json()["gateway_poll"]["problem"]
@@ -128,7 +129,7 @@ async def test_a_gateway_never_reached_is_unhealthy_after_the_stale_period(
     await fails_for(h, "reports", 2)
     r = await get("/healthz")
     assert r.status_code == 200 and r.json()["gateway_poll"]["status"] == "not yet"
-    assert h.services.extras["last_poll_ok"] is None
+    assert h.runtime.health.last_poll_ok is None
     clock.ahead = 61.0
     r = await get("/healthz")
     assert r.status_code == 503
@@ -163,7 +164,7 @@ async def test_an_alert_chat_the_bot_left_is_found_by_the_probe(make_harness: An
     h = await make_harness(alert_chat_id=ALERT_CHAT, poll_interval=100)
     clock = Clock()
     get = await health_of(h, clock)
-    await h.until(lambda: h.services.extras.get("last_poll_ok"))
+    await h.until(lambda: h.runtime.health.last_poll_ok)
     assert (await get("/healthz")).status_code == 200
     h.api.set_bot_rights(ALERT_CHAT, "left")
     assert (await get("/healthz")).status_code == 200  # Telegram is asked at most once a minute
@@ -183,7 +184,7 @@ async def test_an_inbox_forum_without_topic_rights_is_a_warning_not_a_failure(
     h = await make_harness()
     h.api.set_bot_rights(INBOX_CHAT, "member", can_manage_topics=False)
     get = await health_of(h, Clock())
-    await h.until(lambda: h.services.extras.get("last_poll_ok"))
+    await h.until(lambda: h.runtime.health.last_poll_ok)
     r = await get("/healthz")
     assert r.status_code == 200
     assert "Manage topics" in r.json()["chats"]["inbox"]["warning"]

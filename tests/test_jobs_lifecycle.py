@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.handlers.balance import check_balance
+from bot.jobs.balance import check_balance
 
 
 async def test_a_slow_gateway_and_a_stop_with_a_job_due_leave_no_warning_or_error(harness, caplog):

@@ -1,115 +1,54 @@
 """The deployable image, checked without a Docker engine.
 
 The wheel is built the way the Dockerfile's builder stage builds it, from the same
-files, installed into a fresh venv the way the runtime stage installs it, and the
-installed `smsbot` is started. The Dockerfile itself is parsed for what issue 7
-requires. Offline: pip runs with --no-index and --no-build-isolation, and the fresh
-venv borrows the dependencies already installed in the running one.
+files, installed into a fresh venv the way the runtime stage installs it (with the
+pins of requirements.lock as constraints), and the installed `smsbot` is started, its
+health check against a local /healthz. The Dockerfile itself is parsed for the rest.
+Offline: pip runs with --no-index and --no-build-isolation, and the fresh venv borrows
+the dependencies already installed in the running one, which must be the pinned ones.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
-import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
 import sysconfig
-import threading
+import tomllib
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 import setuptools
+from docker_recipe import (
+    DOCKERIGNORE,
+    ROOT,
+    HealthzStub,
+    Stage,
+    closed_port,
+    exec_form,
+    healthcheck_command,
+    read_dockerfile,
+)
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCKERFILE = ROOT / "Dockerfile"
-DOCKERIGNORE = ROOT / ".dockerignore"
-
-
-# --- reading the Dockerfile ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Instruction:
-    keyword: str
-    args: str
-
-
-@dataclass
-class Stage:
-    image: str
-    name: str | None
-    instructions: list[Instruction]
-
-    def all(self, keyword: str) -> list[str]:
-        return [i.args for i in self.instructions if i.keyword == keyword]
-
-    def last(self, keyword: str) -> str:
-        found = self.all(keyword)
-        assert found, f"stage {self.name or self.image} has no {keyword}"
-        return found[-1]
-
-    def env(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for args in self.all("ENV"):
-            for pair in shlex.split(args):
-                key, _, value = pair.partition("=")
-                out[key] = value
-        return out
-
-
-def parse_dockerfile(text: str) -> tuple[dict[str, str], list[Stage]]:
-    """Global ARG defaults and the stages, with continuation lines joined and comments dropped."""
-    logical: list[str] = []
-    pending = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if line.startswith("#"):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        logical.append(pending + line)
-        pending = ""
-    assert not pending, "the Dockerfile ends in a continuation line"
-    args: dict[str, str] = {}
-    stages: list[Stage] = []
-    for line in logical:
-        keyword, _, rest = line.partition(" ")
-        keyword, rest = keyword.upper(), rest.strip()
-        if keyword == "FROM":
-            words = rest.split()
-            image = words[0]
-            for key, value in args.items():
-                image = image.replace(f"${{{key}}}", value)
-            name = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
-            stages.append(Stage(image, name, []))
-        elif not stages:
-            assert keyword == "ARG", f"only ARG may come before the first FROM, not {keyword}"
-            key, _, value = rest.partition("=")
-            args[key] = value
-        else:
-            stages[-1].instructions.append(Instruction(keyword, rest))
-    return args, stages
+LOCK = ROOT / "requirements.lock"
+PIN_AGAIN = ("refresh the pins (README, Docker: \"Refreshing the pins\") and bring this environment "
+             "to them: .venv/bin/pip install -c requirements.lock -e '.[test]'")
 
 
 @pytest.fixture(scope="module")
 def stages() -> list[Stage]:
-    return parse_dockerfile(DOCKERFILE.read_text(encoding="utf-8"))[1]
-
-
-def _exec_form(args: str) -> list[str]:
-    value = json.loads(args)
-    assert isinstance(value, list), f"not the exec (JSON) form: {args}"
-    return value
+    return read_dockerfile()[1]
 
 
 def test_the_image_is_built_in_two_stages(stages: list[Stage]) -> None:
@@ -118,7 +57,7 @@ def test_the_image_is_built_in_two_stages(stages: list[Stage]) -> None:
     assert builder.name == "builder"
     assert any("pip wheel" in run and "--no-deps" in run and "-w /dist" in run for run in builder.all("RUN"))
     assert any(c.startswith("--from=builder /dist") for c in runtime.all("COPY"))
-    assert any("pip install" in run and ".whl" in run for run in runtime.all("RUN"))
+    assert _wheel_install(runtime)
 
 
 def test_runtime_is_slim_python_3_11_or_newer(stages: list[Stage]) -> None:
@@ -140,7 +79,7 @@ def test_runs_as_an_unprivileged_user(stages: list[Stage]) -> None:
 def test_store_is_in_the_data_volume(stages: list[Stage]) -> None:
     runtime = stages[-1]
     volumes = [v for args in runtime.all("VOLUME") for v in
-               (_exec_form(args) if args.startswith("[") else args.split())]
+               (exec_form(args) if args.startswith("[") else args.split())]
     assert "/data" in volumes
     assert runtime.env()["SMSBOT_DATABASE_PATH"].startswith("/data/")
 
@@ -152,7 +91,7 @@ def test_http_listens_on_all_interfaces_port_8080(stages: list[Stage]) -> None:
 
 
 def test_default_command_is_smsbot_run(stages: list[Stage]) -> None:
-    assert _exec_form(stages[-1].last("CMD")) == ["smsbot", "run"]
+    assert exec_form(stages[-1].last("CMD")) == ["smsbot", "run"]
     assert not stages[-1].all("ENTRYPOINT")
 
 
@@ -170,64 +109,100 @@ def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
                 if line.strip() and not line.startswith("#")}
     for needed in (".env", ".venv", ".git", "data", "dist", "build", ".pytest_cache", "**/__pycache__"):
         assert needed in patterns, f".dockerignore should exclude {needed}"
-    for needed_by_build in ("pyproject.toml", "README.md", "bot", "sms_core", "config"):
+    for needed_by_build in ("pyproject.toml", "README.md", "bot", "sms_core", "config", "requirements.lock"):
         assert needed_by_build not in patterns
 
 
-# --- the healthcheck, run for real against a local /healthz ------------------------------------
+# --- the pinned dependencies ----------------------------------------------------------------------
 
 
-class _Health(BaseHTTPRequestHandler):
-    status = 200
-
-    def do_GET(self) -> None:
-        code = self.status if self.path == "/healthz" else 404
-        self.send_response(code)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def _wheel_install(runtime: Stage) -> list[str]:
+    """The runtime stage's `pip install` of the wheel, as words."""
+    [run] = [run for run in runtime.all("RUN") if "pip install" in run and ".whl" in run]
+    return shlex.split(run.split("&&")[0])
 
 
-@pytest.fixture
-def health_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(("127.0.0.1", 0), _Health)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+def _constraints_in_image(runtime: Stage) -> Path:
+    """The file the runtime stage's `pip install -c` reads, as the build context holds it."""
+    words = _wheel_install(runtime)
+    flags = [i for i, w in enumerate(words) if w in ("-c", "--constraint")]
+    assert len(flags) == 1, f"the wheel is not installed with one constraints file: {shlex.join(words)}"
+    target = words[flags[0] + 1]
+    sources = [copy.split()[0] for copy in runtime.all("COPY")
+               if not copy.startswith("--") and copy.split()[-1] == target]
+    assert len(sources) == 1, f"no COPY of the build context puts a file at {target}"
+    return ROOT / sources[0]
 
 
-def _healthcheck(stages: list[Stage], port: int) -> subprocess.CompletedProcess[str]:
-    args = stages[-1].last("HEALTHCHECK")
-    assert "CMD" in args.split(), args
-    command = _exec_form(args.split("CMD", 1)[1].strip())
-    assert command[0] == "python" and "curl" not in args and "wget" not in args
-    command = [sys.executable, *(c.replace("127.0.0.1:8080", f"127.0.0.1:{port}") for c in command[1:])]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+def test_the_image_installs_the_wheel_with_the_pins_of_the_lock(stages: list[Stage]) -> None:
+    assert _constraints_in_image(stages[-1]) == LOCK and LOCK.is_file()
 
 
-def test_healthcheck_gets_healthz_with_urllib(stages: list[Stage], health_server: HTTPServer) -> None:
-    args = stages[-1].last("HEALTHCHECK")
-    assert "http://127.0.0.1:8080/healthz" in args and "urllib" in args
-    port = health_server.server_address[1]
-    assert _healthcheck(stages, port).returncode == 0
-    _Health.status = 503
-    try:
-        assert _healthcheck(stages, port).returncode != 0
-    finally:
-        _Health.status = 200
+def _pins() -> dict[str, Version]:
+    pins: dict[str, Version] = {}
+    for number, raw in enumerate(LOCK.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        req = Requirement(line)
+        [spec] = req.specifier
+        assert spec.operator == "==" and "*" not in spec.version and not req.marker and not req.url, \
+            f"requirements.lock line {number} is no exact pin: {line}"
+        name = canonicalize_name(req.name)
+        assert name not in pins, f"requirements.lock pins {name} twice"
+        pins[name] = Version(spec.version)
+    return pins
 
 
-def test_healthcheck_fails_when_nothing_listens(stages: list[Stage]) -> None:
-    with HTTPServer(("127.0.0.1", 0), _Health) as closed:
-        port = closed.server_address[1]
-    assert _healthcheck(stages, port).returncode != 0
+def _runtime_tree() -> dict[str, list[Requirement]]:
+    """Every distribution that pyproject's dependencies need at run time (their extras'
+    included), by normalised name, with the requirements made of it: the metadata of the
+    installed distributions, markers evaluated for this interpreter."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    needed: dict[str, list[Requirement]] = {}
+    todo = [req for req in map(Requirement, project["dependencies"])
+            if req.marker is None or req.marker.evaluate({"extra": ""})]
+    done: set[tuple[str, str]] = set()
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        needed.setdefault(name, []).append(req)
+        for extra in ("", *sorted(req.extras)):
+            if (name, extra) in done:
+                continue
+            done.add((name, extra))
+            try:
+                requires = importlib.metadata.distribution(name).requires or []
+            except importlib.metadata.PackageNotFoundError:
+                pytest.fail(f"{name}, needed by {req}, is not installed here: {PIN_AGAIN}")
+            for line in requires:
+                sub = Requirement(line)
+                if sub.marker is None or sub.marker.evaluate({"extra": extra}):
+                    todo.append(sub)
+    return needed
+
+
+def test_the_lock_pins_exactly_the_runtime_dependency_tree_of_pyproject() -> None:
+    pins, tree = _pins(), _runtime_tree()
+    missing = sorted(set(tree) - set(pins))
+    unknown = sorted(set(pins) - set(tree))
+    assert not missing, f"needed at run time but not pinned in requirements.lock: {missing}; {PIN_AGAIN}"
+    assert not unknown, f"pinned, but nothing of pyproject's dependencies needs them: {unknown}; {PIN_AGAIN}"
+
+
+def test_every_pin_satisfies_each_requirement_on_it() -> None:
+    pins = _pins()
+    wrong = [f"{name}=={pins[name]} against {req}" for name, reqs in _runtime_tree().items() for req in reqs
+             if name in pins and not req.specifier.contains(pins[name], prereleases=True)]
+    assert not wrong, f"requirements.lock contradicts pyproject or a dependency: {wrong}; {PIN_AGAIN}"
+
+
+def test_the_lock_was_compiled_for_the_python_of_the_image() -> None:
+    args, _ = read_dockerfile()
+    found = re.search(r"autogenerated by pip-compile with Python (\d+\.\d+)", LOCK.read_text(encoding="utf-8"))
+    assert found, "requirements.lock does not say the Python it was compiled for (pip-compile's header)"
+    assert found[1] == args["PYTHON_VERSION"], \
+        f"requirements.lock is for Python {found[1]}, the image runs {args['PYTHON_VERSION']}: {PIN_AGAIN}"
 
 
 # --- the wheel, built and installed as in the image ---------------------------------------------
@@ -255,12 +230,17 @@ def _can_build_offline() -> bool:
     return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
 
 
-def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMSBOT_", "PYTHON"))}
     env["PIP_NO_INDEX"] = "1"  # never the network
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"{shlex.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    return env
+
+
+def _run(command: list[str], cwd: Path, hint: str = "") -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(command, cwd=cwd, env=_clean_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, \
+        f"{shlex.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}{hint}"
     return result
 
 
@@ -279,7 +259,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     if not _can_build_offline():
         pytest.skip("building a wheel offline needs setuptools>=70.1 or the `wheel` package "
                     "in this environment (pip install wheel)")
-    stages = parse_dockerfile(DOCKERFILE.read_text(encoding="utf-8"))[1]
+    stages = read_dockerfile()[1]
     tmp = tmp_path_factory.mktemp("packaging")
     src = tmp / "src"
     src.mkdir()
@@ -301,8 +281,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     purelib = Path(_run([str(target / "bin" / "python"), "-c",
                          "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp).stdout.strip())
     (purelib / "zz_running_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    _run([str(target / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
-         cwd=tmp)
+    # As the runtime stage does: the wheel and its dependencies, each at the version the lock pins
+    # (offline, the borrowed ones must be those versions already).
+    constraints = _constraints_in_image(stages[-1])
+    _run([str(target / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index", "-c", str(constraints),
+          str(wheel)], cwd=tmp, hint=f"\nThe installed dependencies differ from requirements.lock: {PIN_AGAIN}")
     return Installed(target, wheel)
 
 
@@ -323,7 +306,43 @@ def test_installed_code_comes_from_the_wheel_not_the_repo(installed: Installed, 
     assert Path(out).resolve().is_relative_to(installed.venv.resolve()), out
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["sandbox", "--help"], ["demo", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["sandbox", "--help"], ["demo", "--help"],
+                                  ["healthcheck", "--help"]])
 def test_installed_smsbot_starts(installed: Installed, tmp_path: Path, argv: list[str]) -> None:
     result = _run([str(installed.bin / "smsbot"), *argv], cwd=tmp_path)
     assert "usage: smsbot" in result.stdout
+
+
+# --- the health check, run for real against a local /healthz --------------------------------------
+
+
+def _healthcheck(stages: list[Stage], installed: Installed, listen: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The image's HEALTHCHECK command, run with the installed wheel's console script."""
+    command = healthcheck_command(stages[-1])
+    assert command[0] == "smsbot", f"the health check is not smsbot's own command: {command}"
+    env = _clean_env()
+    env["SMSBOT_HTTP_LISTEN"] = listen
+    return subprocess.run([str(installed.bin / "smsbot"), *command[1:]], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def healthz() -> Iterator[HealthzStub]:
+    with HealthzStub() as stub:
+        yield stub
+
+
+def test_the_health_check_asks_healthz_on_the_port_smsbot_http_listen_gives(
+        stages: list[Stage], installed: Installed, healthz: HealthzStub, tmp_path: Path) -> None:
+    host = stages[-1].env()["SMSBOT_HTTP_LISTEN"].rpartition(":")[0]  # the image's 0.0.0.0
+    healthy = _healthcheck(stages, installed, f"{host}:{healthz.port}", tmp_path)
+    assert healthy.returncode == 0 and f"127.0.0.1:{healthz.port}/healthz answered 200" in healthy.stdout
+    healthz.status, healthz.body = 503, b'{"ok": false, "problems": ["gateway_poll: not read"]}'
+    sick = _healthcheck(stages, installed, f"{host}:{healthz.port}", tmp_path)
+    assert sick.returncode == 1 and "503" in sick.stderr and "gateway_poll: not read" in sick.stderr
+
+
+def test_the_health_check_fails_when_nothing_listens(
+        stages: list[Stage], installed: Installed, tmp_path: Path) -> None:
+    result = _healthcheck(stages, installed, f"0.0.0.0:{closed_port()}", tmp_path)
+    assert result.returncode == 1 and "no answer" in result.stderr

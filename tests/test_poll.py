@@ -8,7 +8,8 @@ import pytest
 from harness import inbox_messages
 
 from bot import metrics
-from bot.jobs.poll import MAX_PAGES, backoff_delay, call_timeout
+from bot.runtime import Parts
+from bot.services.polling.poller import MAX_PAGES, backoff_delay, call_timeout
 from bot.store import Store
 from sms_core import Endpoint
 
@@ -61,10 +62,10 @@ async def test_busy_answers_back_off_and_lose_nothing(harness, caplog):
     assert _polls("inbound", "busy") == busy_before + 1
     assert "poll inbound: the gateway is busy" in caplog.text and "next try in" in caplog.text
     assert "still here" in inbox_messages(harness)[0]["text"]
-    poller = harness.services.extras["poller"]
+    poller = harness.runtime.poller
     assert poller.state["inbound"].failures == 0  # reset by the next good answer
-    assert harness.services.extras["last_poll_error"] is None
-    assert harness.services.extras["last_poll_ok"] > 0
+    assert harness.runtime.health.last_poll_error is None
+    assert harness.runtime.health.last_poll_ok > 0
 
 
 async def test_garbage_is_kept_raw_and_the_data_still_arrives(harness):
@@ -132,17 +133,16 @@ async def test_a_raw_answer_left_unparsed_by_a_crash_is_parsed_at_the_next_start
     assert "left over" in inbox_messages(h)[0]["text"]
 
 
-async def test_inbound_hooks_get_the_new_records_and_a_failing_hook_is_logged(harness, caplog):
+async def test_inbound_hooks_get_the_new_records_and_a_failing_hook_is_logged(make_harness, caplog):
     seen: list[list[str]] = []
 
-    async def broken(app, services, records):
+    async def broken(records):
         raise RuntimeError("hook broke")
 
-    async def ack(app, services, records):
-        assert services is harness.services
+    async def ack(records):
         seen.append([r.text for r in records])
 
-    harness.app.bot_data["inbound_hooks"].extend([broken, ack])
+    harness = await make_harness(parts=Parts(inbound_hooks=(broken, ack)))
     harness.gateway.add_inbound(PHONE, "ACK 12")
     await harness.until(lambda: seen)
     assert seen == [["ACK 12"]]

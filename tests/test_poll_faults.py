@@ -27,7 +27,7 @@ def poll_warnings(caplog: pytest.LogCaptureFixture, subject: str) -> list[str]:
 
 
 async def poller_runs(h: Harness, n: int) -> Any:
-    poller = await h.until(lambda: h.services.extras.get("poller"))
+    poller = h.runtime.poller
     await h.until(lambda: poller.runs >= n, timeout=20)
     return poller
 
@@ -60,8 +60,8 @@ async def test_a_poll_unanswered_in_time_may_have_lost_a_page_and_is_not_asked_a
     assert maybe_lost("inbound") == before + 1
     [said] = poll_warnings(caplog, "poll inbound")
     assert "a page may have been lost" in said and "next try in" in said
-    assert h.services.extras["last_poll_ok"] is None  # no read succeeded
-    assert "a page may have been lost" in h.services.extras["last_poll_error"]
+    assert h.runtime.health.last_poll_ok is None  # no read succeeded
+    assert "a page may have been lost" in h.runtime.health.last_poll_error
 
 
 async def test_the_client_asks_a_destructive_read_once_and_the_balance_again(
@@ -86,7 +86,7 @@ async def test_a_gateway_answering_garbage_is_one_log_line_not_one_per_attempt(
         make_harness: Any, caplog: pytest.LogCaptureFixture) -> None:
     h = await make_harness()
     h.gateway.add_fault("garbage", count=10_000, endpoint="inbound", variant="html")
-    poller = await h.until(lambda: h.services.extras.get("poller"))
+    poller = h.runtime.poller
     await h.until(lambda: poller.state["inbound"].failures >= 4, timeout=20)
     said = poll_warnings(caplog, "poll inbound")
     assert len(said) == 1 and "garbage" in said[0]

@@ -30,7 +30,7 @@ PHONES = ("13900001111", "13900002222")  # two phones: two topics, the backlog p
 
 
 def web_url(h: Harness) -> str:
-    return h.services.extras["web"].url
+    return h.runtime.web.url
 
 
 async def healthz(h: Harness) -> httpx.Response:
@@ -57,13 +57,13 @@ def inbox_text(h: Harness) -> str:
 
 async def more_runs(h: Harness, n: int) -> None:
     """Wait for the poll job to finish `n` more runs."""
-    poller = await h.until(lambda: h.services.extras.get("poller"))
+    poller = h.runtime.poller
     start = poller.runs
     await h.until(lambda: poller.runs >= start + n, timeout=20)
 
 
 async def first_good_poll(h: Harness) -> None:
-    await h.until(lambda: h.services.extras.get("last_poll_ok"))
+    await h.until(lambda: h.runtime.health.last_poll_ok)
 
 
 def queue_inbound(h: Harness, n: int, label: str, filler: str = "") -> None:

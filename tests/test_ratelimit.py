@@ -79,7 +79,7 @@ async def test_every_bot_message_into_a_group_is_counted_once_in_the_limiters_bu
     h = await make_harness(confirm_threshold=0, inbox_rate=REAL_MINUTE)  # nothing leaves the window
     h.gateway.configure(auto_reports=False)  # no status edits by the forward job in between
     limiter = h.app.bot.rate_limiter
-    assert h.services.extras["forwarder"].budgets is limiter.budgets  # one budget, the limiter's
+    assert h.runtime.forwarder.budgets is limiter.budgets  # one budget, the limiter's
     inbox = limiter.budgets.for_chat(INBOX_CHAT)
     await h.ask("/balance", chat=INBOX_CHAT)  # a command answer
     question = await h.ask("/sms 13800138000 hello", chat=INBOX_CHAT)  # a confirm question...

@@ -9,7 +9,7 @@ import pytest
 from harness import MEMBER, store_at_schema
 
 from bot.i18n import Translator
-from bot.status import render_status
+from bot.services.status_text import render_status
 from bot.store import SCHEMA_VERSION, Store
 
 NUMBERS = [f"139{i:08d}" for i in range(250)]

@@ -13,7 +13,6 @@ from harness import ADMIN, BOT_TOKEN, GATEWAY_PASSWORD, MEMBER, TEAM_CHAT
 from test_crash import Bot, _env, _until_up
 
 from bot.devserver import BotApiServer
-from bot.faults import faults_of
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
 FAILURES = 4
@@ -35,21 +34,21 @@ def _with_traceback(records: list[logging.LogRecord], level: int) -> list[loggin
 
 
 async def test_getupdates_failing_many_times_is_one_warning_and_one_recovery_line(harness, caplog):
-    caplog.set_level(logging.DEBUG, logger="bot.updates")
+    caplog.set_level(logging.DEBUG, logger="bot.telegram.updates")
     api = harness.api
     start, before = len(caplog.records), len(api.calls("getUpdates"))
     api.fail_next("getUpdates", 502, count=FAILURES)
     await harness.until(lambda: _outage_over(api, before), timeout=60)
-    await harness.until(lambda: _since(caplog, start, "bot.updates", logging.INFO), timeout=10)
+    await harness.until(lambda: _since(caplog, start, "bot.telegram.updates", logging.INFO), timeout=10)
 
-    [warning] = _since(caplog, start, "bot.updates", logging.WARNING)
+    [warning] = _since(caplog, start, "bot.telegram.updates", logging.WARNING)
     assert "getUpdates: Telegram gives no updates (NetworkError" in warning.getMessage()
     assert "next try in 1.0 s" in warning.getMessage()
-    [recovery] = _since(caplog, start, "bot.updates", logging.INFO)
+    [recovery] = _since(caplog, start, "bot.telegram.updates", logging.INFO)
     assert f"Telegram gives updates again after {FAILURES} failure(s)" in recovery.getMessage()
     records = caplog.records[start:]
     assert _with_traceback(records, logging.INFO) == []  # the traceback at DEBUG only
-    assert len(_with_traceback(_since(caplog, start, "bot.updates", logging.DEBUG), logging.DEBUG)) == FAILURES
+    assert len(_with_traceback(_since(caplog, start, "bot.telegram.updates", logging.DEBUG), logging.DEBUG)) == FAILURES
     assert not [r for r in records if "polling for updates" in r.getMessage()]
     assert "Chat id" in (await harness.ask("/id"))["text"]  # and updates come through again
 
@@ -82,7 +81,7 @@ async def test_getupdates_failing_under_smsbot_run_is_one_warning_and_one_recove
         api.stop()
         sandbox.stop()
     lines = bot.log.read_text(errors="replace").splitlines()
-    warnings = [line for line in lines if " WARNING bot.updates: getUpdates:" in line]
+    warnings = [line for line in lines if " WARNING bot.telegram.updates: getUpdates:" in line]
     assert len(warnings) == 1 and "NetworkError" in warnings[0], "\n".join(lines[-40:])
     assert len([line for line in lines if "Telegram gives updates again" in line]) == 1
     assert not [line for line in lines if "Traceback" in line or "error in update" in line], "\n".join(lines)
@@ -90,7 +89,7 @@ async def test_getupdates_failing_under_smsbot_run_is_one_warning_and_one_recove
 
 async def test_the_forward_job_failing_on_its_table_is_one_line_per_kind(harness, caplog):
     caplog.set_level(logging.INFO, logger="bot.jobs.forward")
-    faults = faults_of(harness.services.extras, logging.getLogger("bot.jobs.forward"), "forward run")
+    faults = harness.runtime.forwarder.run_faults
     start = len(caplog.records)
     store = harness.tmp_path / "smsbot.sqlite3"
 

@@ -39,8 +39,9 @@ def head(path: str = "/alerts/oncall", *, length: int | None = 0, auth: bool = T
 async def served(h: Harness, **limits: Any) -> AsyncIterator[WebServer]:
     """The bot's web app (the same services and alert service) on a server of our own with `limits`."""
     chosen = WebLimits(**limits)
-    app = build_web_app(h.services, h.services.extras["alerts"], HealthChecker(h.app.bot, h.services),
-                        limits=chosen)
+    rt = h.runtime
+    app = build_web_app(rt.settings, rt.store, rt.alerts.service,
+                        HealthChecker(h.app.bot, rt.settings, rt.store, rt.health), limits=chosen)
     web = WebServer(app, "127.0.0.1", 0, limits=chosen)
     await web.start()
     try:
@@ -77,7 +78,7 @@ async def test_a_sender_that_hangs_up_mid_body_is_noted_at_info_and_audited_not_
         make_harness: Any, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     h = await alerts_bot(make_harness)
-    web = h.services.extras["web"]
+    web = h.runtime.web
     _, writer = await connect(web)
     writer.write(head(length=1000) + b'{"text": "half an ')
     await writer.drain()
@@ -108,7 +109,7 @@ async def _post(h: Harness, url: str) -> httpx.Response:
 
 async def test_the_bots_server_has_the_documented_limits(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
-    assert h.services.extras["web"].limits == WebLimits(
+    assert h.runtime.web.limits == WebLimits(
         head_timeout=10.0, body_timeout=15.0, keep_alive=5, max_connections=256, max_head_size=16 * 1024)
 
 

@@ -90,11 +90,11 @@ class Commands:
         phone = self._phone_number(rest)
         if phone is None:
             return
-        thread = await self.world.services.store.get_thread(phone, INBOX_CHAT)
-        if thread is None or thread.thread_id not in self.world.live_topics():
+        topic = await self.world.runtime.store.get_thread(phone, INBOX_CHAT)
+        if topic is None or topic.thread_id not in self.world.live_topics():
             self.say(f"{phone} has no topic yet: it gets one when it first texts, e.g. :phone {phone} hello")
             return
-        self._move(Place(INBOX_CHAT, thread.thread_id))
+        self._move(Place(INBOX_CHAT, topic.thread_id))
         self.say(f"what you write here is texted to {phone}")
 
     async def _topic(self, rest: str) -> None:
@@ -119,9 +119,9 @@ class Commands:
             self.say(f"no message #{number} yet: the bot's messages are shown as smsbot #N")
             return
         # the reply goes where the message is: Telegram puts it in the message's topic
-        thread = next((m.get("message_thread_id") for m in self.world.api.messages(shown.chat_id)
+        topic = next((m.get("message_thread_id") for m in self.world.api.messages(shown.chat_id)
                        if m.get("message_id") == shown.message_id and m.get("is_topic_message")), None)
-        self._post(Place(shown.chat_id, thread), text, reply_to=shown.message_id,
+        self._post(Place(shown.chat_id, topic), text, reply_to=shown.message_id,
                    number=shown.number)
 
     def _phone_number(self, raw: str) -> str | None:
@@ -188,7 +188,7 @@ class Commands:
 
     async def _press(self, rest: str) -> None:
         wanted = rest.casefold()
-        for msg in reversed(self.world.api.sent_messages(self.place.chat_id, self.place.thread_id)):
+        for msg in reversed(self.world.api.sent_messages(self.place.chat_id, self.place.topic_id)):
             for row in (msg.get("reply_markup") or {}).get("inline_keyboard", []):
                 for button in row:
                     if str(button.get("text", "")).casefold() == wanted and "callback_data" in button:

@@ -46,23 +46,23 @@ class Transcript:
     def message(self, number: int) -> Numbered | None:
         return self._messages.get(number)
 
-    def label(self, chat_id: int, thread_id: int | None = None) -> str:
+    def label(self, chat_id: int, topic_id: int | None = None) -> str:
         """A short name of a place: team, inbox, inbox › TOPIC NAME, alerts, private."""
         if chat_id == TEAM_CHAT:
             return "team"
         if chat_id == ALERT_CHAT:
             return "alerts"
         if chat_id == INBOX_CHAT:
-            if thread_id is None:
+            if topic_id is None:
                 return "inbox"
             names = {t["message_thread_id"]: t["name"] for t in self.api.topics(INBOX_CHAT)}
-            return f"inbox › {names.get(thread_id, f'topic {thread_id}')}"
+            return f"inbox › {names.get(topic_id, f'topic {topic_id}')}"
         if chat_id == DEMO_USER:
             return "private"
         return f"chat {chat_id}"
 
     def place_label(self, place: Place) -> str:
-        return self.label(place.chat_id, place.thread_id)
+        return self.label(place.chat_id, place.topic_id)
 
     def typed(self, place: Place, text: str, reply_to: int | None = None) -> str:
         """What the demo user wrote, as a piped session's transcript shows it."""
@@ -83,9 +83,9 @@ class Transcript:
         if call.method == "answerCallbackQuery":
             return f"[{self.label(here.chat_id)}] (pop-up) {params['text']}" if params.get("text") else None
         if call.method == "createForumTopic" and isinstance(result, dict):
-            thread = result.get("message_thread_id")
+            topic = result.get("message_thread_id")
             return (f'[{self.label(chat_id)}] smsbot opened topic "{result.get("name")}" '
-                    f"(:topic {thread} to write in it)")
+                    f"(:topic {topic} to write in it)")
         if call.method == "editForumTopic":
             return f'[{self.label(chat_id)}] smsbot renamed a topic to "{params.get("name")}"'
         if call.method == "deleteMessage":

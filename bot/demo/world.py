@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from bot.devserver import BotApiServer, Call
+from bot.runtime import Runtime, runtime_of
 from config import Settings, load_settings
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
@@ -43,7 +44,7 @@ class Place:
     """Where the demo user writes: a chat and, in the forum inbox, a topic."""
 
     chat_id: int
-    thread_id: int | None = None
+    topic_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class World:
         self._unsubscribe = self.api.subscribe(on_call)
         self.app = build_application(self.settings())
         await start_in_loop(self.app, poll_timeout=5)
-        await self.services.store.replace_group(ALERT_GROUP, [DEMO_PHONE])
+        await self.runtime.store.replace_group(ALERT_GROUP, [DEMO_PHONE])
 
     async def stop(self) -> None:
         """Stop in the reverse order; each step runs even if an earlier one failed."""
@@ -134,8 +135,8 @@ class World:
                 self._tmp.cleanup()
 
     @property
-    def services(self) -> Any:
-        return self.app.bot_data["services"]
+    def runtime(self) -> Runtime:
+        return runtime_of(self.app)
 
     def set_language(self, language_code: str) -> None:
         self.language_code = language_code
@@ -143,11 +144,11 @@ class World:
 
     def post(self, place: Place, text: str, *, reply_to: int | None = None) -> dict[str, Any]:
         """The demo user writes `text` there (as a reply to message `reply_to` of that chat)."""
-        return self.api.push_message(place.chat_id, DEMO_USER, text, thread_id=place.thread_id,
+        return self.api.push_message(place.chat_id, DEMO_USER, text, thread_id=place.topic_id,
                                      reply_to_message_id=reply_to)
 
     def live_topics(self) -> dict[int, str]:
-        """The inbox's topics that still exist: thread id -> name."""
+        """The inbox's topics that still exist: topic id -> name."""
         return {t["message_thread_id"]: t["name"] for t in self.api.topics(INBOX_CHAT) if not t.get("deleted")}
 
     async def http_up(self) -> bool:

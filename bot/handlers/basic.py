@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import time
 
 from telegram import Update
 from telegram.ext import (
@@ -17,11 +16,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers.common import Context, answer, svc, translator
-from bot.handlers.reply import phone_of
+from bot.handlers.common import Context, answer, translator
+from bot.inbox.replies import answered_phone
+from bot.runtime import runtime_of
+from config import Settings
 
 log = logging.getLogger(__name__)
-_REFUSAL_INTERVAL = 600.0  # one neutral line per stranger per 10 minutes, not one per message
 
 
 async def show_id(update: Update, context: Context) -> None:
@@ -36,22 +36,20 @@ async def show_id(update: Update, context: Context) -> None:
 
 async def guard(update: Update, context: Context) -> None:
     """Stops every update from outside the allowed chats before any handler sees it."""
-    services = svc(context)
+    runtime = runtime_of(context)
     chat, user = update.effective_chat, update.effective_user
     chat_id = chat.id if chat else None
     user_id = user.id if user else None
-    if services.access.allows(chat_id, chat.type if chat else None, user_id):
+    if runtime.access.allows(chat_id, chat.type if chat else None, user_id):
         return
     msg = update.effective_message
     what = (msg.text or "")[:64] if msg and msg.text else type(update).__name__
-    for row in services.access.strangers.rows(chat_id, user_id, what if what.startswith("/") else "(message)"):
-        await services.store.audit("stranger", row.chat_id, row.user_id, row.detail)
+    for row in runtime.access.strangers.rows(chat_id, user_id, what if what.startswith("/") else "(message)"):
+        await runtime.store.audit("stranger", row.chat_id, row.user_id, row.detail)
     if update.callback_query is not None:
         await update.callback_query.answer()
     elif chat is not None and chat.type == "private" and msg is not None:
-        last = context.bot_data.setdefault("refused_at", {})
-        if time.monotonic() - last.get(user_id, -1e9) > _REFUSAL_INTERVAL:
-            last[user_id] = time.monotonic()
+        if runtime.access.private_refusals.due(user_id):  # one neutral line, not one per message
             await answer(update, translator(update, context)("private_bot"))
     raise ApplicationHandlerStop
 
@@ -66,9 +64,9 @@ async def on_error(update: object, context: Context) -> None:
     where = f"job {context.job.name}" if context.job else "update"
     log.error("error in %s: %s: %s", where, type(err).__name__, err, exc_info=err)
     if isinstance(update, Update) and update.effective_chat is not None:
-        services = svc(context)
+        runtime = runtime_of(context)
         chat, user = update.effective_chat, update.effective_user
-        if not services.access.allows(chat.id, chat.type, user.id if user else None):
+        if not runtime.access.allows(chat.id, chat.type, user.id if user else None):
             return
         try:
             await answer(update, translator(update, context)("error"))
@@ -85,7 +83,8 @@ async def on_edit(update: Update, context: Context) -> None:
         tr = translator(update, context)
         if _SMS_COMMAND.match(msg.text):
             await answer(update, tr("edit_not_sent"))
-        elif msg.chat_id == svc(context).settings.inbox_chat_id and await phone_of(svc(context), msg):
+        elif msg.chat_id == runtime_of(context).settings.inbox_chat_id and await answered_phone(
+                runtime_of(context).store, msg):
             await answer(update, tr("edit_not_sent_reply"))
     raise ApplicationHandlerStop
 
@@ -93,7 +92,7 @@ async def on_edit(update: Update, context: Context) -> None:
 _SMS_COMMAND = re.compile(r"^/sms(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     new_only = filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("id", show_id, filters=new_only), group=-2)
     app.add_handler(TypeHandler(Update, guard), group=-1)

@@ -1,4 +1,4 @@
-"""What every handler needs: the services, the user's language, one-line answers, error wording."""
+"""What every handler needs: the runtime, the user's language, one-line answers, error wording."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from bot.commands import CommandSyntaxError
 from bot.errors import BotError
 from bot.i18n import Translator, pick_language
 from bot.i18n.reasons import translate_reason
-from bot.services import Services, services_of
-from bot.status import gateway_reason
+from bot.runtime import runtime_of
+from bot.services.address_book import Actor
+from bot.services.status_text import gateway_reason
 from sms_core.errors import (
     EmptyText,
     GatewayError,
@@ -30,12 +31,8 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 
 
-def svc(context: Context) -> Services:
-    return services_of(context)
-
-
 def translator(update: Update | None, context: Context) -> Translator:
-    settings = svc(context).settings
+    settings = runtime_of(context).settings
     user = update.effective_user if update is not None else None
     return Translator(pick_language(user.language_code if user else None, settings.language))
 
@@ -78,3 +75,9 @@ def user_label(update: Update) -> str | None:
     if user is None:
         return None
     return f"@{user.username}" if user.username else user.full_name
+
+
+def actor(update: Update) -> Actor:
+    """Who did it, for the audit log."""
+    chat, user = update.effective_chat, update.effective_user
+    return Actor(chat.id if chat else None, user.id if user else None)

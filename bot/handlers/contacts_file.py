@@ -1,5 +1,5 @@
 """/contacts import (the caption of a CSV document, or a reply to one) and /contacts export:
-admins move the address book in and out as a file. The rules are bot/contacts_transfer.py.
+admins move the address book in and out as a file. The rules are bot/services/contacts_transfer.py.
 
 Registered before contacts.py, whose /contacts lists the book: these handlers take only
 `/contacts import|export`, and a document whose caption is `/contacts import`.
@@ -15,10 +15,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.contacts_csv import MAX_BYTES
-from bot.contacts_transfer import export_contacts, import_answer, import_contacts
 from bot.errors import BotError, Refusal
-from bot.handlers.common import Context, answer, explain, svc, translator
+from bot.handlers.common import Context, answer, explain, translator
+from bot.runtime import runtime_of
+from bot.services.contacts_csv import MAX_BYTES
+from bot.services.contacts_transfer import export_contacts, import_answer, import_contacts
+from config import Settings
 
 _COMMAND = re.compile(r"^/contacts(?:@\w+)?\s+(import|export)\b", re.IGNORECASE)
 _CAPTION = re.compile(r"^/contacts(?:@\w+)?\s+import\b", re.IGNORECASE)
@@ -45,7 +47,7 @@ async def import_caption(update: Update, context: Context) -> None:
 
 async def _admin(update: Update, context: Context) -> bool:
     user = update.effective_user
-    if svc(context).access.is_admin(user.id if user else None):
+    if runtime_of(context).access.is_admin(user.id if user else None):
         return True
     await answer(update, translator(update, context)("admins_only"))
     return False
@@ -75,7 +77,7 @@ async def _import(update: Update, context: Context, document: Document | None) -
     name = document.file_name or "file"
     try:
         data = await _download(context, document)
-        plan = await import_contacts(svc(context).store, data, source=f"/contacts import {name}",
+        plan = await import_contacts(runtime_of(context).store, data, source=f"/contacts import {name}",
                                      chat_id=chat.id if chat else None, user_id=user.id if user else None)
     except BotError as exc:
         await answer(update, explain(exc, tr))
@@ -88,7 +90,7 @@ async def _export(update: Update, context: Context) -> None:
     if not await _admin(update, context):
         return
     chat, user, msg = update.effective_chat, update.effective_user, update.effective_message
-    export = await export_contacts(svc(context).store, time.time(), source="/contacts export",
+    export = await export_contacts(runtime_of(context).store, time.time(), source="/contacts export",
                                    chat_id=chat.id if chat else None, user_id=user.id if user else None)
     if msg is not None:
         await msg.reply_document(export.data, filename=export.file_name, do_quote=False,
@@ -96,6 +98,6 @@ async def _export(update: Update, context: Context) -> None:
                                             groups=export.groups), parse_mode=ParseMode.HTML)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("contacts", transfer_command, filters=filters.Regex(_COMMAND)))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(_CAPTION), import_caption))

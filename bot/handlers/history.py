@@ -7,34 +7,28 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.handlers.common import Context, answer, explain, svc, translator
+from bot.errors import BotError
+from bot.handlers.common import Context, answer, explain, translator
 from bot.i18n import Html
+from bot.runtime import runtime_of
 from bot.store import SendRecord, Store
+from config import Settings
 from sms_core.errors import InputError
-from sms_core.phones import looks_like_number, normalize_number
 from sms_core.schedule import CST
 
 
 async def history_command(update: Update, context: Context) -> None:
-    services, tr = svc(context), translator(update, context)
+    runtime, tr = runtime_of(context), translator(update, context)
     args = context.args or []
     phones: list[str] | None = None
-    who = ""
+    who = " ".join(args)
     try:
-        if args:
-            who = " ".join(args)
-            if looks_like_number(who):
-                phones = [normalize_number(who)]
-            else:
-                contact = await services.store.get_contact(who)
-                if contact is None:
-                    await answer(update, tr("unknown_contact", name=who))
-                    return
-                phones = [contact.phone]
-    except InputError as exc:
+        if who:
+            phones = await runtime.address_book.phones_of(who)
+    except (BotError, InputError) as exc:
         await answer(update, explain(exc, tr))
         return
-    records = await services.store.history(phones, limit=10)
+    records = await runtime.store.history(phones, limit=10)
     if not records:
         await answer(update, tr("history_none_for", who=who) if who else tr("history_empty"))
         return
@@ -42,7 +36,7 @@ async def history_command(update: Update, context: Context) -> None:
     for r in records:
         lines.append(tr(
             "history_line", id=r.id, when=_when(r), state=tr(f"state_{r.state}"),
-            targets=await _targets(services.store, r), delivered=r.delivered, accepted=r.accepted,
+            targets=await _targets(runtime.store, r), delivered=r.delivered, accepted=r.accepted,
             failed=Html(tr("status_failed_part", failed=r.failed) if r.failed else ""),
             text=r.text if len(r.text) <= 80 else r.text[:79] + "…",
         ))
@@ -60,5 +54,5 @@ async def _targets(store: Store, record: SendRecord) -> str:
     return ", ".join(shown) + more
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("history", history_command))

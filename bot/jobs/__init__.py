@@ -1,4 +1,5 @@
-"""Scheduled work on python-telegram-bot's JobQueue (APScheduler 3 underneath).
+"""Scheduled work on python-telegram-bot's JobQueue (APScheduler 3 underneath), all of it
+scheduled here. Each job reads the runtime, calls its service, and says its faults once.
 
 APScheduler's defaults drop a run that starts more than 1 s late and skip one
 that would overlap: every job here sets `job_kwargs` on purpose.
@@ -10,26 +11,23 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.jobs.alerts import RETRY_INTERVAL, alerts_job
+from bot.jobs.balance import check_balance
+from bot.jobs.confirmations import expire_confirmations
+from bot.jobs.forward import FORWARD_INTERVAL, forward_job
+from bot.jobs.poll import poll_job
+from bot.runtime import Runtime
+
 # never two at once; a late run still runs (once), it is not dropped as missed
 JOB_KWARGS: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
 
-FORWARD_INTERVAL = 1.0
-"""Seconds between forward runs when nothing asks sooner: retries after an outage, status edits."""
-
-
-def schedule_jobs(app: Application) -> None:  # type: ignore[type-arg]
-    # imported here, not at the top: the handlers import bot.jobs.forward, whose package is this one
-    from bot.handlers.balance import check_balance
-    from bot.handlers.sms import expire_confirmations
-    from bot.jobs.forward import forward_job
-    from bot.jobs.poll import poll_job
-
+def schedule_jobs(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runtime) -> None:
     jq = app.job_queue
     assert jq is not None, "python-telegram-bot[job-queue] is required"
     jq.run_repeating(check_balance, interval=3600, first=5, name="balance", job_kwargs=JOB_KWARGS)
     jq.run_repeating(expire_confirmations, interval=30, first=30, name="confirmations", job_kwargs=JOB_KWARGS)
-    interval = app.bot_data["settings"].poll_interval
+    interval = runtime.settings.poll_interval
     # The poller keeps its own lock too: while a slow gateway holds one run, a tick returns at once,
     # instead of APScheduler's "skipped: maximum number of running instances" WARNING every interval.
     jq.run_repeating(poll_job, interval=interval, first=0.1, name="poll",
@@ -38,9 +36,11 @@ def schedule_jobs(app: Application) -> None:  # type: ignore[type-arg]
     # finds it running only asks for one more pass, instead of a "skipped" warning every second.
     jq.run_repeating(forward_job, interval=min(FORWARD_INTERVAL, interval), first=0.2, name="forward",
                      job_kwargs={**JOB_KWARGS, "max_instances": 2})
+    jq.run_repeating(alerts_job, interval=RETRY_INTERVAL, first=RETRY_INTERVAL, name="alerts",
+                     job_kwargs=JOB_KWARGS)
 
 
-def hold_jobs(app: Application) -> None:  # type: ignore[type-arg]
+def hold_jobs(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """No job starts any more: called when the application begins to stop.
 
     python-telegram-bot waits for the jobs that are running, then shuts APScheduler down, which

@@ -58,3 +58,22 @@ async def call_telegram(fn: Callable[[], Awaitable[T]], limit: float) -> T:
     except TelegramError as exc:
         metrics.TELEGRAM_RETRIES.labels("other").inc()
         raise TelegramDelay(f"Telegram error ({type(exc).__name__}: {exc})", MAX_BACKOFF) from None
+
+
+class RoundCalls:
+    """The Telegram calls of a job that runs in rounds (the forward job): each call cut after
+    `limit` seconds, and `failures`, the rounds in a row that ended in a TelegramDelay (the job
+    counts them), back to 0 as soon as Telegram answers anything, a BadRequest included."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.failures = 0
+
+    async def __call__(self, fn: Callable[[], Awaitable[T]]) -> T:
+        try:
+            result = await call_telegram(fn, self.limit)
+        except BadRequest:
+            self.failures = 0  # Telegram answered: it is up
+            raise
+        self.failures = 0
+        return result

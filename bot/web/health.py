@@ -4,8 +4,8 @@ the inbox and alert chats take the bot's messages. Each failing part says why (`
 - store: a poll answer could be kept now (room on the filesystem and a committed write, the
   same check the poll job makes before every read), the poll job is not refusing to read,
   and the spool beside the store can be written;
-- gateway_poll: the last successful read of every poll endpoint (services.extras, see
-  bot/healthmarks.py) is younger than `poll_stale_after`; runs that read nothing (backoff,
+- gateway_poll: the last successful read of every poll endpoint (HealthState, see
+  bot/health.py) is younger than `poll_stale_after`; runs that read nothing (backoff,
   garbage, unreachable, the store refusing) do not count;
 - telegram: the last call known to have succeeded counts for TELEGRAM_FRESH seconds; getMe
   is tried at most once per that period;
@@ -29,18 +29,11 @@ from telegram import ChatMember, ChatMemberAdministrator, ChatMemberOwner, ChatM
 from telegram.error import BadRequest, Forbidden
 
 from bot import metrics
-from bot.healthmarks import (
-    LAST_POLL_ERROR,
-    LAST_POLL_OK,
-    POLL_STORE_ERROR,
-    TELEGRAM_OK_AT,
-    chat_mark,
-    note_chat,
-)
-from bot.services import Services
-from bot.store import ROOM_FOR_A_PAGE
+from bot.health import HealthState
+from bot.store import ROOM_FOR_A_PAGE, Store
 from bot.store.errors import failure_kind
 from bot.store.spool import Spool, spool_folder
+from config import Settings
 
 TELEGRAM_FRESH = 30.0
 CHAT_FRESH = 60.0
@@ -52,22 +45,24 @@ three poll intervals when SMSBOT_POLL_INTERVAL is long)."""
 
 
 class HealthChecker:
-    def __init__(self, bot: Any, services: Services, *, started_at: float | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, bot: Any, settings: Settings, store: Store, health: HealthState, *,
+                 started_at: float | None = None, clock: Callable[[], float] = time.time) -> None:
         self.bot = bot
-        self.services = services
+        self.settings = settings
+        self.store = store
+        self.health = health
         self.clock = clock
         self.started_at = clock() if started_at is None else started_at
         self._probed_at = -1e18
         self._probe_error: str | None = None
         self._chat_probed: dict[int, float] = {}
-        folder = spool_folder(services.settings.database_path)
+        folder = spool_folder(settings.database_path)
         self._spool = Spool(folder) if folder is not None else None
 
     @property
     def poll_stale_after(self) -> float:
         """A read older than this is a failing poll (the poll job backs off up to minutes)."""
-        return max(POLL_STALE, 3 * self.services.settings.poll_interval)
+        return max(POLL_STALE, 3 * self.settings.poll_interval)
 
     async def report(self) -> tuple[bool, dict[str, Any]]:
         parts: dict[str, dict[str, Any]] = {
@@ -87,12 +82,12 @@ class HealthChecker:
 
     async def _store(self) -> dict[str, Any]:
         try:
-            await asyncio.wait_for(self.services.store.check_can_keep(ROOM_FOR_A_PAGE), STORE_TIMEOUT)
+            await asyncio.wait_for(self.store.check_can_keep(ROOM_FOR_A_PAGE), STORE_TIMEOUT)
         except Exception as exc:  # sqlite3 errors, StoreError, a timeout: all mean "cannot keep"
             what = failure_kind(exc)[1] if not isinstance(exc, TimeoutError) else "the store did not answer"
             return {"ok": False, "writable": False, "error": f"{type(exc).__name__}: {str(exc)[:120]}",
                     "problem": f"the store cannot keep a poll answer: {what}"}
-        refusing = self.services.extras.get(POLL_STORE_ERROR)
+        refusing = self.health.poll_store_error
         if refusing:
             return {"ok": False, "writable": True,
                     "problem": f"the poll job does not read the gateway: {refusing}"}
@@ -108,9 +103,8 @@ class HealthChecker:
 
     def _poll(self) -> dict[str, Any]:
         now = self.clock()
-        extras = self.services.extras
-        last_ok = extras.get(LAST_POLL_OK)
-        error = extras.get(LAST_POLL_ERROR)
+        last_ok = self.health.last_poll_ok
+        error = self.health.last_poll_error
         why = f": {error}" if error else ""
         stale = self.poll_stale_after
         if last_ok is None:
@@ -132,8 +126,7 @@ class HealthChecker:
 
     async def _telegram(self) -> dict[str, Any]:
         now = self.clock()
-        extras = self.services.extras
-        ok_at = extras.get(TELEGRAM_OK_AT)
+        ok_at = self.health.telegram_ok_at
         if ok_at is not None and now - ok_at < TELEGRAM_FRESH:
             return {"ok": True, "last_ok": ok_at, "ago": round(now - ok_at, 1)}
         if now - self._probed_at >= TELEGRAM_FRESH:
@@ -144,7 +137,7 @@ class HealthChecker:
                 self._probe_error = f"getMe failed ({type(exc).__name__})"
             else:
                 self._probe_error = None
-                ok_at = extras[TELEGRAM_OK_AT] = self.clock()
+                ok_at = self.health.telegram_ok_at = self.clock()
         if self._probe_error is None and ok_at is not None:
             return {"ok": True, "last_ok": ok_at, "ago": round(max(self.clock() - ok_at, 0.0), 1)}
         error = self._probe_error or "no successful Telegram call yet"
@@ -152,7 +145,7 @@ class HealthChecker:
                 "error": error, "problem": error}
 
     async def _chats(self) -> dict[str, Any] | None:
-        settings = self.services.settings
+        settings = self.settings
         roles = [(role, chat_id) for role, chat_id in (("inbox", settings.inbox_chat_id),
                                                         ("alert", settings.alert_chat_id))
                  if chat_id is not None]
@@ -165,7 +158,7 @@ class HealthChecker:
             if now - self._chat_probed.get(chat_id, -1e18) >= CHAT_FRESH:
                 self._chat_probed[chat_id] = now
                 await self._probe_chat(chat_id, topics=role == "inbox")
-            mark = chat_mark(self.services.extras, chat_id)
+            mark = self.health.chat_mark(chat_id)
             part: dict[str, Any] = {"ok": True, "chat_id": chat_id}
             if mark is not None and mark.problem is not None:
                 part.update(ok=False, problem=mark.problem)
@@ -179,16 +172,15 @@ class HealthChecker:
 
     async def _probe_chat(self, chat_id: int, *, topics: bool) -> None:
         """getChat and getChatMember for the bot: note what they say about posting there."""
-        extras = self.services.extras
         try:
             chat = await asyncio.wait_for(self.bot.get_chat(chat_id), PROBE_TIMEOUT)
             member = await asyncio.wait_for(self.bot.get_chat_member(chat_id, self.bot.id), PROBE_TIMEOUT)
         except (Forbidden, BadRequest) as exc:
-            note_chat(extras, chat_id, f"Telegram refuses the bot: {exc}")
+            self.health.note_chat(chat_id, f"Telegram refuses the bot: {exc}")
             return
         except Exception:  # Telegram unreachable: the telegram part says so; nothing learnt here
             return
-        note_chat(extras, chat_id, member_problem(member),
+        self.health.note_chat(chat_id, member_problem(member),
                   warning=topics_warning(member) if topics and chat.is_forum else None)
 
 

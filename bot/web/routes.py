@@ -19,7 +19,6 @@ import hmac
 import logging
 import re
 import time
-from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.applications import Starlette
@@ -29,7 +28,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
-from bot.alerts.errors import (
+from bot.health import HealthState
+from bot.services.alerts.errors import (
     AlertError,
     AlertNotStored,
     EmptyAlertGroup,
@@ -39,11 +39,12 @@ from bot.alerts.errors import (
     UnknownShape,
     UnusableJson,
 )
-from bot.alerts.service import AlertService
-from bot.services import Services
+from bot.services.alerts.service import AlertService
+from bot.store import Store
 from bot.throttle import AuditThrottle
 from bot.web.guard import WebLimits
 from bot.web.health import HealthChecker
+from config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,9 @@ def mask_token(text: str, masker: re.Pattern[str] | None) -> str:
     return text if masker is None else masker.sub("***", text)
 
 
-def build_web_app(services: Services, alerts: AlertService | None, health: HealthChecker, *,
+def build_web_app(settings: Settings, store: Store, alerts: AlertService | None, health: HealthChecker, *,
                   limits: WebLimits | None = None) -> Starlette:
-    token = services.settings.webhook_token
+    token = settings.webhook_token
     secret = token.get_secret_value().encode("utf-8") if token is not None else None
     masker = token_masker(token.get_secret_value() if token is not None else None)
     body_timeout = (limits or WebLimits()).body_timeout
@@ -125,7 +126,7 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
 
     async def audit(detail: str) -> None:
         try:
-            await services.store.audit("webhook_refused", detail=detail[:400])
+            await store.audit("webhook_refused", detail=detail[:400])
         except Exception:  # the store is down: the answer still goes out
             log.warning("could not audit a refused webhook request: %s", detail[:200])
         log.info("alert webhook refused: %s", detail[:200])
@@ -189,7 +190,7 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
         detail = mask_token(f"client went away before its body was whole ({about(request)})", masker)
         log.info("alert webhook: %s", detail)
         try:
-            await services.store.audit("webhook_refused", detail=detail[:400])
+            await store.audit("webhook_refused", detail=detail[:400])
         except Exception:
             log.warning("could not audit a webhook request whose client went away: %s", detail[:200])
         return Response(status_code=400)  # not sent: the connection is gone
@@ -200,7 +201,7 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
         return JSONResponse(report, status_code=200 if ok else 503)
 
     async def metrics_endpoint(request: Request) -> Response:
-        await _refresh_gauges(services)
+        await _refresh_gauges(store, health.health)
         await health.report()  # the health gauges and the poll lag say what /healthz says
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
@@ -234,13 +235,13 @@ def build_web_app(services: Services, alerts: AlertService | None, health: Healt
     return app
 
 
-async def _refresh_gauges(services: Services) -> None:
+async def _refresh_gauges(store: Store, health: HealthState) -> None:
     """Values that are a function of time (poll lag) or of the store, taken at scrape time."""
-    last_ok: Any = services.extras.get("last_poll_ok")
+    last_ok = health.last_poll_ok
     if last_ok is not None:
         metrics.POLL_LAG.set(max(time.time() - float(last_ok), 0.0))
     try:
-        counts = await services.store.alert_counts()
+        counts = await store.alert_counts()
         metrics.ALERTS_PENDING.set(sum(counts.get(s, 0) for s in ("stored", "sending", "failed")))
     except Exception:
         log.debug("could not read alert counts for /metrics", exc_info=True)

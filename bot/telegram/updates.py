@@ -8,8 +8,9 @@ with the time to the next try, the repeats counted, the traceback at DEBUG, and 
 recovery once, noticed by the getUpdates request that Telegram answers again.
 
 Wiring (bot.app): `WatchedRequest` is the Application's getUpdates request,
-`UpdatesFaults.failed` the Updater's error callback (start_in_loop), and `on_polling_error`
-the first error handler (run_polling hands getUpdates failures to the error handlers).
+`UpdatesFaults.failed` the Updater's error callback (start_in_loop), and
+`UpdatesFaults.on_error` the first error handler (run_polling hands getUpdates failures
+to the error handlers). The runtime keeps the one UpdatesFaults of the process.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ from typing import Any
 
 from telegram.error import TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
 
 from bot.faults import FaultLog
+from bot.telegram.proxied import ProxiedRequest
 
 log = logging.getLogger(__name__)
-
-UPDATES_FAULTS = "updates_faults"
-"""bot_data key of the running bot's UpdatesFaults."""
 
 FIRST_WAIT = 1.0
 LONGEST_WAIT = 30.0
@@ -56,8 +55,16 @@ class UpdatesFaults:
         self._wait = 0.0
         self.faults.recovered("Telegram gives updates again")
 
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """First error handler: a getUpdates failure (no update, no job: run_polling's error
+        callback) goes to the FaultLog and no further; any other error to the next handlers."""
+        error = context.error
+        if update is None and context.job is None and isinstance(error, TelegramError):
+            self.failed(error)
+            raise ApplicationHandlerStop
 
-class WatchedRequest(HTTPXRequest):
+
+class WatchedRequest(ProxiedRequest):
     """The getUpdates request: tells `faults` when Telegram answers (the recovery) and when a
     request times out (which python-telegram-bot retries at once, telling no error callback)."""
 
@@ -85,20 +92,3 @@ class WatchedRequest(HTTPXRequest):
         if code == HTTPStatus.OK:
             self.faults.answered()
         return code, payload
-
-
-def updates_faults(bot_data: dict[str, Any]) -> UpdatesFaults:
-    faults = bot_data.get(UPDATES_FAULTS)
-    if not isinstance(faults, UpdatesFaults):
-        faults = bot_data[UPDATES_FAULTS] = UpdatesFaults()
-    return faults
-
-
-async def on_polling_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """First error handler: a getUpdates failure (no update, no job: run_polling's error
-    callback) goes to the FaultLog and no further; any other error to the next handlers."""
-    error = context.error
-    if update is None and context.job is None and isinstance(error, TelegramError):
-        updates_faults(context.application.bot_data).failed(error)
-        raise ApplicationHandlerStop
-

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from bot.alerts.payload import instance_of
+from bot.services.alerts.payload import instance_of
 from sms_core.text import fit_segments, segments_limit, unencodable_chars
 
 _SPACES = re.compile(r"\s+")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.throttle import AuditThrottle
@@ -41,11 +43,29 @@ class StrangerAudit:
         return out
 
 
+class PrivateRefusals:
+    """When a stranger writing to the bot in private gets the one neutral line again: once per
+    `interval` seconds, not once per message."""
+
+    def __init__(self, interval: float = 600.0, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock
+        self._said: dict[int | None, float] = {}
+
+    def due(self, user_id: int | None) -> bool:
+        now = self.clock()
+        if now - self._said.get(user_id, -1e18) <= self.interval:
+            return False
+        self._said[user_id] = now
+        return True
+
+
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
     allowed_chats: frozenset[int]
     admins: frozenset[int]
     strangers: StrangerAudit = field(default_factory=StrangerAudit, compare=False, repr=False)
+    private_refusals: PrivateRefusals = field(default_factory=PrivateRefusals, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccessPolicy:

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.alerts.errors import NoGroup, NotJson, UnknownShape, UnusableJson
+from bot.services.alerts.errors import NoGroup, NotJson, UnknownShape, UnusableJson
 
 GROUP_LABEL = "smsbot_group"
 STATUSES = ("firing", "resolved")

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.commands import valid_name
-from bot.contacts_csv import CsvFile, CsvRow, split_groups, written_number
+from bot.services.contacts_csv import CsvFile, CsvRow, split_groups, written_number
 from bot.store import Contact, Group
 from sms_core.errors import InvalidNumber
 from sms_core.phones import normalize_number

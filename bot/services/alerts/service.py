@@ -22,15 +22,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import metrics
-from bot.alerts.ack_status import CODE_HISTORY, past_outcome
-from bot.alerts.errors import AlertNotStored, EmptyAlertGroup, UnknownAlertGroup
-from bot.alerts.payload import ParsedAlert, parse_body, split_by_group
-from bot.alerts.render import alert_sms, summary_sms
 from bot.errors import BotError
-from bot.sending import Origin
-from bot.services import Services
-from bot.store import SendRecord
+from bot.services.address_book import AddressBook
+from bot.services.alerts.ack_status import CODE_HISTORY, past_outcome
+from bot.services.alerts.errors import AlertNotStored, EmptyAlertGroup, UnknownAlertGroup
+from bot.services.alerts.payload import ParsedAlert, parse_body, split_by_group
+from bot.services.alerts.render import alert_sms, summary_sms
+from bot.services.sending import Origin, SendService
+from bot.store import SendRecord, Store
 from bot.store.alerts import AlertItemIn, AlertRecord, SuppressedAlert
+from config import Settings
+from sms_core.backoff import Backoff
 from sms_core.errors import InputError, InsufficientBalance
 
 log = logging.getLogger(__name__)
@@ -89,11 +91,13 @@ def _retryable_refusal(record: SendRecord | None) -> bool:
 class AlertService:
     """Receive (commit), dispatch (send, retry, cap), summarise, acknowledge."""
 
-    def __init__(self, services: Services, *, clock: Clock = time.time, retry_base: float = 30.0,
-                 retry_cap: float = 600.0, max_attempts: int = 20) -> None:
-        self.services = services
-        self.settings = services.settings
-        self.store = services.store
+    def __init__(self, settings: Settings, store: Store, address_book: AddressBook, sending: SendService, *,
+                 clock: Clock = time.time, retry_base: float = 30.0, retry_cap: float = 600.0,
+                 max_attempts: int = 20) -> None:
+        self.settings = settings
+        self.store = store
+        self.address_book = address_book
+        self.sending = sending
         self.clock = clock
         self.retry_base = retry_base
         self.retry_cap = retry_cap
@@ -231,25 +235,9 @@ class AlertService:
             metrics.ALERTS_PENDING.set(sum(counts.get(s, 0) for s in ("stored", "sending", "failed")))
 
     async def _phones(self, group_name: str) -> tuple[str, ...]:
-        """The group's numbers. A member that no longer resolves (a deleted contact) is skipped,
-        so one stale entry cannot keep an alert from everyone else."""
-        sending = self.services.sending
-        try:
-            return await sending.resolve([f"@{group_name}"])
-        except (BotError, InputError) as whole:
-            group = await self.store.get_group(group_name)
-            if group is None:
-                raise
-            phones: dict[str, None] = {}
-            for member in group.members:
-                try:
-                    phones.update(dict.fromkeys(await sending.resolve([member])))
-                except (BotError, InputError) as exc:
-                    log.warning("alert group @%s: member %s skipped (%s)", group_name, member,
-                                type(exc).__name__)
-            if not phones:
-                raise whole
-            return tuple(phones)
+        """The group's numbers. A member that no longer resolves (a deleted contact) is skipped
+        (Resolved.stale), so one stale entry cannot keep an alert from everyone else."""
+        return (await self.address_book.resolve_all([f"@{group_name}"])).numbers
 
     async def _dispatch(self, alert: AlertRecord) -> None:
         store, settings = self.store, self.settings
@@ -276,7 +264,7 @@ class AlertService:
             await self._settle(alert.id, None)
             return
         try:
-            prepared = self.services.sending.prepare_numbers(claim.phones, text)
+            prepared = self.sending.prepare_numbers(claim.phones, text)
         except InputError as exc:  # a text fit_segments made should always pass; never loop on it
             await store.finish_alert(alert.id, "error", self.clock(), error=str(exc)[:200], release=claim.phones)
             self.on_change()
@@ -287,7 +275,7 @@ class AlertService:
 
         origin = Origin("alert", user_name=f"alert {alert.id}", alert_id=alert.id,
                         lang=settings.language or "en")
-        record = await self.services.sending.execute(prepared, origin, on_journaled=journaled)
+        record = await self.sending.execute(prepared, origin, on_journaled=journaled)
         await self._settle(alert.id, record)
 
     async def _settle(self, alert_id: int, record: SendRecord | None) -> None:
@@ -328,7 +316,7 @@ class AlertService:
             metrics.ALERTS.labels("gave_up").inc()
             log.error("alert %d: not sent after %d attempts (%s); giving up", alert_id, attempts, error)
         else:
-            delay = min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_cap)
+            delay = Backoff(first=self.retry_base, cap=self.retry_cap).delay(max(attempts, 1))
             await self.store.finish_alert(alert_id, "failed", now, error=error, next_attempt_at=now + delay,
                                           release=phones, count_attempt=count_attempt)
             metrics.ALERTS.labels("failed").inc()
@@ -359,12 +347,12 @@ class AlertService:
         phones = await self.store.claim_summary(phones, self.settings.alert_max_per_hour, now)
         if not phones:
             return
-        prepared = self.services.sending.prepare_numbers(phones, text)
+        prepared = self.sending.prepare_numbers(phones, text)
 
         async def journaled(send_id: int) -> None:  # from here on, never sent twice
             await self.store.mark_summarised(phones, alert_ids, send_id)
 
-        record = await self.services.sending.execute(
+        record = await self.sending.execute(
             prepared, Origin("alert", user_name=SUMMARY_ORIGIN, lang=self.settings.language or "en"),
             on_journaled=journaled)
         if record.state == "failed" or (record.state == "refused" and _retryable_refusal(record)):

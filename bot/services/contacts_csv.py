@@ -1,7 +1,7 @@
 """The address book as a CSV file: what people save from Excel or a text editor, read into
 rows with their line numbers; and rows written so that Excel opens them as they are.
 
-Pure: bytes in, rows out, and back. The rules of what a row means are contacts_import.py.
+Pure: bytes in, rows out, and back. The rules of what a row means are contacts_rows.py.
 
 Read: UTF-8 with or without a BOM, UTF-16 with a BOM (Excel's "Unicode text"), else GBK
 (GB18030, its superset: what Excel in China saves as "CSV"); commas, or tabs when the first

@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.contacts_csv import read_csv, write_csv
-from bot.contacts_rows import ImportPlan, LineRefusal, export_rows, plan_import
 from bot.escaping import escape_controls
 from bot.i18n import Html, Translator
 from bot.i18n.reasons import translate_reason
+from bot.services.contacts_csv import read_csv, write_csv
+from bot.services.contacts_rows import ImportPlan, LineRefusal, export_rows, plan_import
 from bot.store import Store
 from sms_core import CST
 

@@ -23,22 +23,26 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.alerts.render import alert_sms, short_label
-from bot.healthmarks import note_chat, refusal_noted
+from bot.health import HealthState
 from bot.i18n import Html, Translator
-from bot.services import Services
-from bot.status import render_status
-from bot.store import SendRecord
+from bot.services.alerts.render import alert_sms, short_label
+from bot.services.status_text import render_status
+from bot.store import SendRecord, Store
 from bot.store.alerts import AlertItemRecord, AlertRecord
 from bot.telegram.calls import TelegramDelay, call_telegram
+from config import Settings
 from sms_core import CST
+from sms_core.backoff import Backoff
 
 log = logging.getLogger(__name__)
+COPY_BACKOFF = Backoff(first=2.0, cap=60.0)
+"""Seconds before an alert copy is tried again after failures in a row: 2, 4, 8 ... 60."""
 T = TypeVar("T")
 
 COUNTS_EDIT_INTERVAL = 5.0
@@ -135,11 +139,13 @@ def status_lines(alert: AlertRecord, record: SendRecord | None, tr: Translator, 
 class CopyKeeper:
     """Posts and edits alert copies; its own loop, woken by the dispatcher and by acks."""
 
-    def __init__(self, app: Any, services: Services, *, max_attempts: int,
-                 clock: Callable[[], float] = time.time) -> None:
-        self.app = app
-        self.services = services
-        self.settings = services.settings
+    def __init__(self, bot: Bot, settings: Settings, store: Store, health: HealthState, *, max_attempts: int,
+                 running: Callable[[], bool] = lambda: True, clock: Callable[[], float] = time.time) -> None:
+        self.bot = bot
+        self.settings = settings
+        self.store = store
+        self.health = health
+        self.running = running
         self.max_attempts = max_attempts
         self.clock = clock
         self._wake = asyncio.Event()
@@ -171,7 +177,7 @@ class CopyKeeper:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL)
             self._wake.clear()
-            if self._stopping or not self.app.running or time.monotonic() < self._resume_at:
+            if self._stopping or not self.running() or time.monotonic() < self._resume_at:
                 continue
             try:
                 await self.run_once()
@@ -182,7 +188,7 @@ class CopyKeeper:
                 log.warning("alert copies: %s; next try in %.1f s", stop, stop.delay)
             except Exception:
                 self._failures += 1
-                self._resume_at = time.monotonic() + min(2.0 ** self._failures, 60.0)
+                self._resume_at = time.monotonic() + COPY_BACKOFF.delay(self._failures)
                 log.exception("alert copies: run failed")
 
     async def run_once(self) -> int:
@@ -190,7 +196,7 @@ class CopyKeeper:
         chat_id = self.settings.alert_chat_id
         if chat_id is None:
             return 0
-        store = self.services.store
+        store = self.store
         done = 0
         now = self.clock()
         for alert in await store.dirty_alert_copies(now - WINDOW, limit=20):
@@ -208,12 +214,12 @@ class CopyKeeper:
                              encoding=self.settings.gateway_encoding)
             if alert.copy_message_id is None:
                 try:
-                    msg = await self._call(refusal_noted(self.services.extras, chat_id, lambda t=text: (
-                        self.app.bot.send_message(chat_id, t, parse_mode=ParseMode.HTML,
+                    msg = await self._call(self.health.refusal_noted(chat_id, lambda t=text: (
+                        self.bot.send_message(chat_id, t, parse_mode=ParseMode.HTML,
                                                   disable_web_page_preview=True))))
                 except BadRequest as exc:
                     if "chat not found" in str(exc).lower() or "rights" in str(exc).lower():
-                        note_chat(self.services.extras, chat_id, f"Telegram refuses the bot's messages: {exc}")
+                        self.health.note_chat(chat_id, f"Telegram refuses the bot's messages: {exc}")
                     log.error("the copy of alert %d cannot be posted in %s (%s); not trying again",
                               alert.id, chat_id, exc)
                     await store.mark_alert_copy_shown(alert.id, alert.copy_version, send_version, self.clock())
@@ -223,7 +229,7 @@ class CopyKeeper:
             else:
                 copy_chat, copy_id = alert.copy_chat_id or chat_id, alert.copy_message_id
                 try:
-                    await self._call(lambda t=text, c=copy_chat, m=copy_id: self.app.bot.edit_message_text(
+                    await self._call(lambda t=text, c=copy_chat, m=copy_id: self.bot.edit_message_text(
                         t, c, m, parse_mode=ParseMode.HTML, disable_web_page_preview=True))
                 except BadRequest as exc:
                     if "not modified" not in str(exc).lower():
@@ -238,7 +244,7 @@ class CopyKeeper:
             result = await call_telegram(fn, TELEGRAM_TIMEOUT)
         except TelegramDelay as delay:
             if delay.delay is None:
-                delay.delay = min(2.0 ** (self._failures + 1), 60.0)
+                delay.delay = COPY_BACKOFF.delay(self._failures + 1)
             raise
-        self.services.extras["telegram_ok_at"] = time.time()
+        self.health.telegram_ok_at = time.time()
         return result

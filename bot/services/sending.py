@@ -14,19 +14,14 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot import metrics
-from bot.errors import EmptyGroup, UnknownContact, UnknownGroup
+from bot.services.address_book import AddressBook
 from bot.store import SendRecord, Store
 from sms_core import ChunkOutcome, ChunkResult, SmsGateway
-from sms_core.errors import (
-    InputError,
-    InvalidNumber,
-    NoRecipients,
-    SendOutcomeUnknown,
-    UnknownReason,
-)
-from sms_core.phones import looks_like_number, normalize_number
+from sms_core.errors import InputError, NoRecipients, SendOutcomeUnknown, UnknownReason
+from sms_core.phones import normalize_number
 from sms_core.schedule import CST, check_schedule
 from sms_core.text import validate_text
 
@@ -47,12 +42,23 @@ class PreparedSend:
     def cost(self) -> int:
         return self.segments * len(self.numbers)
 
+    def to_json(self) -> dict[str, Any]:
+        """What a confirm question keeps of the send until the click (`stale` was shown already)."""
+        return {"numbers": list(self.numbers), "text": self.text, "segments": self.segments,
+                "at": self.at.isoformat() if self.at else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PreparedSend:
+        at = data.get("at")
+        return cls(tuple(data["numbers"]), data["text"], int(data["segments"]),
+                   datetime.fromisoformat(at) if at else None)
+
 
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Who asked, for the journal and the audit log; and where the status message belongs.
 
-    `status_chat_id` (with `status_thread_id`, a forum topic) makes the status message owed
+    `status_chat_id` (with `status_topic_id`, a forum topic) makes the status message owed
     from the moment the send is journaled: if the caller cannot post it (Telegram failing),
     the forward job does once Telegram answers, so a sender never sees nothing and sends again.
     """
@@ -64,106 +70,24 @@ class Origin:
     alert_id: int | None = None
     lang: str = "en"
     status_chat_id: int | None = None
-    status_thread_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """The numbers targets stand for, and `stale`: members of the groups that no longer
-    resolve (a contact deleted before deleting a member in use was refused), as 'name (@group)'.
-    Both /sms and alerts skip them and send to the rest."""
-
-    numbers: tuple[str, ...]
-    stale: tuple[str, ...] = ()
+    status_topic_id: int | None = None
 
 
 OnJournaled = Callable[[int], Awaitable[None]]
 
 
 class SendService:
-    def __init__(self, store: Store, gateway: SmsGateway, *, encoding: str = "gbk",
-                 segment_size: int = 67) -> None:
+    def __init__(self, store: Store, gateway: SmsGateway, address_book: AddressBook, *,
+                 encoding: str = "gbk", segment_size: int = 67) -> None:
         self.store = store
         self.gateway = gateway
+        self.address_book = address_book
         self.encoding = encoding
         self.segment_size = segment_size
 
-    async def resolve(self, targets: Sequence[str]) -> tuple[str, ...]:
-        """Numbers, contact names and @groups -> normalised numbers, deduplicated, in order.
-
-        /sms and alerts both resolve here, so a group means the same recipients to both."""
-        return (await self.resolve_all(targets)).numbers
-
-    async def resolve_all(self, targets: Sequence[str]) -> Resolved:
-        """resolve(), and the group members that no longer resolve (see Resolved.stale).
-
-        Groups inside groups are followed to any depth; a group met again (a cycle stored
-        before /group add refused them, or the same group twice) adds nothing more. A target
-        given here that does not resolve is refused (UnknownContact, UnknownGroup, InvalidNumber).
-        """
-        out: dict[str, None] = {}
-        stale: list[str] = []
-        seen: set[str] = set()
-        for target in targets:
-            for number in await self._resolve_one(target, seen, stale):
-                out.setdefault(number, None)
-        if not out:
-            raise NoRecipients()
-        return Resolved(tuple(out), tuple(stale))
-
-    async def _resolve_one(self, target: str, seen: set[str], stale: list[str]) -> list[str]:
-        if target.startswith("@"):
-            name = target[1:]
-            group = await self.store.get_group(name)
-            if group is None:
-                raise UnknownGroup(name)
-            if group.name.lower() in seen:
-                return []
-            seen.add(group.name.lower())
-            if not group.members:
-                raise EmptyGroup(name)
-            numbers: list[str] = []
-            for member in group.members:
-                try:
-                    numbers.extend(await self._resolve_one(member, seen, stale))
-                except (UnknownContact, UnknownGroup, EmptyGroup, InvalidNumber) as exc:
-                    # deleting a member in use is refused; this is one left from before that
-                    log.warning("group @%s: member %s skipped (%s)", group.name, member, type(exc).__name__)
-                    stale.append(f"{member} (@{group.name})")
-            return numbers
-        if looks_like_number(target):
-            return [normalize_number(target)]
-        contact = await self.store.get_contact(target)
-        if contact is None:
-            raise UnknownContact(target)
-        return [contact.phone]
-
-    async def group_cycle(self, name: str, members: Sequence[str]) -> tuple[str, ...] | None:
-        """The chain through which @name would contain itself if it had `members`, e.g.
-        ('@a', '@b', '@a'); None when it would not. /group add refuses such a group."""
-        target = name.lower()
-        visited: set[str] = set()
-
-        async def walk(group_name: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
-            if group_name.lower() == target:
-                return path
-            if group_name.lower() in visited:
-                return None
-            visited.add(group_name.lower())
-            group = await self.store.get_group(group_name)
-            for member in group.members if group else ():
-                if member.startswith("@") and (found := await walk(member[1:], (*path, member))):
-                    return found
-            return None
-
-        for member in members:
-            if member.startswith("@") and (found := await walk(member[1:], (f"@{name}", member))):
-                return found
-        return None
-
     async def prepare(self, targets: Sequence[str], text: str, at: datetime | None = None) -> PreparedSend:
         """Every check that can be made before spending anything. Raises InputError or BotError."""
-        resolved = await self.resolve_all(targets)
+        resolved = await self.address_book.resolve_all(targets)
         info = validate_text(text, encoding=self.encoding, segment_size=self.segment_size)
         when = check_schedule(at) if at is not None else None
         return PreparedSend(resolved.numbers, info.text, info.segments, when, resolved.stale)
@@ -175,6 +99,11 @@ class SendService:
         info = validate_text(text, encoding=self.encoding, segment_size=self.segment_size)
         return PreparedSend(tuple(dict.fromkeys(normalize_number(n) for n in numbers)), info.text, info.segments)
 
+    async def claim(self, chat_id: int, message_id: int) -> bool:
+        """True the first time a Telegram message asks for a send: an update that Telegram hands
+        out again after a crash never texts twice."""
+        return await self.store.claim_message(chat_id, message_id)
+
     async def execute(self, prepared: PreparedSend, origin: Origin,
                       on_journaled: OnJournaled | None = None) -> SendRecord:
         """Journal, send, record. Never raises for a gateway problem: the record says what happened."""
@@ -183,7 +112,7 @@ class SendService:
             chat_id=origin.chat_id, user_id=origin.user_id, user_name=origin.user_name,
             scheduled_at=prepared.at.astimezone(CST).isoformat() if prepared.at else None,
             alert_id=origin.alert_id, lang=origin.lang,
-            status_chat_id=origin.status_chat_id, status_thread_id=origin.status_thread_id,
+            status_chat_id=origin.status_chat_id, status_thread_id=origin.status_topic_id,
         )
         if on_journaled is not None:
             await on_journaled(send_id)

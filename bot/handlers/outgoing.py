@@ -1,0 +1,72 @@
+"""The step /sms and a reply in the inbox share: the message is claimed once, then the send
+goes now, or a confirm question with two buttons asks first (bot/services/confirmations.py),
+and the answer is the send's status message (bot/services/status_messages.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+
+from bot.handlers.common import Context, answer, translator, user_label
+from bot.i18n import Html, Translator
+from bot.inbox.replies import topic_of
+from bot.runtime import runtime_of
+from bot.services.sending import Origin, PreparedSend
+from bot.services.status_messages import Show, Shown
+from bot.services.status_text import cost_line, scheduled_when
+
+log = logging.getLogger(__name__)
+CALLBACK_PREFIX = "sms:"
+
+
+async def send_or_confirm(update: Update, context: Context, prepared: PreparedSend, *, origin_kind: str) -> None:
+    runtime = runtime_of(context)
+    tr = translator(update, context)
+    chat, user, msg = update.effective_chat, update.effective_user, update.effective_message
+    assert chat is not None and user is not None
+    if msg is not None and not await runtime.sending.claim(chat.id, msg.message_id):
+        log.warning("message %s in chat %s was already acted on (redelivered update): not sent again",
+                    msg.message_id, chat.id)
+        return
+    origin = Origin(origin_kind, chat.id, user.id, user_label(update), lang=tr.lang,
+                    status_chat_id=chat.id, status_topic_id=topic_of(msg))
+    if runtime.confirmations.needed(prepared):
+        token = await runtime.confirmations.ask(prepared, origin)
+        question = await answer(update, question_text(prepared, tr), reply_markup=InlineKeyboardMarkup([[
+            InlineKeyboardButton(tr("confirm_button"), callback_data=f"{CALLBACK_PREFIX}ok:{token}"),
+            InlineKeyboardButton(tr("cancel_button"), callback_data=f"{CALLBACK_PREFIX}no:{token}"),
+        ]]))
+        if question is not None:
+            await runtime.confirmations.asked_in(token, question.message_id)
+        return
+    assert msg is not None
+    await runtime.status_messages.send_and_show(prepared, origin, tr, reply_with(msg))
+
+
+def question_text(prepared: PreparedSend, tr: Translator) -> str:
+    cost = cost_line(tr, len(prepared.numbers), prepared.segments)
+    if prepared.at is not None:  # the sender confirms the time too
+        cost = Html(cost + tr("status_scheduled_part", when=scheduled_when(prepared.at)))
+    return tr("confirm_question", n=len(prepared.numbers), cost=cost, text=prepared.text)
+
+
+def reply_with(msg: Message) -> Show:
+    """The status as a new message beside `msg` (in its topic)."""
+
+    async def show(text: str) -> Shown:
+        sent = await msg.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False)
+        return Shown(sent.chat_id, sent.message_id, sent.message_thread_id)
+
+    return show
+
+
+def edit_into(context: Context, chat_id: int, message_id: int, topic_id: int | None) -> Show:
+    """The status in place of the confirm question."""
+
+    async def show(text: str) -> Shown:
+        await context.bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML)
+        return Shown(chat_id, message_id, topic_id)
+
+    return show

@@ -1,0 +1,128 @@
+"""Sends above the cost threshold wait for a click: ask, confirm or cancel, expire.
+
+A question is a row in the store holding the prepared send; only the person who
+asked may answer it, within CONFIRM_TTL; the store decides each question once
+(a double click, or a click racing the expiry job, sends nothing twice). A
+click Telegram calls too old still counts: what the store says is what happens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.i18n import Translator
+from bot.services.sending import Origin, PreparedSend
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+CONFIRM_TTL = 600.0
+"""Seconds a question can be answered (the catalogue says "10 minutes")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A send waiting for its click: the send, and who asked, in their language."""
+
+    prepared: PreparedSend
+    origin: Origin
+
+    def to_json(self) -> str:
+        o = self.origin
+        return json.dumps({**self.prepared.to_json(), "origin": o.kind, "lang": o.lang,
+                           "user_name": o.user_name, "topic": o.status_topic_id})
+
+    @classmethod
+    def from_json(cls, payload: str, chat_id: int, user_id: int) -> Question:
+        data: dict[str, Any] = json.loads(payload)
+        origin = Origin(data.get("origin", "command"), chat_id, user_id, data.get("user_name"),
+                        lang=data.get("lang", "en"), status_chat_id=chat_id, status_topic_id=data.get("topic"))
+        return cls(PreparedSend.from_json(data), origin)
+
+
+Verdict = Literal["confirmed", "cancelled", "expired", "gone", "not_yours"]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a click decided. `closed`: this click closed the question (its text should say how);
+    `question`: the send to make, when confirmed."""
+
+    verdict: Verdict
+    closed: bool = False
+    question: Question | None = None
+    message_id: int | None = None
+
+
+class Confirmations:
+    def __init__(self, store: Store, threshold: int, *, ttl: float = CONFIRM_TTL,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.threshold = threshold
+        self.ttl = ttl
+        self.clock = clock
+
+    def needed(self, prepared: PreparedSend) -> bool:
+        """A send costing more messages than SMSBOT_CONFIRM_THRESHOLD asks first."""
+        return prepared.cost > self.threshold
+
+    async def ask(self, prepared: PreparedSend, origin: Origin) -> str:
+        """Keep the send until the click; returns the question's token (the buttons carry it)."""
+        assert origin.chat_id is not None and origin.user_id is not None
+        token = secrets.token_urlsafe(9)
+        await self.store.add_confirmation(token, origin.chat_id, origin.user_id,
+                                          Question(prepared, origin).to_json())
+        return token
+
+    async def asked_in(self, token: str, message_id: int) -> None:
+        """The message that shows the question: the expiry edits it."""
+        await self.store.set_confirmation_message(token, message_id)
+
+    async def answer(self, token: str, user_id: int, *, confirm: bool) -> Answer:
+        conf = await self.store.get_confirmation(token)
+        if conf is None or conf.state != "open":
+            return Answer("gone")
+        if user_id != conf.user_id:
+            await self.store.audit("confirm_refused", conf.chat_id, user_id, token)
+            return Answer("not_yours")
+        if self.clock() - conf.created_at > self.ttl:
+            return Answer("expired", await self.store.close_confirmation(token, "expired"))
+        if not confirm:
+            return Answer("cancelled", await self.store.close_confirmation(token, "cancelled"))
+        if not await self.store.close_confirmation(token, "confirmed"):
+            return Answer("gone")
+        question = Question.from_json(conf.payload, conf.chat_id, conf.user_id)
+        return Answer("confirmed", True, question, conf.message_id)
+
+    async def expire(self, bot: Bot) -> int:
+        """Questions older than the TTL are closed and say so; returns how many."""
+        closed = 0
+        for conf in await self.store.expired_confirmations(self.clock() - self.ttl):
+            if not await self.store.close_confirmation(conf.token, "expired"):
+                continue
+            closed += 1
+            lang = json.loads(conf.payload).get("lang", "en")
+            if conf.message_id:
+                try:
+                    await bot.edit_message_text(Translator(lang)("confirm_expired"), conf.chat_id,
+                                                conf.message_id, parse_mode=ParseMode.HTML)
+                except TelegramError as exc:
+                    log.info("could not mark confirmation %s expired: %s", conf.token, exc)
+        return closed
+
+
+def with_topic(question: Question, topic_id: int | None) -> Question:
+    """The question's send, its status owed in `topic_id` (a question kept without one)."""
+    if question.origin.status_topic_id is not None:
+        return question
+    return replace(question, origin=replace(question.origin, status_topic_id=topic_id))
