@@ -14,7 +14,7 @@ from typing import Any
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.handlers import ack, balance, basic, contacts, contacts_file, history, reply, sms
+from bot.handlers import ack, balance, basic, contacts, contacts_file, details, history, reply, sms
 from bot.i18n import Translator
 from bot.jobs import hold_jobs, schedule_jobs
 from bot.logsetup import setup_logging
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 COMMANDS = ("sms", "balance", "history", "contacts", "groups", "contact", "group", "ack", "id", "help")
 # reply: two-way SMS in the inbox; ack: /ack CODE;
 # contacts_file takes /contacts import|export (and CSV documents) before contacts' /contacts
-HANDLER_MODULES = [basic, sms, balance, contacts_file, contacts, history, reply, ack]
+HANDLER_MODULES = [basic, sms, balance, contacts_file, contacts, history, details, reply, ack]
 
 
 def rate_limiter(settings: Settings) -> GroupRateLimiter:

@@ -55,8 +55,8 @@ def question_text(prepared: PreparedSend, tr: Translator) -> str:
 def reply_with(msg: Message) -> Show:
     """The status as a new message beside `msg` (in its topic)."""
 
-    async def show(text: str) -> Shown:
-        sent = await msg.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False)
+    async def show(text: str, markup: InlineKeyboardMarkup) -> Shown:
+        sent = await msg.reply_text(text, parse_mode=ParseMode.HTML, do_quote=False, reply_markup=markup)
         return Shown(sent.chat_id, sent.message_id, sent.message_thread_id)
 
     return show
@@ -65,8 +65,9 @@ def reply_with(msg: Message) -> Show:
 def edit_into(context: Context, chat_id: int, message_id: int, topic_id: int | None) -> Show:
     """The status in place of the confirm question."""
 
-    async def show(text: str) -> Shown:
-        await context.bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML)
+    async def show(text: str, markup: InlineKeyboardMarkup) -> Shown:
+        await context.bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                                            reply_markup=markup)
         return Shown(chat_id, message_id, topic_id)
 
     return show

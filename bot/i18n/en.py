@@ -18,6 +18,7 @@ MESSAGES: dict[str, str] = {
         "  <code>/sms at 2026-12-01 09:00 @oncall Maintenance tonight</code>\n"
         "/balance: messages left on the gateway account.\n"
         "/history [NUMBER|NAME]: the last sends and their delivery.\n"
+        "/history #ID: each number of send ID, its state and why it failed.\n"
         "/contacts, /groups: the address book.\n"
         "/contact add NAME NUMBER, /contact del NAME (admins)\n"
         "/contacts import (the caption of a CSV file, or a reply to one), /contacts export: "
@@ -151,7 +152,43 @@ MESSAGES: dict[str, str] = {
     # history
     "history_empty": "No sends yet.",
     "history_none_for": "No sends to {who} yet.",
-    "history": "<b>Last sends</b>\n{lines}",
+    "history": "<b>Last sends</b>\n{lines}\n\n<i>/history #ID: each number of a send.</i>",
+    "history_for": "<b>Sends to {who}</b>\n{lines}",
+    "history_number_line": "#{id} {when} · this number: {state}\n<i>{text}</i>",
+    "history_not_number": (
+        "{raw} is not a phone number (a mobile number has 11 digits). "
+        "For send #{raw} write <code>/history #{raw}</code>."
+    ),
+    "history_usage": (
+        "Write <code>/history</code> (the last sends), <code>/history NUMBER</code> or <code>/history NAME</code> "
+        "(one phone's sends), or <code>/history #ID</code> (each number of send ID; "
+        "<code>/history #ID 2</code> for its second page)."
+    ),
+    "number_failed": "✗ failed at {when}: {reason}",
+    "number_delivered": "✓ delivered at {when}",
+    "number_not_sent": "✗ not sent: {reason}",
+    "number_unknown": "⚠ outcome unknown: {reason}",
+    "number_waiting": "⏳ no report yet",
+    "number_sending": "↻ sending",
+    "report_failed_reason": "the carrier reported it undelivered (report status {status})",
+    # one send, number by number (/history #ID, the Details button)
+    "details_button": "Details",
+    "prev_button": "‹ Prev",
+    "next_button": "Next ›",
+    "detail_head": (
+        "<b>Send #{id}</b> · {when}{by} · {n} {n|number|numbers} · {state} · "
+        "delivered {delivered}/{accepted}{failed}\n<i>{text}</i>"
+    ),
+    "detail_by": " · by {who}",
+    "detail_failed": "✗ <b>Failed</b> ({n}): {reason}",
+    "detail_not_sent": "✗ <b>Not sent</b> ({n}): {reason}",
+    "detail_unknown": "⚠ <b>Outcome unknown</b> ({n}): {reason}",
+    "detail_waiting": "⏳ <b>No report yet</b> ({n})",
+    "detail_sending": "↻ <b>Sending</b> ({n})",
+    "detail_delivered": "✓ <b>Delivered</b> ({n})",
+    "detail_page": "Page {page} of {pages}: the buttons, or <code>/history #{id} PAGE</code>, show the others.",
+    "detail_no_send": "There is no send #{id}: /history lists the last sends with their ids.",
+    "detail_no_page": "Send #{id} has {pages} {pages|page|pages} of numbers: ask for a page from 1 to {pages}.",
     "history_line": "#{id} {when} · {state} · {targets} · delivered {delivered}/{accepted}{failed}\n<i>{text}</i>",
     "state_pending": "sending",
     "state_accepted": "sent",

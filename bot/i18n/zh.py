@@ -21,6 +21,7 @@ MESSAGES: dict[str, str] = {
         "  <code>/sms at 2026-12-01 09:00 @oncall 今晚系统维护</code>\n"
         "/balance：短信网关账户剩余条数。\n"
         "/history [号码|名称]：最近的发送记录及送达情况。\n"
+        "/history #编号：某次发送的每个号码、其状态及失败原因。\n"
         "/contacts、/groups：通讯录。\n"
         "/contact add 名称 号码，/contact del 名称（管理员）\n"
         "/contacts import（作为 CSV 文件的说明，或回复该文件），/contacts export："
@@ -149,7 +150,43 @@ MESSAGES: dict[str, str] = {
     # history
     "history_empty": "还没有发送记录。",
     "history_none_for": "还没有发给 {who} 的记录。",
-    "history": "<b>最近发送</b>\n{lines}",
+    "history": "<b>最近发送</b>\n{lines}\n\n<i>/history #编号：查看某次发送的每个号码。</i>",
+    "history_for": "<b>发给 {who} 的记录</b>\n{lines}",
+    "history_number_line": "#{id} {when} · 该号码：{state}\n<i>{text}</i>",
+    "history_not_number": (
+        "{raw} 不是电话号码（手机号为 11 位）。"
+        "要查看发送 #{raw}，请输入 <code>/history #{raw}</code>。"
+    ),
+    "history_usage": (
+        "请输入 <code>/history</code>（最近的发送）、<code>/history 号码</code> 或 <code>/history 名称</code>"
+        "（某个号码的发送），或 <code>/history #编号</code>（该次发送的每个号码；"
+        "<code>/history #编号 2</code> 查看第 2 页）。"
+    ),
+    "number_failed": "✗ 发送失败（{when}）：{reason}",
+    "number_delivered": "✓ 已送达（{when}）",
+    "number_not_sent": "✗ 未发送：{reason}",
+    "number_unknown": "⚠ 结果未知：{reason}",
+    "number_waiting": "⏳ 尚无回执",
+    "number_sending": "↻ 发送中",
+    "report_failed_reason": "运营商回执为未送达（回执状态 {status}）",
+    # 某次发送的每个号码（/history #编号、“详情”按钮）
+    "details_button": "详情",
+    "prev_button": "‹ 上一页",
+    "next_button": "下一页 ›",
+    "detail_head": (
+        "<b>发送 #{id}</b> · {when}{by} · {n} 个号码 · {state} · "
+        "已送达 {delivered}/{accepted}{failed}\n<i>{text}</i>"
+    ),
+    "detail_by": " · 发送人 {who}",
+    "detail_failed": "✗ <b>发送失败</b>（{n}）：{reason}",
+    "detail_not_sent": "✗ <b>未发送</b>（{n}）：{reason}",
+    "detail_unknown": "⚠ <b>结果未知</b>（{n}）：{reason}",
+    "detail_waiting": "⏳ <b>尚无回执</b>（{n}）",
+    "detail_sending": "↻ <b>发送中</b>（{n}）",
+    "detail_delivered": "✓ <b>已送达</b>（{n}）",
+    "detail_page": "第 {page}/{pages} 页：用下方按钮或 <code>/history #{id} 页码</code> 查看其他页。",
+    "detail_no_send": "没有发送 #{id}：/history 列出最近的发送及其编号。",
+    "detail_no_page": "发送 #{id} 的号码共 {pages} 页：请指定 1 到 {pages} 之间的页码。",
     "history_line": "#{id} {when} · {state} · {targets} · 已送达 {delivered}/{accepted}{failed}\n<i>{text}</i>",
     "state_pending": "发送中",
     "state_accepted": "已发送",

@@ -57,6 +57,7 @@ from bot.store.models import (
     Contact,
     Group,
     InboundRecord,
+    NumberOutcome,
     OutcomeGroup,
     RawAnswer,
     Recipient,
@@ -74,7 +75,7 @@ from sms_core.models import DeliveryReport, InboundSms
 __all__ = [
     "ROOM_FOR_A_PAGE", "SCHEMA_VERSION", "AlertClaim", "AlertItemIn", "AlertItemRecord", "AlertRecord", "AuditRecord",
     "Confirmation", "Contact", "Database", "DatabaseError", "Group", "InboundRecord", "IntegrityError",
-    "OperationalError", "OutcomeGroup", "RawAnswer", "Recipient", "ReportOutcome", "SchemaTooNew",
+    "NumberOutcome", "OperationalError", "OutcomeGroup", "RawAnswer", "Recipient", "ReportOutcome", "SchemaTooNew",
     "SendRecord", "Store", "StoreError", "StoreFull", "StoreLocked", "SuppressedAlert", "Thread",
 ]
 

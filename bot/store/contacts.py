@@ -27,6 +27,11 @@ class ContactsRepo(SqliteRepo):
         """The oldest contact with this number."""
         return await self._run(_for_phone, phone)
 
+    async def names_for(self, phones: Sequence[str]) -> dict[str, str]:
+        """The name of each of `phones` that the address book has (its oldest contact, as
+        for_phone); numbers without a contact are left out."""
+        return await self._run(_names_for, list(dict.fromkeys(phones)))
+
     async def all(self) -> list[Contact]:
         """Every contact, by name."""
         return await self._run(_all)
@@ -82,6 +87,22 @@ def _for_phone(conn: sqlite3.Connection, phone: str) -> Contact | None:
         "SELECT name, phone FROM contacts WHERE phone = ? ORDER BY created_at LIMIT 1", (phone,)
     ).fetchone()
     return Contact(row["name"], row["phone"]) if row else None
+
+
+_IN_BATCH = 500
+"""Numbers per `IN (...)` of names_for: within any SQLite's limit of bound parameters."""
+
+
+def _names_for(conn: sqlite3.Connection, phones: list[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for i in range(0, len(phones), _IN_BATCH):
+        batch = phones[i:i + _IN_BATCH]
+        rows = conn.execute(
+            f"SELECT phone, name FROM contacts WHERE phone IN ({','.join('?' * len(batch))}) "
+            "ORDER BY created_at DESC", batch,
+        )
+        names.update((r["phone"], r["name"]) for r in rows)  # the oldest comes last and stays
+    return names
 
 
 def _all(conn: sqlite3.Connection) -> list[Contact]:

@@ -90,6 +90,24 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class NumberOutcome:
+    """One number of a send and what became of it.
+
+    `state` is its request's (pending, sending, accepted, refused, failed, unknown);
+    `report_status` the last delivery report for it (-1 pending at the carrier, 10 delivered,
+    20 failed; None: none came), `reported_at` when; `reason` and `reason_arg` why it did not
+    (certainly) go out, as in OutcomeGroup (None for an accepted number)."""
+
+    send_id: int
+    phone: str
+    state: str
+    report_status: int | None
+    reported_at: float | None
+    reason: str | None
+    reason_arg: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class InboundRecord:
     id: int
     received_at: float
