@@ -14,7 +14,18 @@ from typing import Any
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.handlers import ack, balance, basic, contacts, details, history, reply, scheduled, sms
+from bot.handlers import (
+    ack,
+    balance,
+    basic,
+    contacts,
+    contacts_file,
+    details,
+    history,
+    reply,
+    scheduled,
+    sms,
+)
 from bot.i18n import Translator
 from bot.jobs import hold_jobs, schedule_jobs
 from bot.logsetup import setup_logging
@@ -29,8 +40,9 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 COMMANDS = ("sms", "scheduled", "balance", "history", "contacts", "groups", "contact", "group", "ack", "id", "help")
-# reply: two-way SMS in the inbox; ack: /ack CODE
-HANDLER_MODULES = [basic, sms, scheduled, balance, contacts, history, details, reply, ack]
+# reply: two-way SMS in the inbox; ack: /ack CODE;
+# contacts_file takes /contacts import|export (and CSV documents) before contacts' /contacts
+HANDLER_MODULES = [basic, sms, scheduled, balance, contacts_file, contacts, history, details, reply, ack]
 
 
 def rate_limiter(settings: Settings) -> GroupRateLimiter:

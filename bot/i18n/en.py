@@ -22,6 +22,8 @@ MESSAGES: dict[str, str] = {
         "/history #ID: each number of send ID, its state and why it failed.\n"
         "/contacts, /groups: the address book.\n"
         "/contact add NAME NUMBER, /contact del NAME (admins)\n"
+        "/contacts import (the caption of a CSV file, or a reply to one), /contacts export: "
+        "the address book as a CSV file of name, number, groups (admins)\n"
         "/group add NAME MEMBERS..., /group del NAME (admins)\n"
         "  <code>/group add oncall alice bob 13900139000</code>\n"
         "/ack CODE: acknowledge an alert.\n"
@@ -32,7 +34,7 @@ MESSAGES: dict[str, str] = {
     "commands_scheduled": "Scheduled sends: list and cancel",
     "commands_balance": "Messages left on the gateway account",
     "commands_history": "Recent sends and their delivery",
-    "commands_contacts": "List contacts",
+    "commands_contacts": "List contacts; /contacts import or export: as a CSV file",
     "commands_groups": "List contact groups",
     "commands_contact": "Add or delete a contact (admins)",
     "commands_group": "Add or delete a group (admins)",
@@ -119,6 +121,46 @@ MESSAGES: dict[str, str] = {
     "member_in_use": "{name} is a member of {groups}: nothing was deleted. Take it out of each (/group add NAME MEMBERS without it), then delete it.",
     "group_stale": "Skipped, no longer a contact or group: {members}. Fix the group with /group add NAME MEMBERS.",
     "groups": "<b>Groups</b>\n{lines}",
+    # /contacts import, /contacts export (a CSV file)
+    "contacts_import_usage": (
+        "Send the CSV file as a document with the caption <code>/contacts import</code>, or reply "
+        "<code>/contacts import</code> to it. Columns: name, number, groups (groups separated by ; or spaces); "
+        "a header row is optional. UTF-8 or GBK, as Excel saves it. <code>/contacts export</code> gives the "
+        "address book as such a file."
+    ),
+    "contacts_import_download_failed": "The file could not be fetched from Telegram ({error}): send it again.",
+    "contacts_import_head": "<b>Imported {file}</b>: {rows} {rows|row|rows} read ({encoding}).",
+    "contacts_import_added": "Added {n}: {names}",
+    "contacts_import_updated": "Updated {n}: {names}",
+    "contacts_import_unchanged": "Already so: {n}",
+    "contacts_import_new_groups": "New {n|group|groups}: {names}",
+    "contacts_import_more": " … and {n} more",
+    "contacts_import_refused": (
+        "Refused {n} {n|row|rows}, not imported (the other rows are): fix {n|it|them} and import the file "
+        "again; the rows already in stay as they are."
+    ),
+    "contacts_import_line": "line {line}: {reason}",
+    "contacts_import_rest": "… and {n} more refused {n|row|rows}.",
+    "contacts_import_nothing": "Nothing changed: the address book already holds every row.",
+    "contacts_export_caption": (
+        "The address book: {contacts} {contacts|contact|contacts}, {groups} {groups|group|groups}. "
+        "Edit it (Excel opens it) and send it back with the caption /contacts import."
+    ),
+    "csv_too_big": "The file is larger than {limit}: no address book is that big. Send a CSV with the columns name, number, groups.",
+    "csv_workbook": "This is an Excel workbook (or another binary file), not CSV: in Excel choose File → Save As → CSV UTF-8 (or CSV), and send that file.",
+    "csv_encoding": "The file's text is neither UTF-8 nor GBK: save it as CSV UTF-8 and send it again.",
+    "csv_empty": "The file has no rows: write one contact a line, as name, number, groups.",
+    "csv_header": "The first row looks like a header ({columns}) but names no name and number columns: call them name, number, groups (or 姓名, 号码, 分组).",
+    "csv_too_many": "The file has more than {limit} rows: split it into smaller files.",
+    "csv_unreadable": "The file cannot be read as CSV near line {line} ({error}): check the quotes there.",
+    "csv_bad_number": "{raw} is not a valid number: {reason}",
+    "csv_bad_group": "'{name}' cannot be a group name: one word of at most 32 characters, not a number, without @ or commas",
+    "csv_group_number": "@{name} is a group: leave its number empty",
+    "csv_no_name": "no name and no number: write a name and a number, or a number and its groups",
+    "csv_number_no_groups": "{number} has no name: give it one, or name the groups it belongs to",
+    "csv_no_number": "{name} has no number: write it in the number column",
+    "csv_duplicate": "{name} is already on line {first}: one row per contact",
+    "csv_group_cycle": "@{name} cannot contain {member}: that would put @{name} inside itself ({path})",
     # history
     "history_empty": "No sends yet.",
     "history_none_for": "No sends to {who} yet.",
@@ -179,6 +221,13 @@ MESSAGES: dict[str, str] = {
     "ack_usage": "Write <code>/ack CODE</code>, e.g. <code>/ack 12</code>.",
     "ack_unknown": "There is no open alert with code {code}.",
     "ack_done": "Alert {code} acknowledged by {who}.",
+    "ack_already": "Alert {code} was already acknowledged by {who} at {when} (China time).",
+    "ack_already_resolved": (
+        "Alert {code} was already acknowledged by {who} at {when}, and resolved at {resolved} (China time)."
+    ),
+    "ack_resolved": "Alert {code} resolved at {when} (China time): there is nothing left to acknowledge.",
+    "ack_closed": "Alert {code} takes no ack: it was not sent (its copy in the alert chat says why).",
+    "ack_expired": "Alert {code} can no longer be acknowledged: a code takes acks for 24 hours, and it was sent at {when} (China time).",
     # alerts (webhook, the copy in the alert chat)
     "alert_copy_head": "🚨 <b>Alert {id}</b> → @{group}{code}\n<blockquote>{text}</blockquote>",
     "alert_copy_code": " · ack code <code>{code}</code>",
@@ -193,7 +242,7 @@ MESSAGES: dict[str, str] = {
         "each gets one summary SMS when its hour reopens."
     ),
     "alert_copy_acked": "✅ Acknowledged by {who} at {when} (China time)",
-    "alert_copy_resolved": "✔ Resolved.",
+    "alert_copy_resolved": "✔ Resolved at {when} (China time)",
     # two-way (forward job and topic replies)
     "inbound_empty": "<i>(empty SMS)</i>",
     # why the gateway did not take a send (the class of sms_core's error)

@@ -25,6 +25,8 @@ MESSAGES: dict[str, str] = {
         "/history #编号：某次发送的每个号码、其状态及失败原因。\n"
         "/contacts、/groups：通讯录。\n"
         "/contact add 名称 号码，/contact del 名称（管理员）\n"
+        "/contacts import（作为 CSV 文件的说明，或回复该文件），/contacts export："
+        "以 CSV 文件（姓名、号码、分组）导入或导出通讯录（管理员）\n"
         "/group add 名称 成员...，/group del 名称（管理员）\n"
         "  <code>/group add oncall alice bob 13900139000</code>\n"
         "/ack 编号：确认告警。\n"
@@ -35,7 +37,7 @@ MESSAGES: dict[str, str] = {
     "commands_scheduled": "定时短信：查看和取消",
     "commands_balance": "短信网关账户剩余条数",
     "commands_history": "最近的发送及送达情况",
-    "commands_contacts": "查看联系人",
+    "commands_contacts": "查看联系人；/contacts import 或 export：CSV 文件导入导出",
     "commands_groups": "查看联系人分组",
     "commands_contact": "添加或删除联系人（管理员）",
     "commands_group": "添加或删除分组（管理员）",
@@ -116,6 +118,41 @@ MESSAGES: dict[str, str] = {
     "member_in_use": "{name} 是 {groups} 的成员：未删除任何内容。请先把它从这些分组中去掉（用 /group add 名称 成员 重新设置，不含它），再删除。",
     "group_stale": "已跳过（已不是联系人或分组）：{members}。请用 /group add 名称 成员 修正分组。",
     "groups": "<b>分组</b>\n{lines}",
+    # /contacts import, /contacts export (CSV 文件)
+    "contacts_import_usage": (
+        "请把 CSV 文件作为文件发送，并附上说明 <code>/contacts import</code>，或回复该文件 "
+        "<code>/contacts import</code>。列：姓名、号码、分组（多个分组用 ; 或空格分隔）；第一行标题可有可无。"
+        "UTF-8 或 GBK 编码（Excel 默认保存的格式）均可。<code>/contacts export</code> 可把通讯录导出为这样的文件。"
+    ),
+    "contacts_import_download_failed": "无法从 Telegram 获取该文件（{error}）：请重新发送。",
+    "contacts_import_head": "<b>已导入 {file}</b>：读取 {rows} 行（{encoding}）。",
+    "contacts_import_added": "新增 {n} 个：{names}",
+    "contacts_import_updated": "更新 {n} 个：{names}",
+    "contacts_import_unchanged": "无变化：{n} 个",
+    "contacts_import_new_groups": "新建分组 {n} 个：{names}",
+    "contacts_import_more": " … 另有 {n} 个",
+    "contacts_import_refused": "拒绝 {n} 行，未导入（其余行已导入）：请修改后重新导入该文件；已导入的行不会重复。",
+    "contacts_import_line": "第 {line} 行：{reason}",
+    "contacts_import_rest": "… 另有 {n} 行被拒绝。",
+    "contacts_import_nothing": "没有变化：通讯录中已包含每一行。",
+    "contacts_export_caption": (
+        "通讯录：{contacts} 个联系人，{groups} 个分组。可用 Excel 编辑，然后附上说明 /contacts import 发回。"
+    ),
+    "csv_too_big": "文件超过 {limit}，不像是通讯录。请发送包含姓名、号码、分组三列的 CSV 文件。",
+    "csv_workbook": "这是 Excel 工作簿（或其他二进制文件），不是 CSV：请在 Excel 中选择“文件 → 另存为 → CSV UTF-8（或 CSV）”，再发送该文件。",
+    "csv_encoding": "文件既不是 UTF-8 也不是 GBK 编码：请另存为 CSV UTF-8 后重新发送。",
+    "csv_empty": "文件中没有数据：每行写一个联系人，格式为 姓名, 号码, 分组。",
+    "csv_header": "第一行像是标题（{columns}），但没有姓名列和号码列：请命名为 姓名、号码、分组（或 name, number, groups）。",
+    "csv_too_many": "文件超过 {limit} 行：请拆分成较小的文件。",
+    "csv_unreadable": "第 {line} 行附近无法按 CSV 读取（{error}）：请检查那里的引号。",
+    "csv_bad_number": "{raw} 不是有效号码：{reason}",
+    "csv_bad_group": "“{name}”不能作为分组名：只能是一个词，最多 32 个字符，不能是号码，不能含 @ 或逗号",
+    "csv_group_number": "@{name} 是分组：号码一栏请留空",
+    "csv_no_name": "没有姓名也没有号码：请填写姓名和号码，或号码及其分组",
+    "csv_number_no_groups": "{number} 没有姓名：请填写姓名，或填写它所属的分组",
+    "csv_no_number": "{name} 没有号码：请填写在号码一栏",
+    "csv_duplicate": "{name} 已在第 {first} 行出现：每个联系人只写一行",
+    "csv_group_cycle": "@{name} 不能包含 {member}：否则 @{name} 会包含自身（{path}）",
     # history
     "history_empty": "还没有发送记录。",
     "history_none_for": "还没有发给 {who} 的记录。",
@@ -176,6 +213,11 @@ MESSAGES: dict[str, str] = {
     "ack_usage": "请写成 <code>/ack 编号</code>，例如 <code>/ack 12</code>。",
     "ack_unknown": "没有编号为 {code} 的未处理告警。",
     "ack_done": "告警 {code} 已由 {who} 确认。",
+    "ack_already": "告警 {code} 已于 {when}（北京时间）由 {who} 确认。",
+    "ack_already_resolved": "告警 {code} 已于 {when} 由 {who} 确认，并于 {resolved} 恢复（北京时间）。",
+    "ack_resolved": "告警 {code} 已于 {when}（北京时间）恢复，无需再确认。",
+    "ack_closed": "告警 {code} 无需确认：它没有发送出去（原因见告警群里的副本）。",
+    "ack_expired": "告警 {code} 已不能确认：编号只在 24 小时内有效，该告警发送于 {when}（北京时间）。",
     # two-way (forward job and topic replies)
     "inbound_empty": "<i>（空短信）</i>",
     # alerts (webhook, the copy in the alert chat)
@@ -192,7 +234,7 @@ MESSAGES: dict[str, str] = {
         "额度恢复后，每个号码会收到一条汇总短信。"
     ),
     "alert_copy_acked": "✅ 已由 {who} 于 {when}（北京时间）确认",
-    "alert_copy_resolved": "✔ 已恢复。",
+    "alert_copy_resolved": "✔ 已于 {when}（北京时间）恢复",
     # 网关未接受发送的原因（sms_core 错误的类别）
     "gw_ForbiddenWord": "网关拒绝了敏感词“{word}”：请修改短信内容",
     "gw_LoginFailed": "网关拒绝登录：请管理员检查 SMSBOT_GATEWAY_USERNAME 和 SMSBOT_GATEWAY_PASSWORD",

@@ -54,6 +54,14 @@ class ContactsRepo(SqliteRepo):
         """The groups that name `member` (a contact name or '@group'), whatever its case."""
         return await self._run(_groups_with_member, member)
 
+    async def apply_import(self, contacts: Sequence[Contact], groups: Sequence[str],
+                           members: Sequence[tuple[str, str]]) -> None:
+        """One transaction: add or renumber `contacts`, create `groups` that do not exist, and
+        put each (group, member) member at the end of its group (creating the group) unless it
+        is in it already, whatever its case. Contact and group members are filed as the book
+        spells them. Nothing is taken out of a group."""
+        await self._run(_apply_import, list(contacts), list(groups), list(members))
+
 
 def _upsert(conn: sqlite3.Connection, name: str, phone: str) -> bool:
     existed = conn.execute("SELECT 1 FROM contacts WHERE name = ?", (name,)).fetchone()
@@ -142,3 +150,28 @@ def _groups_with_member(conn: sqlite3.Connection, member: str) -> list[str]:
         (member,),
     )
     return [r["group_name"] for r in rows]
+
+
+def _apply_import(conn: sqlite3.Connection, contacts: list[Contact], groups: list[str],
+                  members: list[tuple[str, str]]) -> None:
+    now = time.time()
+    for contact in contacts:
+        _upsert(conn, contact.name, contact.phone)
+    conn.executemany("INSERT OR IGNORE INTO groups(name, created_at) VALUES (?, ?)", [(g, now) for g in groups])
+    for group, member in members:
+        conn.execute("INSERT OR IGNORE INTO groups(name, created_at) VALUES (?, ?)", (group, now))
+        group = conn.execute("SELECT name FROM groups WHERE name = ?", (group,)).fetchone()["name"]
+        if member.startswith("@"):
+            row = conn.execute("SELECT name FROM groups WHERE name = ?", (member[1:],)).fetchone()
+            member = f"@{row['name']}" if row else member
+        else:
+            row = conn.execute("SELECT name FROM contacts WHERE name = ?", (member,)).fetchone()
+            member = row["name"] if row else member
+        held = conn.execute("SELECT 1 FROM group_members WHERE group_name = ? AND member = ? COLLATE NOCASE",
+                            (group, member)).fetchone()
+        if held is None:
+            conn.execute(
+                "INSERT INTO group_members(group_name, position, member) "
+                "SELECT ?, COALESCE(MAX(position) + 1, 0), ? FROM group_members WHERE group_name = ?",
+                (group, member, group),
+            )

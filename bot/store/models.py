@@ -255,6 +255,7 @@ class AlertRecord:
     copy_shown: int
     copy_send_shown: int
     copy_edited_at: float | None
+    resolved_at: float | None = None  # the monitoring system said it is over (acked or not)
 
 
 @dataclass(frozen=True, slots=True)

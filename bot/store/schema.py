@@ -314,6 +314,30 @@ MIGRATIONS: list[str] = [
     CREATE INDEX scheduled_sends_chat ON scheduled_sends(chat_id, due_at) WHERE state = 'held';
     CREATE INDEX scheduled_sends_untold ON scheduled_sends(id) WHERE state = 'missed' AND told = 0;
     """,
+    # 9: when the monitoring system said an alert is over (resolved_at), apart from when its
+    #    code stopped taking acks (closed_at): an acknowledged alert resolves too, and its copy
+    #    and /ack say so. Before, a code closed without an ack was closed by a resolve; an
+    #    acknowledged alert is resolved when each alert it texted as firing was resolved later
+    #    for its group, at the first such resolve of the last of them.
+    """
+    ALTER TABLE alerts ADD COLUMN resolved_at REAL;
+    UPDATE alerts SET resolved_at = closed_at
+        WHERE code IS NOT NULL AND acked_at IS NULL AND closed_at IS NOT NULL;
+    UPDATE alerts SET resolved_at = (
+            SELECT MAX((SELECT MIN(ra.received_at) FROM alert_items r JOIN alerts ra ON ra.id = r.alert_id
+                        WHERE ra.group_name = alerts.group_name AND r.fingerprint = i.fingerprint
+                          AND r.status = 'resolved' AND r.alert_id > i.alert_id))
+            FROM alert_items i WHERE i.alert_id = alerts.id AND i.status = 'firing' AND i.outcome = 'new')
+        WHERE code IS NOT NULL AND acked_at IS NOT NULL
+          AND EXISTS (SELECT 1 FROM alert_items i
+                      WHERE i.alert_id = alerts.id AND i.status = 'firing' AND i.outcome = 'new')
+          AND NOT EXISTS (
+              SELECT 1 FROM alert_items i WHERE i.alert_id = alerts.id AND i.status = 'firing'
+                AND i.outcome = 'new'
+                AND NOT EXISTS (SELECT 1 FROM alert_items r JOIN alerts ra ON ra.id = r.alert_id
+                                WHERE ra.group_name = alerts.group_name AND r.fingerprint = i.fingerprint
+                                  AND r.status = 'resolved' AND r.alert_id > i.alert_id));
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

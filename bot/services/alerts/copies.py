@@ -131,8 +131,8 @@ def status_lines(alert: AlertRecord, record: SendRecord | None, tr: Translator, 
         lines.append(tr("alert_copy_capped", n=alert.suppressed, max=max_per_hour))
     if alert.acked_at is not None:
         lines.append(tr("alert_copy_acked", who=_cut(alert.acked_by or "?", VALUE_MAX), when=_when(alert.acked_at)))
-    elif alert.code is not None and alert.closed_at is not None and alert.state in ("sent", "partial", "unknown"):
-        lines.append(tr("alert_copy_resolved"))
+    if alert.resolved_at is not None:  # acknowledged first or not
+        lines.append(tr("alert_copy_resolved", when=_when(alert.resolved_at)))
     return lines
 
 

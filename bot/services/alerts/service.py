@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from bot import metrics
 from bot.errors import BotError
 from bot.services.address_book import AddressBook
+from bot.services.alerts.ack_status import CODE_HISTORY, past_outcome
 from bot.services.alerts.errors import AlertNotStored, EmptyAlertGroup, UnknownAlertGroup
 from bot.services.alerts.payload import ParsedAlert, parse_body, split_by_group
 from bot.services.alerts.render import alert_sms, summary_sms
@@ -62,7 +63,7 @@ class Received:
 
 @dataclass(frozen=True, slots=True)
 class AckResult:
-    outcome: str  # done | unknown | not_recipient | already
+    outcome: str  # done | not_recipient, or why the code takes no ack (ack_status.past_outcome)
     alert: AlertRecord | None = None
 
 
@@ -368,15 +369,17 @@ class AlertService:
         """Acknowledge the open alert with `code`; by SMS (`phone`), only one of its recipients may."""
         now = self.clock()
         alert = await self.store.open_alert_by_code(code, now, OPEN_TTL)
-        if alert is None:
-            return AckResult("unknown")
+        if alert is None:  # what became of the code's last alert says why
+            last = await self.store.alert_acks.latest_by_code(code, now - CODE_HISTORY)
+            return AckResult(past_outcome(last), last)
         if phone is not None and phone not in await self.store.alert_phones(alert.id):
             log.info("SMS ack of code %d from %s ignored: not a recipient of alert %d", code, phone, alert.id)
             return AckResult("not_recipient", alert)
         expires = now + TEXT_ACK_TTL if alert.source == "text" else None
         acked = await self.store.ack_alert(alert.id, who, now, expires)
-        if acked is None:
-            return AckResult("already", alert)
+        if acked is None:  # someone else, or a resolve, came first
+            last = await self.store.get_alert(alert.id)
+            return AckResult(past_outcome(last), last)
         metrics.ALERTS.labels("acked").inc()
         await self.store.audit("alert_ack", detail=f"alert {alert.id} code {code} by {who}"[:200])
         log.info("alert %d (code %d) acknowledged by %s", alert.id, code, who)
