@@ -7,6 +7,7 @@ second bot on the same store refuses to start.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -52,11 +53,21 @@ def rate_limiter(settings: Settings) -> GroupRateLimiter:
 
 
 class SmsBotApplication(Application):  # type: ignore[type-arg]
-    """python-telegram-bot's Application, but no job starts once stopping began (bot.jobs.hold_jobs)."""
+    """python-telegram-bot's Application, but no job starts once stopping began (bot.jobs.hold_jobs),
+    and the updates handled are counted."""
 
     async def stop(self) -> None:
         hold_jobs(self)
         await super().stop()
+
+    async def process_update(self, update: object) -> None:
+        """Every handler's turn at `update`, then it counts as handled (Runtime.handled_updates):
+        what a wait for "the bot did not answer" waits for."""
+        try:
+            await super().process_update(update)
+        finally:
+            with contextlib.suppress(LookupError):  # no runtime: before post_init or after post_shutdown
+                runtime_of(self).handled_updates.note(update)
 
 
 def build_application(settings: Settings, *, parts: Parts | None = None,

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext
 
 from bot.faults import FaultLog
@@ -72,6 +73,8 @@ class Parts:
     """The wall clock of scheduled sends: when their hour has come, how late they are."""
     inbound_hooks: tuple[InboundHook, ...] = ()
     """More hooks for new inbound SMS, after the alert acks."""
+    address_book: Callable[[Store], AddressBook] = AddressBook
+    """What every part resolves contacts and groups with (a test's may fail on purpose)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,20 @@ class Alerts:
     service: AlertService
     copies: CopyKeeper
     job_faults: FaultLog
+
+
+@dataclass(slots=True)
+class HandledUpdates:
+    """The updates every handler has finished with (bot.app counts them): how many, and the
+    newest update_id; updates are handled one at a time, in order."""
+
+    count: int = 0
+    newest_id: int = 0
+
+    def note(self, update: object) -> None:
+        self.count += 1
+        if isinstance(update, Update):
+            self.newest_id = max(self.newest_id, update.update_id)
 
 
 @dataclass(eq=False)
@@ -106,6 +123,7 @@ class Runtime:
     web: WebServer
     closers: contextlib.AsyncExitStack = field(repr=False)
     """What open_runtime opened, each closer logged and suppressed on failure."""
+    handled_updates: HandledUpdates = field(default_factory=HandledUpdates)
 
     async def close(self) -> None:
         """Everything opened, in reverse: no new alerts first, then the dispatcher lets an SMS in
@@ -162,7 +180,7 @@ async def open_runtime(app: Application[Any, Any, Any, Any, Any, Any], settings:
             log.warning("sends interrupted by the last stop: %s; the chunk in flight of each is marked unknown "
                         "(never retried), the chunks never started not sent", interrupted)
         health = HealthState(telegram_ok_at=time.time())  # initialize() has just called getMe
-        address_book = AddressBook(store)
+        address_book = parts.address_book(store)
         sending = SendService(store, gateway, address_book, encoding=settings.gateway_encoding,
                               segment_size=settings.segment_size)
         balance = BalanceWatch(settings, store, gateway)

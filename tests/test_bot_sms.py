@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -98,7 +97,7 @@ async def test_send_above_threshold_asks_and_only_the_asker_can_confirm(make_har
     other = h.api.push_callback(TEAM_CHAT, ADMIN, question["message_id"], confirm)
     await h.until(lambda: h.api.callback_answer(other))
     assert "Only the person who asked" in h.api.callback_answer(other)["text"]
-    await h.settle()
+    await h.updates_handled()
     assert h.gateway.sent == []
 
     mine = h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
@@ -123,7 +122,8 @@ async def test_gateway_stall_gives_unknown_and_exactly_one_request(harness):
     harness.gateway.add_fault("stall", endpoint="send")
     reply = await harness.ask("/sms 13800138000 hello", timeout=20)
     assert "Outcome unknown" in reply["text"] and "check" in reply["text"]
-    await harness.settle(0.5)
+    await harness.updates_handled()
+    await harness.forward_runs(2)  # nor later, by a job
     assert harness.gateway.request_count("send") == 1
     record = (await harness.services.store.history())[0]
     assert record.state == "unknown"
@@ -170,7 +170,7 @@ async def test_concurrent_commands_each_get_an_answer(harness):
     for i in range(5):
         harness.say(f"/sms 1380013800{i} n{i}")
     await harness.until(lambda: len(harness.bot_messages()) >= 5)
-    await asyncio.sleep(0)
+    await harness.updates_handled()
     assert len(harness.gateway.sent) == 5
 
 
@@ -179,7 +179,7 @@ async def test_a_redelivered_update_never_texts_twice(harness):
     message = harness.say("/sms 13800138000 once only")
     await harness.until(lambda: harness.gateway.sent)
     harness.api.push_update("message", message)  # the same message, as a new update
-    await harness.settle(1.0)
+    await harness.updates_handled()
     assert len(harness.gateway.sent) == 1
 
 
@@ -243,7 +243,8 @@ async def test_a_status_lost_to_a_telegram_5xx_is_posted_once_telegram_answers(h
     assert record.status_message_id == status["message_id"]
     # it is a status like any other: the delivery counts are edited onto it
     await harness.until(lambda: "all reports in" in _statuses(harness)[0]["text"])
-    await harness.settle(1.5)
+    await harness.updates_handled()
+    await harness.forward_runs(2)
     assert len(_statuses(harness)) == 1 and len(harness.gateway.sent) == 1
 
 
@@ -253,7 +254,8 @@ async def test_a_slow_status_answer_is_not_posted_twice(harness):
     reply = await harness.ask("/sms 13800138000 slow answer")
     assert reply["text"].startswith("Sent to 1 number")
     await harness.eventually(lambda: _linked(harness))
-    await harness.settle(1.5)
+    await harness.updates_handled()
+    await harness.forward_runs(2)
     assert len(_statuses(harness)) == 1
 
 
@@ -349,7 +351,7 @@ async def test_an_edited_command_is_not_acted_on_again(harness):
     command = harness.say("/balance")
     await harness.next_reply(after=2)
     harness.api.push_update("edited_message", _edited(command, "/balance "))
-    await harness.settle(1.0)
+    await harness.updates_handled()
     assert len(harness.bot_messages()) == 3  # the refusal, the edit's answer, one balance
     assert harness.gateway.sent == []
 

@@ -59,7 +59,7 @@ def outage_backoff(failures: int) -> float:
 
 class Forwarder:
     """Backoff between runs, and a lock so that two runs never overlap. `runs` counts the
-    passes made (a run repeats while polls asked for more during it)."""
+    passes finished (a run repeats while polls asked for more during it)."""
 
     def __init__(self, store: Store, inbox_chat_id: int | None, inbox: InboxDelivery,
                  statuses: StatusMessages, budgets: BudgetBook, call: RoundCalls, *,
@@ -90,7 +90,10 @@ class Forwarder:
             total = ForwardOutcome()
             while True:
                 self._again = False
-                outcome = await self._run_once(bot)
+                try:
+                    outcome = await self._run_once(bot)
+                finally:
+                    self.runs += 1
                 total = ForwardOutcome(total.sms + outcome.sms, total.messages + outcome.messages,
                                        total.topics + outcome.topics, total.edits + outcome.edits,
                                        outcome.stopped, outcome.short_of)
@@ -113,7 +116,6 @@ class Forwarder:
         return wait
 
     async def _run_once(self, bot: Bot) -> ForwardOutcome:
-        self.runs += 1
         if self.clock() < self.resume_at:
             return ForwardOutcome(stopped="waiting")
         counts = Counts()

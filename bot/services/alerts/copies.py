@@ -153,6 +153,8 @@ class CopyKeeper:
         self._stopping = False
         self._resume_at = 0.0
         self._failures = 0
+        self.runs = 0
+        """Passes the loop finished (not those skipped while Telegram is waited out)."""
 
     def wake(self) -> None:
         self._wake.set()
@@ -190,6 +192,8 @@ class CopyKeeper:
                 self._failures += 1
                 self._resume_at = time.monotonic() + COPY_BACKOFF.delay(self._failures)
                 log.exception("alert copies: run failed")
+            finally:
+                self.runs += 1
 
     async def run_once(self) -> int:
         """Post or edit every copy that is behind; returns how many Telegram accepted."""

@@ -104,6 +104,8 @@ class AlertService:
         self.max_attempts = max_attempts
         self.lock = asyncio.Lock()
         self.on_change: Callable[[], None] = lambda: None  # the chat copies' wake-up
+        self.runs = 0
+        """Passes the dispatcher finished (run_due in its loop): what waiting for it counts."""
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -194,6 +196,8 @@ class AlertService:
             except Exception:  # the store failed, or a bug: logged, tried again shortly
                 log.exception("alert dispatch failed; trying again shortly")
                 await asyncio.sleep(1.0)
+            finally:
+                self.runs += 1
 
     async def _next_wake_in(self) -> float:
         try:
