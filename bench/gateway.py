@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sms_core import SmsGateway
 from sms_core.models import DeliveryReport, InboundSms
 from sms_core.phones import chunked
-from sms_core.protocol import (
+from sms_core.protocol.read_answers import (
     MAX_NUMBERS_PER_REQUEST,
     REPORT_PAGE_SIZE,
     Endpoint,

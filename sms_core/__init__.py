@@ -22,7 +22,7 @@ from sms_core.phones import (
     normalize_numbers,
     parse_numbers,
 )
-from sms_core.protocol import (
+from sms_core.protocol.read_answers import (
     INBOUND_PAGE_SIZE,
     MAX_NUMBERS_PER_REQUEST,
     REPORT_PAGE_SIZE,

@@ -41,7 +41,7 @@ from sms_core.models import (
     SendResult,
 )
 from sms_core.phones import chunked, normalize_numbers
-from sms_core.protocol import (
+from sms_core.protocol.read_answers import (
     MAX_NUMBERS_PER_REQUEST,
     Endpoint,
     decode_body,

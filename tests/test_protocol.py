@@ -11,7 +11,6 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from sms_core import protocol
 from sms_core.errors import (
     POLL_ERRORS,
     SEND_ERRORS,
@@ -30,7 +29,8 @@ from sms_core.errors import (
     UnsupportedCharacters,
 )
 from sms_core.models import DeliveryReport, InboundSms, ReportPage, ReportStatus, SendAnswer
-from sms_core.protocol import (
+from sms_core.protocol import read_answers as protocol
+from sms_core.protocol.read_answers import (
     Endpoint,
     auth_params,
     decode_body,

@@ -13,9 +13,9 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sms_core import protocol
 from sms_core.errors import GatewayRefused
 from sms_core.models import DeliveryReport, InboundSms, SendAnswer
+from sms_core.protocol import read_answers as protocol
 from sms_core.sandbox import SandboxGateway, decode_query, format_inbound, format_reports
 
 _STRIPPED = " \t\r\n\x0b\x0c\ufeff\x00"  # what a reader may cut from the ends of a whole body

@@ -1,0 +1,1 @@
+"""The gateway's wire format, with no I/O: build query parameters, parse answers."""
