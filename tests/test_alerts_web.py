@@ -37,7 +37,7 @@ async def alerts_bot(make_harness: Any, *, members: list[str] | None = None, **o
     values.update(overrides)
     h = await make_harness(**values)
     h.api.set_rate_limits(None, None)  # many copies and edits in little time; limits are tested elsewhere
-    await h.services.store.replace_group("oncall", members or ONCALL)
+    await h.services.store.contacts.replace_group("oncall", members or ONCALL)
     return h
 
 
@@ -78,7 +78,7 @@ async def copy_saying(h: Harness, alert_id: int, *words: str, timeout: float = 1
 async def alert_state(h: Harness, alert_id: int, *states: str, timeout: float = 15.0) -> Any:
     async def poll() -> Any:
         while True:
-            alert = await h.services.store.get_alert(alert_id)
+            alert = await h.services.store.alert_intake.get(alert_id)
             if alert is not None and alert.state in states:
                 return alert
             await asyncio.sleep(0.02)
@@ -111,7 +111,7 @@ async def test_alertmanager_firing_then_resolved(make_harness: Any) -> None:
     await h.until(lambda: len(h.gateway.sent) == 2)
     assert h.gateway.sent[1].text == "[RESOLVED] HighLatency: p99 latency 2.4s on api-3"
     await copy_saying(h, 1, "Resolved")  # the firing alert's code is free again
-    record = await h.services.store.get_send((await h.services.store.get_alert(1)).send_id)
+    record = await h.services.store.sends.get((await h.services.store.alert_intake.get(1)).send_id)
     assert record.origin == "alert" and record.alert_id == 1
 
 
@@ -127,7 +127,7 @@ async def test_grafana_documented_payload(make_harness: Any) -> None:
 
 async def test_plain_text_and_the_group_label(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
-    await h.services.store.replace_group("db", ["13700137000"])
+    await h.services.store.contacts.replace_group("db", ["13700137000"])
     r = await post(h, {"text": "backup failed on db-1", "smsbot_group": "db"}, group=None)
     assert r.json()["accepted"][0]["group"] == "db"
     await h.until(lambda: h.gateway.sent)
@@ -198,7 +198,7 @@ async def test_resolved_alerts_are_not_texted_when_switched_off(make_harness: An
 
 
 async def _audited(h: Harness) -> list[str]:
-    return [a.detail or "" for a in await h.services.store.audit_records("webhook_refused")]
+    return [a.detail or "" for a in await h.services.store.audit_log.recent("webhook_refused")]
 
 
 async def test_token_failures_are_401_audited_and_the_token_never_shows(make_harness: Any,
@@ -283,7 +283,7 @@ async def test_bad_input_is_a_4xx_that_says_what_is_wrong(make_harness: Any, bod
     await h.dispatch_runs(2)
     assert h.gateway.sent == []
     assert any(str(status) in a and words in a for a in await _audited(h))
-    assert await h.services.store.recent_alerts() == []
+    assert await h.services.store.alert_intake.recent() == []
 
 
 @pytest.mark.parametrize(("body", "words"), [
@@ -296,7 +296,7 @@ async def test_a_body_that_would_fail_on_every_retry_is_a_422_not_a_5xx(make_har
     r = await post(h, body)
     assert r.status_code == 422 and words in r.json()["error"]  # Alertmanager does not retry a 4xx
     assert any(a.startswith("422") and words in a for a in await _audited(h))
-    assert await h.services.store.recent_alerts() == []
+    assert await h.services.store.alert_intake.recent() == []
 
 
 async def test_lone_surrogates_are_replaced_and_the_alert_still_goes_out(make_harness: Any) -> None:
@@ -314,7 +314,7 @@ async def test_lone_surrogates_are_replaced_and_the_alert_still_goes_out(make_ha
 
 async def test_an_empty_group_is_refused(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
-    await h.services.store.replace_group("nobody", [])
+    await h.services.store.contacts.replace_group("nobody", [])
     r = await post(h, {"text": "x"}, group="nobody")
     assert r.status_code == 422 and "has no members" in r.json()["error"]
 

@@ -11,7 +11,7 @@ async def test_a_forbidden_word_is_explained_in_chinese(harness):
     harness.api.add_user(MEMBER, "Max", username="max", language_code="zh-hans")
     reply = await harness.ask("/sms 13800138000 代开发票")
     assert "网关拒绝了敏感词" in reply["text"] and ("发票" in reply["text"] or "代开" in reply["text"])
-    record = (await harness.services.store.history())[0]
+    record = (await harness.services.store.sends.history())[0]
     assert record.error_kind == "ForbiddenWord" and record.error_arg in ("发票", "代开")
 
 
@@ -41,7 +41,7 @@ async def test_a_store_of_the_first_schema_is_migrated_forward(tmp_path):
     store = await Store(path).open()
     try:
         assert await store.schema_version() == SCHEMA_VERSION
-        old = await store.get_send(1)
+        old = await store.sends.get(1)
         assert old.text == "old" and old.error_kind is None
     finally:
         await store.close()

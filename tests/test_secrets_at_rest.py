@@ -103,7 +103,7 @@ async def test_an_echoing_gateway_and_a_token_in_the_url_leave_no_secret_in_the_
                 r = await client.post(path, json={"text": "x"}, headers=headers)
                 assert r.status_code == status, (path, r.text)
                 assert WEBHOOK_TOKEN[:8] not in r.text
-        audited = [a.detail or "" for a in await store.audit_records("webhook_refused")]
+        audited = [a.detail or "" for a in await store.audit_log.recent("webhook_refused")]
         assert len(audited) == 5 and all("group ***" in row for row in audited), audited
         assert not any(WEBHOOK_TOKEN[:8] in row for row in audited)
 
