@@ -26,21 +26,22 @@ _CODE_SPAN = re.compile(r"`+[^`]*`+")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
-def _prose_lines(text: str) -> list[str]:
-    """The page without its fenced code blocks and inline code (no link lives there)."""
+def _prose(text: str) -> str:
+    """The page without its fenced code blocks and inline code (no link lives there); a link's
+    text may run over a line break, as Markdown allows."""
     lines, inside = [], False
     for line in text.splitlines():
         if _FENCE.match(line):
             inside = not inside
         elif not inside:
-            lines.append(_CODE_SPAN.sub("", line))
-    return lines
+            lines.append(line)
+    return _CODE_SPAN.sub("", "\n".join(lines))
 
 
 def links(page: Path) -> list[str]:
-    found = []
-    for line in _prose_lines(page.read_text(encoding="utf-8")):
-        found += _INLINE_LINK.findall(line)
+    prose = _prose(page.read_text(encoding="utf-8"))
+    found = _INLINE_LINK.findall(prose)
+    for line in prose.splitlines():
         found += _REFERENCE_LINK.findall(line)
     return found
 
@@ -117,10 +118,10 @@ def test_the_readme_second_set_up_command_is_what_ci_runs() -> None:
 
 def test_the_link_finder_sees_links_and_skips_code(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
-    page.write_text("See [a](docs/a.md#x) and [b](https://t.me/BotFather).\n"
+    page.write_text("See [a](docs/a.md#x) and [b](https://t.me/BotFather), [a\nlink](y.md).\n"
                     "`[c](../not-a-link)`\n```\n[d](../nor-this)\n```\n[e]: ../ref.md\n",
                     encoding="utf-8")
-    assert links(page) == ["docs/a.md#x", "https://t.me/BotFather", "../ref.md"]
+    assert links(page) == ["docs/a.md#x", "https://t.me/BotFather", "y.md", "../ref.md"]
     assert slug("When `check` fails") == "when-check-fails"
     assert slug("What it promises: what is guaranteed") == "what-it-promises-what-is-guaranteed"
     assert slug("The store's words") == "the-stores-words"
