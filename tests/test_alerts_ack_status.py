@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import store_at_schema
-from test_alerts_web import (
+from alert_helpers import (
     FIRING,
     ONCALL,
     RESOLVED,
@@ -19,6 +18,7 @@ from test_alerts_web import (
     copy_saying,
     post,
 )
+from harness import store_at_schema
 
 from bot.i18n import Translator
 from bot.services.alerts.ack_status import ack_answer, past_outcome, team_time

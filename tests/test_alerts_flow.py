@@ -7,8 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from harness import ALERT_CHAT, MEMBER, TEAM_CHAT, Harness
-from test_alerts_web import (
+from alert_helpers import (
     FIRING,
     ONCALL,
     accepted_id,
@@ -18,6 +17,7 @@ from test_alerts_web import (
     copy_saying,
     post,
 )
+from harness import ALERT_CHAT, MEMBER, TEAM_CHAT, Harness
 
 from bot.runtime import Parts
 from bot.services.address_book import AddressBook, Resolved

@@ -11,6 +11,20 @@ from typing import Any
 
 import httpx
 import pytest
+from alert_helpers import (
+    FIRING,
+    GRAFANA_SAMPLE,
+    ONCALL,
+    RESOLVED,
+    accepted_id,
+    alert_state,
+    alerts_bot,
+    copies,
+    copy_saying,
+    post,
+    sms_texts,
+    web_url,
+)
 from harness import (
     ALERT_CHAT,
     MEMBER,
@@ -20,75 +34,6 @@ from harness import (
     all_logged,
     assert_no_secrets,
 )
-from test_alerts_units import GRAFANA_SAMPLE
-
-SAMPLES = Path("/work/shared/samples")
-FIRING = (SAMPLES / "alertmanager-0.25-firing.json").read_bytes()
-RESOLVED = (SAMPLES / "alertmanager-0.25-resolved.json").read_bytes()
-ONCALL = ["13800138000", "13800138001", "13900139000"]
-
-
-# --- helpers (test_alerts_flow.py uses them too) ------------------------------------------------
-
-
-async def alerts_bot(make_harness: Any, *, members: list[str] | None = None, **overrides: Any) -> Harness:
-    """The real bot with alerts on (token, alert chat) and a group @oncall."""
-    values: dict[str, Any] = {"webhook_token": WEBHOOK_TOKEN, "alert_chat_id": ALERT_CHAT}
-    values.update(overrides)
-    h = await make_harness(**values)
-    h.api.set_rate_limits(None, None)  # many copies and edits in little time; limits are tested elsewhere
-    await h.services.store.contacts.replace_group("oncall", members or ONCALL)
-    return h
-
-
-def web_url(h: Harness) -> str:
-    return h.runtime.web.url
-
-
-async def post(h: Harness, body: bytes | dict[str, Any], *, group: str | None = "oncall",
-               token: str | None = WEBHOOK_TOKEN, headers: dict[str, str] | None = None,
-               method: str = "POST") -> httpx.Response:
-    content = json.dumps(body).encode() if isinstance(body, dict) else body
-    sent = {"Content-Type": "application/json", **(headers or {})}
-    if token is not None:
-        sent["Authorization"] = f"Bearer {token}"
-    path = f"/alerts/{group}" if group else "/alerts"
-    async with httpx.AsyncClient(base_url=web_url(h), timeout=30) as client:
-        return await client.request(method, path, content=content, headers=sent)
-
-
-def sms_texts(h: Harness) -> list[str]:
-    return [s.text for s in h.gateway.sent]
-
-
-def copies(h: Harness) -> list[str]:
-    return [m["text"] for m in h.bot_messages(ALERT_CHAT)]
-
-
-async def copy_saying(h: Harness, alert_id: int, *words: str, timeout: float = 15.0) -> str:
-    """Wait until the copy of alert `alert_id` in the alert chat says every one of `words`."""
-    def found() -> str | None:
-        for text in copies(h):
-            if text.startswith(f"🚨 Alert {alert_id} ") and all(w in text for w in words):
-                return text
-        return None
-    return await h.until(found, timeout=timeout)
-
-
-async def alert_state(h: Harness, alert_id: int, *states: str, timeout: float = 15.0) -> Any:
-    async def poll() -> Any:
-        while True:
-            alert = await h.services.store.alert_intake.get(alert_id)
-            if alert is not None and alert.state in states:
-                return alert
-            await asyncio.sleep(0.02)
-    return await asyncio.wait_for(poll(), timeout)
-
-
-def accepted_id(response: httpx.Response, n: int = 0) -> int:
-    assert response.status_code == 202, response.text
-    return response.json()["accepted"][n]["id"]
-
 
 # --- the three payload shapes -------------------------------------------------------------------
 

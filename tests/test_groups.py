@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from alert_helpers import FIRING, accepted_id, alert_state, alerts_bot, post
 from harness import ADMIN
-from test_alerts_web import FIRING, accepted_id, alert_state, alerts_bot, post
 
 
 async def test_groups_inside_groups_are_followed_to_any_depth(harness):

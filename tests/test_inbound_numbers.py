@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from alert_helpers import FIRING, accepted_id, alert_state, alerts_bot, copy_saying, post
 from harness import inbox_messages, live_topics
-from test_alerts_web import FIRING, accepted_id, alert_state, alerts_bot, copy_saying, post
 
 PHONE = "13900001111"
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from alert_helpers import alerts_bot, web_url
 from harness import STRANGER, WEBHOOK_TOKEN, Harness
-from test_alerts_web import alerts_bot, web_url
 
 from bot.logsetup import log_handler, setup_logging
 

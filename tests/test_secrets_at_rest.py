@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 import pytest
+from alert_helpers import web_url
 from harness import ALERT_CHAT, GATEWAY_PASSWORD, SECRETS, WEBHOOK_TOKEN, Harness
-from test_alerts_web import web_url
 
 from bot.store.spool import Spool
 from sms_core import SmsGateway

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from alert_helpers import alerts_bot, web_url
 from harness import WEBHOOK_TOKEN, Harness, all_logged
-from test_alerts_web import alerts_bot, web_url
 
 from bot.web import HealthChecker, WebLimits, WebServer, build_web_app
 
