@@ -13,7 +13,7 @@ from bot.devserver import parse_html
 from bot.errors import Reason
 from bot.i18n import CATALOGUES, Html, Translator, pick_language, placeholders, plain, t
 from bot.i18n.en import MESSAGES as EN
-from bot.i18n.reasons import gateway_key, number_key, number_reason
+from bot.i18n.reasons import gateway_key, number_key, number_refusal
 from bot.i18n.zh import MESSAGES as ZH
 from sms_core.errors import GatewayReason, InputReason, NumberReason, UnknownReason
 
@@ -118,8 +118,8 @@ def test_reason_codes_of_sms_core_do_not_share_a_wording_by_accident() -> None:
 
 
 def test_a_number_refusal_reads_in_each_language_by_its_code() -> None:
-    assert number_reason(NumberReason.MOBILE_LENGTH, Translator("zh")) == "手机号应为 11 位"
-    assert number_reason(NumberReason.MOBILE_LENGTH, Translator("en")) == NumberReason.MOBILE_LENGTH.sentence
+    assert number_refusal(NumberReason.MOBILE_LENGTH, Translator("zh")) == "手机号应为 11 位"
+    assert number_refusal(NumberReason.MOBILE_LENGTH, Translator("en")) == NumberReason.MOBILE_LENGTH.sentence
     assert all(EN[number_key(r)] == r.sentence for r in NumberReason)  # the bot says what sms_core says
 
 

@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.errors import BotError
 from bot.i18n import Translator, pick_language
-from bot.i18n.reasons import number_reason
+from bot.i18n.reasons import number_refusal
 from bot.runtime import runtime_of
 from bot.services.address_book import Actor
 from bot.services.status_text import gateway_error_text
@@ -42,7 +42,7 @@ def explain(exc: BaseException, tr: Translator) -> str:
     if isinstance(exc, BotError):
         return tr(exc.reason, **exc.params)
     if isinstance(exc, InvalidNumber):
-        return tr("invalid_number", raw=exc.raw, reason=number_reason(exc.why, tr))
+        return tr("invalid_number", raw=exc.raw, reason=number_refusal(exc.why, tr))
     if isinstance(exc, UnsupportedCharacters):
         return tr("unsupported_chars", chars=exc.shown, encoding=exc.encoding.upper())
     if isinstance(exc, TextTooLong):

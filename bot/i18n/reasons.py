@@ -22,6 +22,6 @@ def number_key(why: NumberReason) -> str:
     return f"number_{why}"
 
 
-def number_reason(why: NumberReason, tr: Translator) -> Html:
+def number_refusal(why: NumberReason, tr: Translator) -> Html:
     """Why a number is refused, in the reader's language (HTML, ready to fill a message)."""
     return Html(tr(number_key(why)))
