@@ -6,7 +6,7 @@ wording is the catalogue entry named by the reason (bot/i18n/en.py, zh.py).
     ├── UnknownContact     .name
     ├── UnknownGroup       .name
     ├── EmptyGroup         .name
-    ├── GroupCycle         a group that would hold itself
+    ├── Refusal            any other "change this and try again", named by its reason alone
     ├── CommandSyntaxError (bot/commands.py) a command not written as expected
     ├── MemberInUse        (bot/services/address_book.py) a member groups still hold
     └── AlertError         (bot/services/alerts/errors.py) a webhook request refused
@@ -67,15 +67,21 @@ class Reason(enum.StrEnum):
 
 
 class BotError(Exception):
-    """A refusal: `reason` says which, `params` fill its wording."""
+    """A refusal: `reason` says which, `params` fill its wording. A reason given as text must be
+    a Reason's value (ValueError otherwise): every refusal has a code, and so a wording."""
 
     reason: Reason = Reason.ERROR
 
-    def __init__(self, reason: Reason | None = None, /, **params: object) -> None:
+    def __init__(self, reason: Reason | str | None = None, /, **params: object) -> None:
         if reason is not None:
-            self.reason = reason
+            self.reason = Reason(reason)
         self.params = params
         super().__init__(str(self.reason))
+
+    @property
+    def key(self) -> str:
+        """The catalogue key of its wording: the reason's value."""
+        return str(self.reason)
 
 
 class UnknownContact(BotError):
@@ -99,10 +105,8 @@ class EmptyGroup(BotError):
         super().__init__(name=name)
 
 
-class GroupCycle(BotError):
-    """`path` is the chain of groups that leads back to `name`."""
+class Refusal(BotError):
+    """A refusal that needs no class of its own: its reason says which."""
 
-    reason = Reason.GROUP_CYCLE
-
-    def __init__(self, name: str, member: str, path: str) -> None:
-        super().__init__(name=name, member=member, path=path)
+    def __init__(self, reason: Reason | str, /, **params: object) -> None:
+        super().__init__(reason, **params)

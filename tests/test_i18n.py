@@ -10,7 +10,7 @@ import pytest
 from harness import MEMBER
 
 from bot.devserver import parse_html
-from bot.errors import Reason
+from bot.errors import Reason, Refusal
 from bot.i18n import CATALOGUES, Html, Translator, pick_language, placeholders, plain, t
 from bot.i18n.en import MESSAGES as EN
 from bot.i18n.reasons import gateway_key, number_key, number_refusal
@@ -107,6 +107,14 @@ def test_every_reason_code_is_worded_in_both_catalogues(lang: str) -> None:
     catalogue = CATALOGUES[lang]
     missing = sorted(code for code, key in _reason_keys().items() if key not in catalogue)
     assert not missing, f"bot/i18n/{lang}.py words no {missing}"
+
+
+def test_a_refusal_is_named_by_a_reason_and_only_by_one() -> None:
+    refusal = Refusal("group_cycle", name="a", member="@b", path="@a → @b → @a")
+    assert refusal.reason is Reason.GROUP_CYCLE and refusal.key == "group_cycle"
+    assert "@a → @b → @a" in t(refusal.key, "zh", **refusal.params)
+    with pytest.raises(ValueError):
+        Refusal("no_such_reason")  # a code with no wording is caught where it is raised
 
 
 def test_reason_codes_of_sms_core_do_not_share_a_wording_by_accident() -> None:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.errors import BotError, EmptyGroup, GroupCycle, Reason, UnknownContact, UnknownGroup
+from bot.errors import BotError, EmptyGroup, Reason, Refusal, UnknownContact, UnknownGroup
 from bot.store import Contact, Group, Store
 from sms_core.errors import InputError, NoRecipients
 from sms_core.phones import looks_like_number, normalize_number
@@ -169,7 +169,7 @@ class AddressBook:
         checked = await self.valid_members(members)
         cycle = await self.group_cycle(name, checked)
         if cycle is not None:
-            raise GroupCycle(name, cycle[1], " → ".join(cycle))
+            raise Refusal(Reason.GROUP_CYCLE, name=name, member=cycle[1], path=" → ".join(cycle))
         await self.store.replace_group(name, checked)
         await self._audit(by, "group_add", f"{name}: {' '.join(checked)}")
         return checked

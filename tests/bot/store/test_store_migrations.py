@@ -9,9 +9,10 @@ from harness import store_at_schema
 from bot.i18n import Translator
 from bot.services.status_text import render_status
 from bot.store import SCHEMA_VERSION, Store
+from bot.store.schema import MIGRATIONS
 
-REASON_CODES = 8
-"""The migration that stores reason codes instead of class names."""
+REASON_CODES = next(n for n, script in enumerate(MIGRATIONS, 1) if "kind_codes" in script)
+"""The number of the migration that turns stored class names into reason codes."""
 
 
 async def test_a_store_of_the_first_schema_is_migrated_forward(tmp_path: Path) -> None:
