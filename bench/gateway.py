@@ -30,16 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sms_core import SmsGateway
 from sms_core.models import DeliveryReport, InboundSms
 from sms_core.phones import chunked
-from sms_core.protocol import (
+from sms_core.protocol.query import (
     MAX_NUMBERS_PER_REQUEST,
     REPORT_PAGE_SIZE,
     Endpoint,
     auth_params,
     encode_query,
-    parse_inbound,
-    parse_reports,
     send_params,
 )
+from sms_core.protocol.read_answers import parse_inbound, parse_reports
 from sms_core.sandbox import (
     SandboxGateway,
     SandboxServer,

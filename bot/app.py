@@ -7,6 +7,7 @@ second bot on the same store refuses to start.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,7 +15,18 @@ from typing import Any
 from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.handlers import ack, balance, basic, contacts, history, reply, sms
+from bot.handlers import (
+    ack,
+    balance,
+    basic,
+    contacts,
+    contacts_file,
+    details,
+    history,
+    reply,
+    scheduled,
+    sms,
+)
 from bot.i18n import Translator
 from bot.jobs import hold_jobs, schedule_jobs
 from bot.logsetup import setup_logging
@@ -28,9 +40,10 @@ from config import Settings
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("sms", "balance", "history", "contacts", "groups", "contact", "group", "ack", "id", "help")
-# reply: two-way SMS in the inbox; ack: /ack CODE
-HANDLER_MODULES = [basic, sms, balance, contacts, history, reply, ack]
+COMMANDS = ("sms", "scheduled", "balance", "history", "contacts", "groups", "contact", "group", "ack", "id", "help")
+# reply: two-way SMS in the inbox; ack: /ack CODE;
+# contacts_file takes /contacts import|export (and CSV documents) before contacts' /contacts
+HANDLER_MODULES = [basic, sms, scheduled, balance, contacts_file, contacts, history, details, reply, ack]
 
 
 def rate_limiter(settings: Settings) -> GroupRateLimiter:
@@ -40,11 +53,21 @@ def rate_limiter(settings: Settings) -> GroupRateLimiter:
 
 
 class SmsBotApplication(Application):  # type: ignore[type-arg]
-    """python-telegram-bot's Application, but no job starts once stopping began (bot.jobs.hold_jobs)."""
+    """python-telegram-bot's Application, but no job starts once stopping began (bot.jobs.hold_jobs),
+    and the updates handled are counted."""
 
     async def stop(self) -> None:
         hold_jobs(self)
         await super().stop()
+
+    async def process_update(self, update: object) -> None:
+        """Every handler's turn at `update`, then it counts as handled (Runtime.handled_updates):
+        what a wait for "the bot did not answer" waits for."""
+        try:
+            await super().process_update(update)
+        finally:
+            with contextlib.suppress(LookupError):  # no runtime: before post_init or after post_shutdown
+                runtime_of(self).handled_updates.note(update)
 
 
 def build_application(settings: Settings, *, parts: Parts | None = None,

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
+from bot.contacts_cli import add_parser as add_contacts_parser
 from config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -223,6 +224,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return run_checks(settings)
 
 
+def cmd_contacts(args: argparse.Namespace) -> int:
+    from bot.contacts_cli import run_contacts
+
+    settings = _settings()
+    _quiet_logging(settings)
+    return run_contacts(args, settings)
+
+
 def cmd_healthcheck(args: argparse.Namespace) -> int:
     from bot.healthcheck import main as healthcheck
 
@@ -272,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "what to do, or skipped (because ...). Exit code 0 when all are ok, 2 "
                                    "when a setting is wrong, 1 otherwise.")
     p.set_defaults(fn=cmd_check)
+    add_contacts_parser(sub).set_defaults(fn=cmd_contacts)
     p = sub.add_parser("healthcheck", help="ask the running bot's /healthz (Docker's HEALTHCHECK)",
                        description="GET /healthz at the address SMSBOT_HTTP_LISTEN gives (0.0.0.0 is asked "
                                    "on 127.0.0.1). Exit code 0 when healthy, 1 otherwise.")

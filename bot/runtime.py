@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext
 
 from bot.faults import FaultLog
@@ -37,6 +38,7 @@ from bot.services.forwarding import TELEGRAM_TIMEOUT, Forwarder
 from bot.services.polling.handoff import InboundHook
 from bot.services.polling.poller import Poller
 from bot.services.polling.spool import SpoolKeeper
+from bot.services.scheduled import ScheduledSends
 from bot.services.sending import SendService
 from bot.services.status_messages import StatusMessages
 from bot.store import Store
@@ -67,8 +69,12 @@ class Parts:
     """The monotonic clock of the forwarder, the inbox and that budget: backoff, phones set aside."""
     confirm_clock: Clock | None = None
     """The wall clock of confirm questions: their age."""
+    scheduled_clock: Clock | None = None
+    """The wall clock of scheduled sends: when their hour has come, how late they are."""
     inbound_hooks: tuple[InboundHook, ...] = ()
     """More hooks for new inbound SMS, after the alert acks."""
+    address_book: Callable[[Store], AddressBook] = AddressBook
+    """What every part resolves contacts and groups with (a test's may fail on purpose)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,20 @@ class Alerts:
     job_faults: FaultLog
 
 
+@dataclass(slots=True)
+class HandledUpdates:
+    """The updates every handler has finished with (bot.app counts them): how many, and the
+    newest update_id; updates are handled one at a time, in order."""
+
+    count: int = 0
+    newest_id: int = 0
+
+    def note(self, update: object) -> None:
+        self.count += 1
+        if isinstance(update, Update):
+            self.newest_id = max(self.newest_id, update.update_id)
+
+
 @dataclass(eq=False)
 class Runtime:
     settings: Settings
@@ -89,6 +109,7 @@ class Runtime:
     address_book: AddressBook
     sending: SendService
     confirmations: Confirmations
+    scheduled: ScheduledSends
     access: AccessPolicy
     balance: BalanceWatch
     budgets: BudgetBook
@@ -102,6 +123,7 @@ class Runtime:
     web: WebServer
     closers: contextlib.AsyncExitStack = field(repr=False)
     """What open_runtime opened, each closer logged and suppressed on failure."""
+    handled_updates: HandledUpdates = field(default_factory=HandledUpdates)
 
     async def close(self) -> None:
         """Everything opened, in reverse: no new alerts first, then the dispatcher lets an SMS in
@@ -158,10 +180,13 @@ async def open_runtime(app: Application[Any, Any, Any, Any, Any, Any], settings:
             log.warning("sends interrupted by the last stop: %s; the chunk in flight of each is marked unknown "
                         "(never retried), the chunks never started not sent", interrupted)
         health = HealthState(telegram_ok_at=time.time())  # initialize() has just called getMe
-        address_book = AddressBook(store)
+        address_book = parts.address_book(store)
         sending = SendService(store, gateway, address_book, encoding=settings.gateway_encoding,
                               segment_size=settings.segment_size)
-        confirmations = Confirmations(store, settings.confirm_threshold, clock=parts.confirm_clock or time.time)
+        balance = BalanceWatch(settings, store, gateway)
+        confirmations = Confirmations(store, settings.confirm_threshold, balance,
+                                      clock=parts.confirm_clock or time.time)
+        scheduled = ScheduledSends(store, sending, clock=parts.scheduled_clock or time.time)
         status_messages = StatusMessages(store, sending)
 
         forward_clock = parts.forward_clock or time.monotonic
@@ -197,8 +222,8 @@ async def open_runtime(app: Application[Any, Any, Any, Any, Any, Any], settings:
 
         runtime = Runtime(
             settings=settings, store=store, gateway=gateway, sandbox=sandbox, address_book=address_book,
-            sending=sending, confirmations=confirmations, access=AccessPolicy.from_settings(settings),
-            balance=BalanceWatch(settings, store, gateway), budgets=budgets, health=health,
+            sending=sending, confirmations=confirmations, scheduled=scheduled,
+            access=AccessPolicy.from_settings(settings), balance=balance, budgets=budgets, health=health,
             updates_faults=updates_faults, status_messages=status_messages, forwarder=forwarder,
             alerts=alerts, poller=poller, web=web, closers=stack.pop_all())
     return runtime

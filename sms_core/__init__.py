@@ -22,16 +22,14 @@ from sms_core.phones import (
     normalize_numbers,
     parse_numbers,
 )
-from sms_core.protocol import (
+from sms_core.protocol.query import (
     INBOUND_PAGE_SIZE,
     MAX_NUMBERS_PER_REQUEST,
     REPORT_PAGE_SIZE,
     Endpoint,
-    parse_balance,
-    parse_inbound,
-    parse_reports,
-    parse_send,
 )
+from sms_core.protocol.read_answers import parse_balance, parse_inbound, parse_reports
+from sms_core.protocol.send_answer import parse_send
 from sms_core.schedule import CST, check_schedule, parse_schedule
 from sms_core.text import segment_count, unencodable_chars, validate_text
 

@@ -41,16 +41,10 @@ from sms_core.models import (
     SendResult,
 )
 from sms_core.phones import chunked, normalize_numbers
-from sms_core.protocol import (
-    MAX_NUMBERS_PER_REQUEST,
-    Endpoint,
-    decode_body,
-    parse_balance,
-    parse_inbound,
-    parse_reports,
-    parse_send,
-    send_query_parts,
-)
+from sms_core.protocol.body import decode_body
+from sms_core.protocol.query import MAX_NUMBERS_PER_REQUEST, Endpoint, send_query_parts
+from sms_core.protocol.read_answers import parse_balance, parse_inbound, parse_reports
+from sms_core.protocol.send_answer import parse_send
 from sms_core.redaction import keep_secret, parse_answer
 from sms_core.retry import RetryPolicy
 from sms_core.schedule import check_schedule

@@ -17,7 +17,7 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from sms_core.errors import GatewayProtocolError
-from sms_core.protocol import excerpt
+from sms_core.protocol.body import excerpt
 
 T = TypeVar("T")
 

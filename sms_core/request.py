@@ -28,7 +28,7 @@ from sms_core.errors import (
     UnknownReason,
     UnsupportedCharacters,
 )
-from sms_core.protocol import Endpoint, auth_params, encode_query
+from sms_core.protocol.query import Endpoint, auth_params, encode_query
 
 
 class NoAnswer(GatewayError):

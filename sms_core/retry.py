@@ -37,7 +37,7 @@ from sms_core.errors import (
     UnknownReason,
 )
 from sms_core.models import ChunkOutcome, ChunkResult, SendAnswer
-from sms_core.protocol import Endpoint
+from sms_core.protocol.query import Endpoint
 from sms_core.request import NoAnswer, TurnedAway
 
 log = logging.getLogger("sms_core.client")

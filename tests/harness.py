@@ -145,9 +145,62 @@ class Harness:
             await asyncio.sleep(0.05)
         return result
 
-    async def settle(self, seconds: float = 0.3) -> None:
-        """Give the bot a moment to (not) act, for tests that prove an absence."""
-        await asyncio.sleep(seconds)
+    # -- waiting for the bot to have (not) acted: events, never a fixed time ---------------------
+    # A count of finished runs includes the one in progress when the wait began, which may have
+    # begun before the event the test caused: n runs prove what n - 1 full runs would have done.
+
+    async def _runs(self, what: str, count: Callable[[], int], n: int, timeout: float,
+                    wake: Callable[[], None] | None = None) -> None:
+        target = count() + n
+
+        async def done() -> bool:
+            if wake is not None:
+                wake()
+            return count() >= target
+
+        try:
+            await self.eventually(done, timeout)
+        except TimeoutError:
+            raise TimeoutError(f"{what}: {count()} runs, waited for {target}") from None
+
+    async def poll_runs(self, n: int, timeout: float = 20.0) -> None:
+        """Until the poller has finished `n` more runs (the poll job, every poll_interval)."""
+        poller = self.runtime.poller
+        await self._runs("poll", lambda: poller.runs, n, timeout)
+
+    async def forward_runs(self, n: int, timeout: float = 20.0) -> None:
+        """Until the forwarder has finished `n` more passes (inbox, owed and edited statuses)."""
+        forwarder = self.runtime.forwarder
+        await self._runs("forward", lambda: forwarder.runs, n, timeout)
+
+    async def dispatch_runs(self, n: int, timeout: float = 20.0) -> None:
+        """Until the alert dispatcher's loop has finished `n` more passes over what is due
+        (woken for them: idle, it sleeps up to 30 s)."""
+        service = self.runtime.alerts.service
+        await self._runs("alert dispatch", lambda: service.runs, n, timeout, wake=service.wake)
+
+    async def copy_runs(self, n: int, timeout: float = 20.0) -> None:
+        """Until the alert copies' loop has finished `n` more passes (woken for them)."""
+        copies = self.runtime.alerts.copies
+        await self._runs("alert copies", lambda: copies.runs, n, timeout, wake=copies.wake)
+
+    def _newest_update_id(self) -> int:
+        """The newest update the double has for the bot: still queued, or handed out by a
+        getUpdates (logged before its answer leaves, so before the bot can confirm it)."""
+        queued = [u["update_id"] for u in self.api.pending_updates()]
+        handed = [u["update_id"] for c in self.api.calls("getUpdates") if c.ok for u in c.result or ()]
+        return max(queued + handed, default=0)
+
+    async def updates_handled(self, timeout: float = 10.0) -> None:
+        """Until the bot has handled (every handler finished) each update people have made so far:
+        what an answer or an SMS it did not give waits for."""
+        newest = self._newest_update_id()
+        handled = self.runtime.handled_updates
+        try:
+            await self.until(lambda: handled.newest_id >= newest, timeout)
+        except TimeoutError:
+            raise TimeoutError(f"update {newest} not handled; the newest handled is {handled.newest_id} "
+                               f"({handled.count} in all)") from None
 
 
 @pytest.fixture

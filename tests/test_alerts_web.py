@@ -166,7 +166,8 @@ async def test_a_replay_within_the_dedup_window_sends_one_sms(make_harness: Any)
     assert again.status_code == 202 and again.json()["accepted"][0]["state"] == "deduplicated"
     await h.until(lambda: h.gateway.sent)
     await copy_saying(h, 1, "Sent to 3")
-    await h.settle(0.5)
+    await h.dispatch_runs(2)  # a full pass over what is due since both were committed
+    await h.copy_runs(2)
     assert len(h.gateway.sent) == 1 and len(copies(h)) == 1
 
 
@@ -189,7 +190,7 @@ async def test_a_refire_soon_after_a_resolve_is_texted_not_deduplicated(make_har
 async def test_resolved_alerts_are_not_texted_when_switched_off(make_harness: Any) -> None:
     h = await alerts_bot(make_harness, alert_send_resolved=False)
     assert (await post(h, RESOLVED)).json()["accepted"][0]["state"] == "skipped"
-    await h.settle(0.5)
+    await h.dispatch_runs(2)
     assert h.gateway.sent == []
 
 
@@ -213,7 +214,7 @@ async def test_token_failures_are_401_audited_and_the_token_never_shows(make_har
     assert "wrong token" in wrong.json()["error"]
     bad_body = await post(h, b"{oops")  # the right token, then a refusal that logs
     assert bad_body.status_code == 400
-    await h.settle(0.3)
+    await h.dispatch_runs(2)
     assert h.gateway.sent == [] and h.gateway.request_count("send") == 0
     audited = await _audited(h)  # newest first: the 400, then the first 401 (the others are counted)
     assert len(audited) == 2 and audited[1].startswith("401 missing token")
@@ -279,7 +280,7 @@ async def test_bad_input_is_a_4xx_that_says_what_is_wrong(make_harness: Any, bod
     h = await alerts_bot(make_harness)
     r = await post(h, body, group=group)
     assert r.status_code == status and words in r.json()["error"]
-    await h.settle(0.2)
+    await h.dispatch_runs(2)
     assert h.gateway.sent == []
     assert any(str(status) in a and words in a for a in await _audited(h))
     assert await h.services.store.recent_alerts() == []

@@ -26,7 +26,7 @@ async def test_a_stranger_in_a_group_gets_silence_and_spends_nothing(harness):
     harness.api.add_chat(STRANGER_CHAT, type="supergroup", title="elsewhere")
     for text in ("/sms 13800138000 hi", "/balance", "/contacts", "/history"):
         harness.say(text, chat=STRANGER_CHAT, user=STRANGER)
-    await harness.settle(1.0)
+    await harness.updates_handled()
     assert harness.bot_messages(STRANGER_CHAT) == []
     assert harness.gateway.request_count() == 0 or harness.gateway.request_count("send") == 0
     assert harness.gateway.request_count("balance") == 0
@@ -81,7 +81,7 @@ async def test_a_stranger_in_private_gets_one_neutral_refusal(harness):
     reply = await harness.ask("/sms 13800138000 hi", chat=STRANGER, user=STRANGER)
     assert reply["text"] == "This is a private bot."
     harness.say("/balance", chat=STRANGER, user=STRANGER)
-    await harness.settle(0.5)
+    await harness.updates_handled()
     assert len(harness.bot_messages(STRANGER)) == 1  # one refusal, not one per message
     assert harness.gateway.request_count("send") == 0 and harness.gateway.request_count("balance") == 0
 
@@ -156,7 +156,7 @@ async def test_no_secret_appears_in_any_recorded_message_or_log(harness, caplog)
     await harness.ask("/sms 13800138000 again")
     harness.api.fail_next("sendMessage", 500)
     harness.say("/help")
-    await harness.settle(1.5)
+    await harness.updates_handled()
     texts = [m["text"] for chat in (TEAM_CHAT,) for m in harness.bot_messages(chat)]
     assert any("refused our login" in t_ for t_ in texts)
     assert_no_secrets(*texts, all_logged(caplog), caplog.text)

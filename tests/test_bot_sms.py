@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -80,14 +79,11 @@ async def test_forbidden_word_is_reported_with_the_word(harness):
     assert "refused" in reply["text"]
 
 
-async def test_scheduled_send_uses_the_gateway_send_time(harness):
+async def test_a_scheduled_time_more_than_a_year_ahead_is_refused(harness):
     reply = await harness.ask("/sms at 2099-01-02 03:04 13800138000 later")
-    assert "in the past" not in reply["text"]
-    # more than a year ahead is refused
-    assert "more than a year ahead" in reply["text"]
-    reply = await harness.ask("/sms at 2027-06-02 03:04 13800138000 later")
-    assert "scheduled for 2027-06-02 03:04" in reply["text"]
-    assert harness.gateway.sent[0].send_time == "20270602030400"
+    assert "more than a year ahead" in reply["text"] and "in the past" not in reply["text"]
+    assert await harness.services.store.scheduled.waiting() == []
+    assert harness.gateway.request_count("send") == 0
 
 
 async def test_send_above_threshold_asks_and_only_the_asker_can_confirm(make_harness):
@@ -101,7 +97,7 @@ async def test_send_above_threshold_asks_and_only_the_asker_can_confirm(make_har
     other = h.api.push_callback(TEAM_CHAT, ADMIN, question["message_id"], confirm)
     await h.until(lambda: h.api.callback_answer(other))
     assert "Only the person who asked" in h.api.callback_answer(other)["text"]
-    await h.settle()
+    await h.updates_handled()
     assert h.gateway.sent == []
 
     mine = h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
@@ -109,8 +105,8 @@ async def test_send_above_threshold_asks_and_only_the_asker_can_confirm(make_har
     await h.until(lambda: "Sent to 2" in h.bot_messages()[-1]["text"])
     assert h.api.callback_answer(mine) is not None
     assert len(h.gateway.sent) == 1
-    # the question became the status message: no button is left to press twice
-    assert not h.bot_messages()[-1].get("reply_markup")
+    # the question became the status message: no confirm button is left to press twice
+    assert _button_labels(h.bot_messages()[-1]) == ["Details"]
 
 
 async def test_cancel_sends_nothing(make_harness):
@@ -126,7 +122,8 @@ async def test_gateway_stall_gives_unknown_and_exactly_one_request(harness):
     harness.gateway.add_fault("stall", endpoint="send")
     reply = await harness.ask("/sms 13800138000 hello", timeout=20)
     assert "Outcome unknown" in reply["text"] and "check" in reply["text"]
-    await harness.settle(0.5)
+    await harness.updates_handled()
+    await harness.forward_runs(2)  # nor later, by a job
     assert harness.gateway.request_count("send") == 1
     record = (await harness.services.store.history())[0]
     assert record.state == "unknown"
@@ -152,7 +149,7 @@ async def test_balance_and_history(harness):
     assert "Balance: 10000" in reply["text"]
     await harness.ask("/sms 13800138000 first")
     reply = await harness.ask("/history 13800138000")
-    assert "first" in reply["text"] and "sent" in reply["text"]
+    assert "first" in reply["text"] and "this number: " in reply["text"]
     reply = await harness.ask("/history 13900139000")
     assert "No sends to 13900139000" in reply["text"]
 
@@ -173,7 +170,7 @@ async def test_concurrent_commands_each_get_an_answer(harness):
     for i in range(5):
         harness.say(f"/sms 1380013800{i} n{i}")
     await harness.until(lambda: len(harness.bot_messages()) >= 5)
-    await asyncio.sleep(0)
+    await harness.updates_handled()
     assert len(harness.gateway.sent) == 5
 
 
@@ -182,7 +179,7 @@ async def test_a_redelivered_update_never_texts_twice(harness):
     message = harness.say("/sms 13800138000 once only")
     await harness.until(lambda: harness.gateway.sent)
     harness.api.push_update("message", message)  # the same message, as a new update
-    await harness.settle(1.0)
+    await harness.updates_handled()
     assert len(harness.gateway.sent) == 1
 
 
@@ -246,7 +243,8 @@ async def test_a_status_lost_to_a_telegram_5xx_is_posted_once_telegram_answers(h
     assert record.status_message_id == status["message_id"]
     # it is a status like any other: the delivery counts are edited onto it
     await harness.until(lambda: "all reports in" in _statuses(harness)[0]["text"])
-    await harness.settle(1.5)
+    await harness.updates_handled()
+    await harness.forward_runs(2)
     assert len(_statuses(harness)) == 1 and len(harness.gateway.sent) == 1
 
 
@@ -256,7 +254,8 @@ async def test_a_slow_status_answer_is_not_posted_twice(harness):
     reply = await harness.ask("/sms 13800138000 slow answer")
     assert reply["text"].startswith("Sent to 1 number")
     await harness.eventually(lambda: _linked(harness))
-    await harness.settle(1.5)
+    await harness.updates_handled()
+    await harness.forward_runs(2)
     assert len(_statuses(harness)) == 1
 
 
@@ -282,7 +281,7 @@ async def test_a_confirm_click_telegram_calls_too_old_still_sends_once(make_harn
     h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
     await h.until(lambda: h.gateway.sent)
     await h.until(lambda: h.bot_messages()[-1]["text"].startswith("Sent to 1 number"))
-    assert not h.bot_messages()[-1].get("reply_markup")
+    assert _button_labels(h.bot_messages()[-1]) == ["Details"]
     assert len(h.gateway.sent) == 1
 
 
@@ -352,7 +351,7 @@ async def test_an_edited_command_is_not_acted_on_again(harness):
     command = harness.say("/balance")
     await harness.next_reply(after=2)
     harness.api.push_update("edited_message", _edited(command, "/balance "))
-    await harness.settle(1.0)
+    await harness.updates_handled()
     assert len(harness.bot_messages()) == 3  # the refusal, the edit's answer, one balance
     assert harness.gateway.sent == []
 
@@ -369,24 +368,56 @@ async def test_a_partly_sent_send_says_how_many_numbers_were_not_sent(make_harne
     assert "✗ Not sent to 50 numbers: the account's balance is too low: top it up" in reply["text"]
 
 
-async def test_a_scheduled_send_is_confirmed_with_its_time_and_ends_with_all_reports_in(make_harness):
+# --- the confirm question and the balance ----------------------------------------------------------
+
+
+async def test_the_confirm_question_shows_the_balance(make_harness):
+    h = await make_harness(confirm_threshold=1)
+    question = await h.ask("/sms 13800138000,13800138001 hello")
+    assert "Send to 2 numbers?" in question["text"] and "Balance: 10000 messages." in question["text"]
+    assert [b["text"] for b in question["reply_markup"]["inline_keyboard"][0]] == ["Confirm", "Cancel"]
+
+
+async def test_a_send_costing_more_than_the_balance_is_refused_at_once_with_both(make_harness):
+    h = await make_harness(confirm_threshold=1)
+    h.gateway.set_balance(5)
+    numbers = ",".join(f"1380013800{i}" for i in range(8))
+    refusal = await h.ask(f"/sms {numbers} hello")
+    assert refusal["text"] == ("✗ Not sent: this send costs 8 messages and the balance is 5. "
+                               "Top up the gateway account, or send to fewer numbers or a shorter text.")
+    assert not refusal.get("reply_markup")
+    assert h.gateway.request_count("send") == 0 and await h.services.store.history() == []
+    h.api.add_user(MEMBER, "Max", username="max", language_code="zh-hans")
+    refusal = await h.ask(f"/sms {numbers} hello")
+    assert refusal["text"].startswith("✗ 未发送：本次需 8 条，余额仅 5 条。")
+
+
+async def test_when_the_balance_cannot_be_read_the_question_says_so_and_still_asks(make_harness):
+    h = await make_harness(confirm_threshold=1)
+    h.gateway.add_fault("http500", count=10, endpoint="balance")
+    question = await h.ask("/sms 13800138000,13800138001 hello", timeout=20)
+    assert "Could not read the balance (" in question["text"]
+    assert "if it is too low, the gateway will refuse the send" in question["text"]
+    h.gateway.clear_faults()
+    confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
+    await h.until(lambda: h.gateway.sent)
+    assert h.gateway.sent[0].accepted == ("13800138000", "13800138001")
+
+
+async def test_a_scheduled_send_over_the_balance_is_asked_with_a_warning(make_harness):
     from datetime import datetime, timedelta
 
     from sms_core.schedule import CST
 
-    h = await make_harness(confirm_threshold=0)
-    h.gateway.configure(auto_reports=False)
-    when = (datetime.now(CST) + timedelta(days=30)).strftime("%Y-%m-%d %H:%M")
-    question = await h.ask(f"/sms at {when} 13800138000 later")
-    assert f"scheduled for {when} (China time)" in question["text"]
-    confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    h.api.push_callback(TEAM_CHAT, MEMBER, question["message_id"], confirm)
-    await h.until(lambda: h.gateway.sent)
-    [sent] = h.gateway.sent
-    h.gateway.add_report(sent.ids[0], "13800138000", 10)  # the scheduled time came, and went well
+    h = await make_harness(confirm_threshold=1)
+    h.gateway.set_balance(1)
+    when = (datetime.now(CST) + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    question = await h.ask(f"/sms at {when} 13800138000,13800138001 hello")
+    assert (f"⚠ Balance: 1 message, less than this send costs: top it up before {when} (China time)"
+            in question["text"])
+    assert question["reply_markup"]["inline_keyboard"][0][0]["text"] == "Confirm"
 
-    def status() -> str:
-        return next(m["text"] for m in h.bot_messages() if m["message_id"] == question["message_id"])
 
-    await h.until(lambda: "all reports in" in status())
-    assert f"delivered 1/1 · scheduled for {when} (China time) · all reports in" in status()
+def _button_labels(message):
+    return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]

@@ -35,7 +35,7 @@ from sms_core import (
     SmsGateway,
     UnsupportedCharacters,
 )
-from sms_core.protocol import encode_query, send_params
+from sms_core.protocol.query import encode_query, send_params
 from sms_core.redaction import RedactPasswordFilter
 from sms_core.sandbox import SandboxServer
 

@@ -154,7 +154,7 @@ def test_the_health_url_follows_smsbot_http_listen_through_loopback(listen: str,
 async def test_the_health_check_passes_on_a_running_bot_and_fails_once_it_stopped(tmp_path: Path) -> None:
     h = await Harness(tmp_path).start()
     try:
-        port = h.services.extras["web"].port
+        port = h.runtime.web.port
         settings = Settings(_env_file=None, http_listen=f"0.0.0.0:{port}")  # type: ignore[call-arg]
 
         async def healthy() -> Probe | None:

@@ -52,7 +52,7 @@ async def test_five_sms_from_a_new_phone_in_one_poll_make_one_topic(prepared_har
         h.gateway.add_inbound(PHONE, f"message {i}")
     await h.start()
     await h.until(lambda: len(_lines(inbox_messages(h))) == 5)
-    await h.settle(0.5)
+    await h.forward_runs(2)  # nothing more to post
     [topic] = live_topics(h)
     assert topic["name"] == PHONE
     [message] = inbox_messages(h)  # joined: one Telegram message for the five
@@ -229,7 +229,7 @@ async def test_5xx_and_429_delay_but_lose_nothing_and_keep_each_phones_order(mak
             harness.api.fail_next("sendMessage", 429, retry_after=1)
         if round_ == 2:
             harness.api.fail_next("sendMessage", 500)
-        await harness.settle(0.3)
+        await harness.poll_runs(2)  # each round read by a poll of its own
     store = harness.services.store
 
     async def drained() -> bool:
@@ -251,7 +251,9 @@ async def test_inbound_waits_while_telegram_is_down(harness):
     harness.gateway.add_inbound(PHONE, "while down")
     store = harness.services.store
     await harness.eventually(lambda: counted(store.inbound_count, 1))
-    await harness.settle(1.5)
+    calls = harness.runtime.forwarder.call  # each pass that fails to reach Telegram counts
+    failures = calls.failures
+    await harness.until(lambda: calls.failures >= failures + 2)  # tried twice since it was stored
     assert await store.pending_inbound_count() == 1
     harness.api.start()
     await harness.until(lambda: inbox_messages(harness), timeout=20)
@@ -277,10 +279,10 @@ async def test_a_backlog_waits_for_the_budget_and_is_joined(make_harness):
     for i in range(30):
         harness.gateway.add_inbound(PHONE, f"later {i}")
         if i % 10 == 0:
-            await harness.settle(0.3)  # several polls
+            await harness.poll_runs(2)  # several polls
     store = harness.services.store
     await harness.eventually(lambda: counted(store.inbound_count, 31))
-    await harness.settle(0.5)
+    await harness.forward_runs(2)
     assert len(inbox_messages(harness)) == 1
     clock.now += 62
     await harness.until(lambda: len(inbox_messages(harness)) == 2)
@@ -297,9 +299,11 @@ async def test_a_new_phone_short_of_two_slots_waits_for_two_without_spinning(mak
     first_runs = forwarder.runs
     harness.gateway.add_inbound("13900005555", "a new phone")  # needs a topic and a message
     await harness.eventually(lambda: counted(harness.services.store.inbound_count, 2))
-    await harness.settle(1.0)
+    await harness.forward_runs(2)
     assert len(live_topics(harness)) == 1  # one slot is not enough for a topic and its message
-    # woken for the second slot, not for the free one at once and again (a loop, every 1 ms)
+    # woken for the second slot, not for the free one at once and again (a loop, every 1 ms):
+    # the forward job's ticks keep pace with the poll job's (both 0.2 s here), a loop would not
+    await harness.poll_runs(3)
     runs = forwarder.runs - first_runs
     assert runs <= 8, runs
     clock.now += 62
@@ -320,7 +324,7 @@ async def test_inbound_goes_before_status_edits(make_harness):
     store = harness.services.store
     await harness.eventually(lambda: counted(store.inbound_count, 1))
     await harness.eventually(lambda: counted(store.report_count, 1))
-    await harness.settle(0.5)
+    await harness.forward_runs(2)
     assert harness.api.calls("editMessageText") == [] and harness.api.calls("createForumTopic") == []
     clock.now += 62  # three slots: a topic and its message first, then the edit
     await harness.until(lambda: harness.api.calls("editMessageText"))
@@ -407,7 +411,7 @@ async def test_without_an_inbox_sms_are_kept_and_forwarded_once_it_is_set(prepar
     first.gateway.add_inbound(PHONE, "kept for later")
     store = first.services.store
     await first.eventually(lambda: counted(store.inbound_count, 1))
-    await first.settle(0.5)
+    await first.forward_runs(2)
     assert await store.pending_inbound_count() == 1
     assert first.api.sent_messages(INBOX_CHAT) == []
     assert "kept in the store" in caplog.text
@@ -458,5 +462,5 @@ async def test_a_slow_topic_creation_still_makes_one_topic(harness):
     harness.api.delay_next("createForumTopic", 6.0)
     harness.gateway.add_inbound(PHONE, "hello")
     await harness.until(lambda: inbox_messages(harness), timeout=30)
-    await harness.settle(1.0)
+    await harness.forward_runs(2)
     assert len(live_topics(harness)) == 1 and len(harness.api.calls("createForumTopic")) == 1

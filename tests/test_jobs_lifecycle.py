@@ -8,12 +8,18 @@ running ones were waited for (a CancelledError traceback logged as ERROR).
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from bot.jobs.balance import check_balance
 
 
+def _next_poll_tick(harness) -> datetime:
+    [job] = harness.app.job_queue.get_jobs_by_name("poll")
+    return job.next_t
+
+
 async def test_a_slow_gateway_and_a_stop_with_a_job_due_leave_no_warning_or_error(harness, caplog):
-    await harness.settle(0.5)
+    await harness.poll_runs(1)
     polls = harness.gateway.request_count("inbound")
     harness.gateway.add_fault("slow", endpoint="inbound", delay=1.5)  # one poll takes 1.5 s (ticks: 0.2 s)
 
@@ -21,7 +27,9 @@ async def test_a_slow_gateway_and_a_stop_with_a_job_due_leave_no_warning_or_erro
         return harness.gateway.request_count("inbound") > polls
 
     await harness.eventually(poll_in_flight)
-    await harness.settle(0.8)  # ticks come while it runs
+    tick = _next_poll_tick(harness)
+    interval = timedelta(seconds=harness.settings.poll_interval)
+    await harness.until(lambda: _next_poll_tick(harness) >= tick + 4 * interval)  # 4 ticks come while it runs
     harness.app.job_queue.run_once(check_balance, 0.3, name="balance-due")  # due while the stop waits
     await harness.stop()
     harness.app = None

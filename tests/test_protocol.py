@@ -11,7 +11,6 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from sms_core import protocol
 from sms_core.errors import (
     POLL_ERRORS,
     SEND_ERRORS,
@@ -30,20 +29,21 @@ from sms_core.errors import (
     UnsupportedCharacters,
 )
 from sms_core.models import DeliveryReport, InboundSms, ReportPage, ReportStatus, SendAnswer
-from sms_core.protocol import (
+from sms_core.protocol.body import decode_body, excerpt
+from sms_core.protocol.query import (
+    INBOUND_PAGE_SIZE,
+    MAX_NUMBERS_PER_REQUEST,
+    MAX_TEXT_CHARS,
+    REPORT_PAGE_SIZE,
     Endpoint,
     auth_params,
-    decode_body,
     encode_query,
-    excerpt,
     format_send_time,
-    parse_balance,
-    parse_inbound,
-    parse_reports,
-    parse_send,
     send_params,
     send_query_parts,
 )
+from sms_core.protocol.read_answers import parse_balance, parse_inbound, parse_reports
+from sms_core.protocol.send_answer import parse_send
 
 PARSERS = [parse_send, parse_reports, parse_inbound, parse_balance]
 HTML_PAGE = (
@@ -57,10 +57,10 @@ HTML_PAGE = (
 
 
 def test_limits_match_the_vendor_document():
-    assert protocol.MAX_NUMBERS_PER_REQUEST == 100
-    assert protocol.REPORT_PAGE_SIZE == 100
-    assert protocol.INBOUND_PAGE_SIZE == 50
-    assert protocol.MAX_TEXT_CHARS == 335
+    assert MAX_NUMBERS_PER_REQUEST == 100
+    assert REPORT_PAGE_SIZE == 100
+    assert INBOUND_PAGE_SIZE == 50
+    assert MAX_TEXT_CHARS == 335
 
 
 def test_endpoints_are_the_vendor_paths():

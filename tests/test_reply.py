@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from harness import INBOX_CHAT, MEMBER, inbox_messages, live_topics
 
 PHONE = "13900001111"
@@ -77,7 +75,7 @@ async def test_talk_outside_a_phones_topic_is_left_alone(harness):
     mine = harness.api.add_topic(INBOX_CHAT, "Team chatter", user_id=MEMBER)
     harness.say("coffee?", chat=INBOX_CHAT, thread_id=mine["message_thread_id"])
     harness.say("in General", chat=INBOX_CHAT)
-    await harness.settle(0.8)
+    await harness.updates_handled()
     assert harness.gateway.sent == []
     assert len(harness.bot_messages(INBOX_CHAT)) == 1  # only the forwarded SMS
 
@@ -91,7 +89,7 @@ async def test_without_topics_a_reply_to_a_forwarded_sms_goes_to_its_phone(harne
                                reply_to_message_id=forwarded[0]["message_id"])
     assert "Sent to 1 number" in status["text"]
     harness.say("not a reply", chat=INBOX_CHAT)
-    await harness.settle(0.5)
+    await harness.updates_handled()
     assert [(s.accepted, s.text) for s in harness.gateway.sent] == [((PHONE,), "yes, tomorrow")]
 
 
@@ -102,7 +100,7 @@ async def test_an_update_handed_out_twice_texts_once(harness):
     # Telegram redelivers an update when the bot died before confirming it
     message = {k: v for k, v in pushed.items() if k not in ("raw_text", "parse_mode")}
     harness.api.push_update("message", message)
-    await harness.settle(0.8)
+    await harness.updates_handled()
     assert len(harness.gateway.sent) == 1
 
 
@@ -113,7 +111,7 @@ async def test_an_edited_message_is_not_sent_again(harness):
     edited = {k: v for k, v in pushed.items() if k not in ("raw_text", "parse_mode")}
     edited.update(text="second version", edit_date=edited["date"] + 5)
     harness.api.push_update("edited_message", edited)
-    await asyncio.sleep(0.8)
+    await harness.updates_handled()
     assert [s.text for s in harness.gateway.sent] == ["first version"]
 
 
@@ -146,7 +144,7 @@ async def test_service_messages_in_a_phones_topic_get_no_answer(harness):
                                  {"pinned_message": pinned}]):
         harness.api.push_update("message", {**plain, "message_id": base["message_id"] + 100 + i, **service})
     harness.api.close_topic(INBOX_CHAT, thread, user_id=MEMBER)  # its service message is an update too
-    await harness.settle(1.0)
+    await harness.updates_handled()
     assert len(harness.bot_messages(INBOX_CHAT)) == 2
     assert len(harness.gateway.sent) == 1
 

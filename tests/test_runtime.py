@@ -24,6 +24,8 @@ async def test_handlers_and_jobs_reach_one_runtime_whose_parts_share_their_colla
     assert runtime.sending.address_book is runtime.address_book
     assert runtime.alerts.service.address_book is runtime.address_book
     assert runtime.status_messages.sending is runtime.sending
+    assert runtime.scheduled.sending is runtime.sending and runtime.scheduled.store is runtime.store
+    assert runtime.confirmations.balance is runtime.balance
     assert runtime.poller.health is runtime.health
     assert "runtime" in harness.app.bot_data and len(harness.app.bot_data) == 1
 

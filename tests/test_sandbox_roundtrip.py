@@ -13,9 +13,11 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sms_core import protocol
 from sms_core.errors import GatewayRefused
 from sms_core.models import DeliveryReport, InboundSms, SendAnswer
+from sms_core.protocol.query import Endpoint, encode_query, send_params
+from sms_core.protocol.read_answers import INBOUND_PREFIX, parse_inbound, parse_reports
+from sms_core.protocol.send_answer import parse_send
 from sms_core.sandbox import SandboxGateway, decode_query, format_inbound, format_reports
 
 _STRIPPED = " \t\r\n\x0b\x0c\ufeff\x00"  # what a reader may cut from the ends of a whole body
@@ -39,7 +41,7 @@ phones = st.from_regex(r"\+?[0-9]{3,20}", fullmatch=True)
 # A `|` followed by what looks like the next record's `id[;,]phone;` prefix: the one
 # thing an inbound text cannot hold unambiguously (spec decision 3).
 _LOOKS_LIKE_BOUNDARY = re.compile(
-    r"\|[ \t\r\n]*" + re.sub(r"\?P<\w+>", "", protocol.INBOUND_PREFIX))
+    r"\|[ \t\r\n]*" + re.sub(r"\?P<\w+>", "", INBOUND_PREFIX))
 
 
 @settings(max_examples=300)
@@ -49,7 +51,7 @@ _LOOKS_LIKE_BOUNDARY = re.compile(
 def test_report_pages_read_back_exactly(records):
     reports = [DeliveryReport(i, p, s) for i, p, s in records]
     body = format_reports(reports).encode("gbk")
-    page = protocol.parse_reports(body, "gbk")
+    page = parse_reports(body, "gbk")
     assert list(page.reports) == reports
     assert page.declared == len(reports) and not page.count_mismatch
 
@@ -65,15 +67,15 @@ def test_inbound_pages_read_back_exactly(records, style):
         assume(last == last.rstrip(_STRIPPED))  # the body's end cannot be told from the text's
     messages = [InboundSms(i, p, t) for i, p, t in records]
     body = format_inbound(messages, style).encode("gbk")
-    page = protocol.parse_inbound(body, "gbk")
+    page = parse_inbound(body, "gbk")
     assert list(page.messages) == messages
     assert not page.count_mismatch
 
 
 @given(st.text(gbk_char, max_size=200), st.text(gbk_char, min_size=1, max_size=30))
 def test_queries_built_by_the_client_are_read_back_by_the_sandbox(text, password):
-    params = protocol.send_params("demo", password, ["13800138000", "075580808080"], text)
-    raw = protocol.encode_query(params, "gbk").encode("ascii")
+    params = send_params("demo", password, ["13800138000", "075580808080"], text)
+    raw = encode_query(params, "gbk").encode("ascii")
     decoded, ok = decode_query(raw, "gbk")
     assert ok
     assert decoded == params
@@ -89,13 +91,13 @@ def test_queries_built_by_the_client_are_read_back_by_the_sandbox(text, password
 )
 def test_every_send_answer_of_the_sandbox_parses(numbers, text, wrong_password, id_style):
     gateway = SandboxGateway(id_style=id_style, balance=500)
-    params = protocol.send_params(
+    params = send_params(
         "demo", "nope" if wrong_password else "sandbox-password", numbers, text)
-    raw = protocol.encode_query(params, "gbk").encode("ascii")
-    record, _, decoded = gateway.begin(protocol.Endpoint.SEND.value, raw)
+    raw = encode_query(params, "gbk").encode("ascii")
+    record, _, decoded = gateway.begin(Endpoint.SEND.value, raw)
     answer = gateway.process(record, decoded).encode("gbk")
     try:
-        parsed = protocol.parse_send(answer, "gbk")
+        parsed = parse_send(answer, "gbk")
     except GatewayRefused:
         assert gateway.sent == []
         return

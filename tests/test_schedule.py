@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sms_core.errors import InvalidSchedule
-from sms_core.protocol import format_send_time
+from sms_core.protocol.query import format_send_time
 from sms_core.schedule import CST, check_schedule, parse_schedule
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=CST)

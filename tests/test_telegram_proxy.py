@@ -97,7 +97,7 @@ async def test_proxy_credentials_appear_in_no_log_line(proxy, make_harness, capl
     await h.ask("/id")
     # the proxy goes away: getUpdates fails (logged once, with the reason) until it is back
     proxy.stop()
-    await h.until(lambda: "getUpdates" in all_logged(caplog) and h.app.bot_data["updates_faults"].faults.failing)
+    await h.until(lambda: "getUpdates" in all_logged(caplog) and h.runtime.updates_faults.faults.failing)
     logged = all_logged(caplog) + handler_output.getvalue()
     assert "Telegram gives no updates" in logged
     assert_no_proxy_credentials(logged, repr(h.settings), str(h.settings))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import people, queries
+from . import files, people, queries
 from .api import BotApi
 from .limits import Limit
 from .methods import canonical
@@ -222,6 +222,37 @@ class FakeTelegram(BotApi):
             reply_to=reply_to_message_id,
         )
 
+    def push_document(
+        self,
+        chat_id: int,
+        user_id: int,
+        content: bytes,
+        file_name: str,
+        *,
+        mime_type: str | None = "text/csv",
+        caption: str | None = None,
+        thread_id: int | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A person sends a file as a document, optionally with a caption (no ``text``); the
+        bot can getFile its ``file_id`` and download it. A caption starting with "/" gets a
+        ``bot_command`` caption entity, as Telegram gives it."""
+        with self._state.lock:
+            stored = files.store_file(self._state, content, file_name, mime_type)
+        content_json: dict[str, Any] = {"document": files.document_json(stored)}
+        if caption:
+            content_json["caption"] = caption
+            if entities := people.command_entities(caption):
+                content_json["caption_entities"] = entities
+        return people.push(
+            self._state,
+            chat_id,
+            user_id,
+            content=content_json,
+            thread_id=thread_id,
+            reply_to=reply_to_message_id,
+        )
+
     def push_callback(
         self,
         chat_id: int,
@@ -314,6 +345,11 @@ class FakeTelegram(BotApi):
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates queued and not yet confirmed by the bot."""
         return self._state.updates.pending()
+
+    def file_content(self, file_id: str) -> bytes:
+        """The bytes of a file the bot uploaded or a person sent (KeyError when unknown)."""
+        with self._state.lock:
+            return self._state.files[file_id].content
 
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
         """The bot's answerCallbackQuery parameters for a query, or None if unanswered."""

@@ -21,6 +21,7 @@ Limit = tuple[int, float]  # (messages, seconds)
 RATE_LIMITED_METHODS = frozenset(
     {
         "sendMessage",
+        "sendDocument",
         "editMessageText",
         "editMessageReplyMarkup",
         "createForumTopic",

@@ -107,7 +107,7 @@ def decode_params(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
-    """Form fields of a multipart body; uploaded files become a small description."""
+    """Form fields of a multipart body; an uploaded file becomes its name, size, type and bytes."""
     message = BytesParser(policy=policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
     )
@@ -118,8 +118,9 @@ def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
             continue
         payload = part.get_payload(decode=True) or b""
         filename = part.get_filename()
-        if filename:
-            fields[name] = {"file_name": filename, "file_size": len(payload)}
+        if filename:  # an upload: sendDocument keeps its bytes
+            fields[name] = {"file_name": filename, "file_size": len(payload), "content": payload,
+                            "mime_type": part.get_content_type()}
         else:
             fields[name] = payload.decode("utf-8", "replace")
     return fields

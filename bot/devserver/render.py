@@ -34,6 +34,10 @@ def _body(message: Mapping[str, Any]) -> str:
     if "photo" in message:
         caption = message.get("caption")
         return f"[photo] {caption}" if caption else "[photo]"
+    if "document" in message:
+        name = message["document"].get("file_name") or "file"
+        caption = message.get("caption")
+        return f"[document {name}] {caption}" if caption else f"[document {name}]"
     text = message.get("text")
     return str(text) if text is not None else "[message]"
 

@@ -24,6 +24,7 @@ from sms_core.httpserver import HttpServer
 from .api import DEFAULT_TOKEN
 from .control import FakeTelegram
 from .errors import CONFLICT_POLL, ApiError
+from .files import find_by_path
 from .params import read_params
 
 __all__ = ["BotApiServer"]
@@ -54,7 +55,10 @@ class BotApiServer(FakeTelegram):
     ) -> None:
         super().__init__(token, **options)
         self._app = Starlette(
-            routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])]
+            routes=[
+                Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
+                Route("/{path:path}", self._endpoint, methods=["GET", "POST"]),
+            ]
         )
         self._http = HttpServer(
             self._app, host, port, name="Bot API stand-in",
@@ -83,6 +87,11 @@ class BotApiServer(FakeTelegram):
     def base_url(self) -> str:
         """What python-telegram-bot's ``base_url`` wants: the URL up to the token."""
         return f"{self.url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """What python-telegram-bot's ``base_file_url`` wants: where getFile's files download."""
+        return f"{self.url}/file/bot"
 
     @property
     def running(self) -> bool:
@@ -165,6 +174,15 @@ class BotApiServer(FakeTelegram):
             return _json_response(exc.payload(), exc.status)
         self.record(method, params, 200, result=result)
         return _json_response({"ok": True, "result": result}, 200)
+
+    async def _download(self, request: Request) -> Response:
+        """A file by the file_path getFile gave, as Telegram serves it (files.py)."""
+        if request.path_params["token"] != self.token:
+            return _json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
+        stored = find_by_path(self._state, request.path_params["path"])
+        if stored is None:
+            return _json_response({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+        return Response(stored.content, media_type="application/octet-stream")
 
     async def _long_poll(self, request: Request, params: dict[str, Any]) -> Any:
         """getUpdates: answer as soon as updates exist, else after ``timeout`` seconds.

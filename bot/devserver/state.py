@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+from .files import StoredFile
 from .limits import FloodLimits, Limit
 from .model import Chat, Message, Topic, User
 from .updates import UpdateQueue
@@ -57,6 +58,7 @@ class State:
             self.migrated: dict[int, int] = {}
             self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
             self.callbacks: dict[str, dict[str, Any]] = {}
+            self.files: dict[str, StoredFile] = {}  # by file_id (files.py)
             self.updates.clear()
             self.limits.restore_defaults()
 

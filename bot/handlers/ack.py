@@ -10,6 +10,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.handlers.common import Context, answer, translator, user_label
 from bot.runtime import runtime_of
+from bot.services.alerts.ack_status import ack_answer
 from config import Settings
 
 _ACK_ARG = re.compile(r"^#?(\d{1,6})$")
@@ -25,10 +26,7 @@ async def ack_command(update: Update, context: Context) -> None:
     code = int(m.group(1))
     who = user_label(update) or "?"
     result = await runtime_of(context).alerts.service.ack(code, who)
-    if result.outcome == "done":
-        await answer(update, tr("ack_done", code=code, who=who))
-    else:
-        await answer(update, tr("ack_unknown", code=code))
+    await answer(update, ack_answer(result.outcome, result.alert, code, who, tr))
 
 
 def register(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.commands import CommandSyntaxError, SmsCommand, parse_sms
 from bot.errors import BotError, Reason, UnknownContact, UnknownGroup
 from bot.handlers.common import Context, answer, explain, translator
-from bot.handlers.outgoing import CALLBACK_PREFIX, edit_into, send_or_confirm
+from bot.handlers.outgoing import CALLBACK_PREFIX, edit_into, send_or_confirm, send_or_hold
 from bot.inbox.replies import is_topic_root, topic_of
 from bot.runtime import runtime_of
 from bot.services.confirmations import with_topic
@@ -96,7 +96,7 @@ async def confirm_callback(update: Update, context: Context) -> None:
     origin = question.origin
     assert origin.chat_id is not None
     show = edit_into(context, origin.chat_id, result.message_id or 0, origin.status_topic_id)
-    await runtime.status_messages.send_and_show(question.prepared, origin, tr, show)
+    await send_or_hold(runtime, question.prepared, origin, tr, show)
 
 
 async def _answer_button(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> None:

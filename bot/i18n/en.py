@@ -16,10 +16,14 @@ MESSAGES: dict[str, str] = {
         "  A line break ends the targets: the text below it may start with anything, even a number.\n"
         "/sms at YYYY-MM-DD HH:MM TARGETS TEXT: schedule (China Standard Time).\n"
         "  <code>/sms at 2026-12-01 09:00 @oncall Maintenance tonight</code>\n"
+        "/scheduled: the scheduled sends waiting in this chat, each with a button to cancel it.\n"
         "/balance: messages left on the gateway account.\n"
         "/history [NUMBER|NAME]: the last sends and their delivery.\n"
+        "/history #ID: each number of send ID, its state and why it failed.\n"
         "/contacts, /groups: the address book.\n"
         "/contact add NAME NUMBER, /contact del NAME (admins)\n"
+        "/contacts import (the caption of a CSV file, or a reply to one), /contacts export: "
+        "the address book as a CSV file of name, number, groups (admins)\n"
         "/group add NAME MEMBERS..., /group del NAME (admins)\n"
         "  <code>/group add oncall alice bob 13900139000</code>\n"
         "/ack CODE: acknowledge an alert.\n"
@@ -27,9 +31,10 @@ MESSAGES: dict[str, str] = {
         "In the inbox chat every phone that writes gets its own topic; what you write there goes back to that phone by SMS."
     ),
     "commands_sms": "Send an SMS: /sms TARGETS TEXT",
+    "commands_scheduled": "Scheduled sends: list and cancel",
     "commands_balance": "Messages left on the gateway account",
     "commands_history": "Recent sends and their delivery",
-    "commands_contacts": "List contacts",
+    "commands_contacts": "List contacts; /contacts import or export: as a CSV file",
     "commands_groups": "List contact groups",
     "commands_contact": "Add or delete a contact (admins)",
     "commands_group": "Add or delete a group (admins)",
@@ -65,6 +70,16 @@ MESSAGES: dict[str, str] = {
     "confirm_cancelled": "Cancelled: nothing was sent.",
     "confirm_done": "Confirmed.",
     "confirm_gone": "This send was already confirmed or cancelled.",
+    "confirm_balance": "Balance: {balance} {balance|message|messages}.",
+    "confirm_balance_failed": "Could not read the balance ({error}): if it is too low, the gateway will refuse the send.",
+    "confirm_balance_low": (
+        "⚠ Balance: {balance} {balance|message|messages}, less than this send costs: top it up before {when} (China time), "
+        "or the gateway will refuse it."
+    ),
+    "sms_over_balance": (
+        "✗ Not sent: this send costs {cost} {cost|message|messages} and the balance is {balance}. "
+        "Top up the gateway account, or send to fewer numbers or a shorter text."
+    ),
     # status of a send
     "status_pending": "Sending to {n} {n|number|numbers}…",
     "status_sent": "Sent to {n} {n|number|numbers} · {segments} {segments|segment|segments} each · cost {cost} · delivered {delivered}/{n}",
@@ -106,10 +121,86 @@ MESSAGES: dict[str, str] = {
     "member_in_use": "{name} is a member of {groups}: nothing was deleted. Take it out of each (/group add NAME MEMBERS without it), then delete it.",
     "group_stale": "Skipped, no longer a contact or group: {members}. Fix the group with /group add NAME MEMBERS.",
     "groups": "<b>Groups</b>\n{lines}",
+    # /contacts import, /contacts export (a CSV file)
+    "contacts_import_usage": (
+        "Send the CSV file as a document with the caption <code>/contacts import</code>, or reply "
+        "<code>/contacts import</code> to it. Columns: name, number, groups (groups separated by ; or spaces); "
+        "a header row is optional. UTF-8 or GBK, as Excel saves it. <code>/contacts export</code> gives the "
+        "address book as such a file."
+    ),
+    "contacts_import_download_failed": "The file could not be fetched from Telegram ({error}): send it again.",
+    "contacts_import_head": "<b>Imported {file}</b>: {rows} {rows|row|rows} read ({encoding}).",
+    "contacts_import_added": "Added {n}: {names}",
+    "contacts_import_updated": "Updated {n}: {names}",
+    "contacts_import_unchanged": "Already so: {n}",
+    "contacts_import_new_groups": "New {n|group|groups}: {names}",
+    "contacts_import_more": " … and {n} more",
+    "contacts_import_refused": (
+        "Refused {n} {n|row|rows}, not imported (the other rows are): fix {n|it|them} and import the file "
+        "again; the rows already in stay as they are."
+    ),
+    "contacts_import_line": "line {line}: {reason}",
+    "contacts_import_rest": "… and {n} more refused {n|row|rows}.",
+    "contacts_import_nothing": "Nothing changed: the address book already holds every row.",
+    "contacts_export_caption": (
+        "The address book: {contacts} {contacts|contact|contacts}, {groups} {groups|group|groups}. "
+        "Edit it (Excel opens it) and send it back with the caption /contacts import."
+    ),
+    "csv_too_big": "The file is larger than {limit}: no address book is that big. Send a CSV with the columns name, number, groups.",
+    "csv_workbook": "This is an Excel workbook (or another binary file), not CSV: in Excel choose File → Save As → CSV UTF-8 (or CSV), and send that file.",
+    "csv_encoding": "The file's text is neither UTF-8 nor GBK: save it as CSV UTF-8 and send it again.",
+    "csv_empty": "The file has no rows: write one contact a line, as name, number, groups.",
+    "csv_header": "The first row looks like a header ({columns}) but names no name and number columns: call them name, number, groups (or 姓名, 号码, 分组).",
+    "csv_too_many": "The file has more than {limit} rows: split it into smaller files.",
+    "csv_unreadable": "The file cannot be read as CSV near line {line} ({error}): check the quotes there.",
+    "csv_bad_number": "{raw} is not a valid number: {reason}",
+    "csv_bad_group": "'{name}' cannot be a group name: one word of at most 32 characters, not a number, without @ or commas",
+    "csv_group_number": "@{name} is a group: leave its number empty",
+    "csv_no_name": "no name and no number: write a name and a number, or a number and its groups",
+    "csv_number_no_groups": "{number} has no name: give it one, or name the groups it belongs to",
+    "csv_no_number": "{name} has no number: write it in the number column",
+    "csv_duplicate": "{name} is already on line {first}: one row per contact",
+    "csv_group_cycle": "@{name} cannot contain {member}: that would put @{name} inside itself ({path})",
     # history
     "history_empty": "No sends yet.",
     "history_none_for": "No sends to {who} yet.",
-    "history": "<b>Last sends</b>\n{lines}",
+    "history": "<b>Last sends</b>\n{lines}\n\n<i>/history #ID: each number of a send.</i>",
+    "history_for": "<b>Sends to {who}</b>\n{lines}",
+    "history_number_line": "#{id} {when} · this number: {state}\n<i>{text}</i>",
+    "history_not_number": (
+        "{raw} is not a phone number (a mobile number has 11 digits). "
+        "For send #{raw} write <code>/history #{raw}</code>."
+    ),
+    "history_usage": (
+        "Write <code>/history</code> (the last sends), <code>/history NUMBER</code> or <code>/history NAME</code> "
+        "(one phone's sends), or <code>/history #ID</code> (each number of send ID; "
+        "<code>/history #ID 2</code> for its second page)."
+    ),
+    "number_failed": "✗ failed at {when}: {reason}",
+    "number_delivered": "✓ delivered at {when}",
+    "number_not_sent": "✗ not sent: {reason}",
+    "number_unknown": "⚠ outcome unknown: {reason}",
+    "number_waiting": "⏳ no report yet",
+    "number_sending": "↻ sending",
+    "report_failed_reason": "the carrier reported it undelivered (report status {status})",
+    # one send, number by number (/history #ID, the Details button)
+    "details_button": "Details",
+    "prev_button": "‹ Prev",
+    "next_button": "Next ›",
+    "detail_head": (
+        "<b>Send #{id}</b> · {when}{by} · {n} {n|number|numbers} · {state} · "
+        "delivered {delivered}/{accepted}{failed}\n<i>{text}</i>"
+    ),
+    "detail_by": " · by {who}",
+    "detail_failed": "✗ <b>Failed</b> ({n}): {reason}",
+    "detail_not_sent": "✗ <b>Not sent</b> ({n}): {reason}",
+    "detail_unknown": "⚠ <b>Outcome unknown</b> ({n}): {reason}",
+    "detail_waiting": "⏳ <b>No report yet</b> ({n})",
+    "detail_sending": "↻ <b>Sending</b> ({n})",
+    "detail_delivered": "✓ <b>Delivered</b> ({n})",
+    "detail_page": "Page {page} of {pages}: the buttons, or <code>/history #{id} PAGE</code>, show the others.",
+    "detail_no_send": "There is no send #{id}: /history lists the last sends with their ids.",
+    "detail_no_page": "Send #{id} has {pages} {pages|page|pages} of numbers: ask for a page from 1 to {pages}.",
     "history_line": "#{id} {when} · {state} · {targets} · delivered {delivered}/{accepted}{failed}\n<i>{text}</i>",
     "state_pending": "sending",
     "state_accepted": "sent",
@@ -130,6 +221,13 @@ MESSAGES: dict[str, str] = {
     "ack_usage": "Write <code>/ack CODE</code>, e.g. <code>/ack 12</code>.",
     "ack_unknown": "There is no open alert with code {code}.",
     "ack_done": "Alert {code} acknowledged by {who}.",
+    "ack_already": "Alert {code} was already acknowledged by {who} at {when} (China time).",
+    "ack_already_resolved": (
+        "Alert {code} was already acknowledged by {who} at {when}, and resolved at {resolved} (China time)."
+    ),
+    "ack_resolved": "Alert {code} resolved at {when} (China time): there is nothing left to acknowledge.",
+    "ack_closed": "Alert {code} takes no ack: it was not sent (its copy in the alert chat says why).",
+    "ack_expired": "Alert {code} can no longer be acknowledged: a code takes acks for 24 hours, and it was sent at {when} (China time).",
     # alerts (webhook, the copy in the alert chat)
     "alert_copy_head": "🚨 <b>Alert {id}</b> → @{group}{code}\n<blockquote>{text}</blockquote>",
     "alert_copy_code": " · ack code <code>{code}</code>",
@@ -144,7 +242,7 @@ MESSAGES: dict[str, str] = {
         "each gets one summary SMS when its hour reopens."
     ),
     "alert_copy_acked": "✅ Acknowledged by {who} at {when} (China time)",
-    "alert_copy_resolved": "✔ Resolved.",
+    "alert_copy_resolved": "✔ Resolved at {when} (China time)",
     # alerts (the webhook's refusals, answered as JSON: plain text, no tags; < and & written as entities)
     "webhook_not_utf8": "the body is not UTF-8 JSON",
     "webhook_not_json": "the body is not valid JSON: {detail} at line {line} column {column}",
@@ -228,4 +326,31 @@ MESSAGES: dict[str, str] = {
     "schedule_format": "'{text}' is not a date and time: write it as YYYY-MM-DD HH:MM (China Standard Time).",
     "schedule_past": "{at} is in the past: give a later time (China Standard Time, now {now}).",
     "schedule_ahead": "{at} is more than a year ahead: give a time before {limit} (China Standard Time).",
+    # scheduled sends, held by smsbot until their time (bot/services/scheduled.py)
+    "held_status": "🕒 Scheduled for {when} (China time), not sent yet · {cost}\nSee /scheduled to cancel it.",
+    "held_cancelled": "✗ Cancelled by {who}: the SMS scheduled for {when} (China time) was not sent.",
+    "held_missed": (
+        "✗ Not sent: it was due at {when} (China time) while the bot was not running, "
+        "and a scheduled SMS is sent at most {grace} minutes late."
+    ),
+    "scheduled_missed_notice": (
+        "{who}: your SMS scheduled for {when} (China time) to {n} {n|number|numbers} was not sent. "
+        "The bot was not running at that time, and {late} minutes late is too late (at most {grace}). "
+        "Send it again if it is still wanted."
+    ),
+    "scheduled_missed_command": "To send it now: <code>{command}</code>",
+    "scheduled_empty": (
+        "No scheduled sends are waiting in this chat. "
+        "Schedule one with <code>/sms at YYYY-MM-DD HH:MM TARGETS TEXT</code>."
+    ),
+    "scheduled_list": "<b>Scheduled sends</b> (China time)\n{lines}",
+    "scheduled_line": "#{id} · {when} · to {targets} · cost {cost} · by {who}\n<i>{text}</i>",
+    "scheduled_more": "… and {n} more, listed once these are sent or cancelled.",
+    "scheduled_targets_more": "+{n} more",
+    "scheduled_cancel_button": "Cancel #{id}",
+    "scheduled_cancelled": "#{id} cancelled: it will not be sent.",
+    "scheduled_not_yours": "Only the person who scheduled this send, or an admin, can cancel it.",
+    "scheduled_already_sent": "#{id} is being sent or was sent: it cannot be cancelled. See /history.",
+    "scheduled_already_cancelled": "#{id} was already cancelled.",
+    "scheduled_not_waiting": "#{id} is not waiting any more: there is nothing to cancel.",
 }

@@ -19,10 +19,14 @@ MESSAGES: dict[str, str] = {
         "  换行即结束目标：下一行起都是短信内容，可以用数字开头。\n"
         "/sms at YYYY-MM-DD HH:MM 目标 内容：定时发送（北京时间）。\n"
         "  <code>/sms at 2026-12-01 09:00 @oncall 今晚系统维护</code>\n"
+        "/scheduled：本群等待发送的定时短信，每条都有取消按钮。\n"
         "/balance：短信网关账户剩余条数。\n"
         "/history [号码|名称]：最近的发送记录及送达情况。\n"
+        "/history #编号：某次发送的每个号码、其状态及失败原因。\n"
         "/contacts、/groups：通讯录。\n"
         "/contact add 名称 号码，/contact del 名称（管理员）\n"
+        "/contacts import（作为 CSV 文件的说明，或回复该文件），/contacts export："
+        "以 CSV 文件（姓名、号码、分组）导入或导出通讯录（管理员）\n"
         "/group add 名称 成员...，/group del 名称（管理员）\n"
         "  <code>/group add oncall alice bob 13900139000</code>\n"
         "/ack 编号：确认告警。\n"
@@ -30,9 +34,10 @@ MESSAGES: dict[str, str] = {
         "在收件群里，每个发来短信的手机号都有自己的话题；在话题里发的消息会以短信回复给该手机号。"
     ),
     "commands_sms": "发送短信：/sms 目标 内容",
+    "commands_scheduled": "定时短信：查看和取消",
     "commands_balance": "短信网关账户剩余条数",
     "commands_history": "最近的发送及送达情况",
-    "commands_contacts": "查看联系人",
+    "commands_contacts": "查看联系人；/contacts import 或 export：CSV 文件导入导出",
     "commands_groups": "查看联系人分组",
     "commands_contact": "添加或删除联系人（管理员）",
     "commands_group": "添加或删除分组（管理员）",
@@ -68,6 +73,10 @@ MESSAGES: dict[str, str] = {
     "confirm_cancelled": "已取消，未发送任何短信。",
     "confirm_done": "已确认。",
     "confirm_gone": "这次发送已被确认或取消。",
+    "confirm_balance": "余额：{balance} 条。",
+    "confirm_balance_failed": "无法查询余额（{error}）：如余额不足，网关将拒绝发送。",
+    "confirm_balance_low": "⚠ 余额 {balance} 条，少于本次费用：请在 {when}（北京时间）前充值，否则网关将拒绝发送。",
+    "sms_over_balance": "✗ 未发送：本次需 {cost} 条，余额仅 {balance} 条。请为网关账户充值，或减少号码、缩短内容。",
     # status of a send
     "status_pending": "正在发送给 {n} 个号码…",
     "status_sent": "已发送给 {n} 个号码 · 每个 {segments} 条 · 共计 {cost} 条 · 已送达 {delivered}/{n}",
@@ -109,10 +118,81 @@ MESSAGES: dict[str, str] = {
     "member_in_use": "{name} 是 {groups} 的成员：未删除任何内容。请先把它从这些分组中去掉（用 /group add 名称 成员 重新设置，不含它），再删除。",
     "group_stale": "已跳过（已不是联系人或分组）：{members}。请用 /group add 名称 成员 修正分组。",
     "groups": "<b>分组</b>\n{lines}",
+    # /contacts import, /contacts export (CSV 文件)
+    "contacts_import_usage": (
+        "请把 CSV 文件作为文件发送，并附上说明 <code>/contacts import</code>，或回复该文件 "
+        "<code>/contacts import</code>。列：姓名、号码、分组（多个分组用 ; 或空格分隔）；第一行标题可有可无。"
+        "UTF-8 或 GBK 编码（Excel 默认保存的格式）均可。<code>/contacts export</code> 可把通讯录导出为这样的文件。"
+    ),
+    "contacts_import_download_failed": "无法从 Telegram 获取该文件（{error}）：请重新发送。",
+    "contacts_import_head": "<b>已导入 {file}</b>：读取 {rows} 行（{encoding}）。",
+    "contacts_import_added": "新增 {n} 个：{names}",
+    "contacts_import_updated": "更新 {n} 个：{names}",
+    "contacts_import_unchanged": "无变化：{n} 个",
+    "contacts_import_new_groups": "新建分组 {n} 个：{names}",
+    "contacts_import_more": " … 另有 {n} 个",
+    "contacts_import_refused": "拒绝 {n} 行，未导入（其余行已导入）：请修改后重新导入该文件；已导入的行不会重复。",
+    "contacts_import_line": "第 {line} 行：{reason}",
+    "contacts_import_rest": "… 另有 {n} 行被拒绝。",
+    "contacts_import_nothing": "没有变化：通讯录中已包含每一行。",
+    "contacts_export_caption": (
+        "通讯录：{contacts} 个联系人，{groups} 个分组。可用 Excel 编辑，然后附上说明 /contacts import 发回。"
+    ),
+    "csv_too_big": "文件超过 {limit}，不像是通讯录。请发送包含姓名、号码、分组三列的 CSV 文件。",
+    "csv_workbook": "这是 Excel 工作簿（或其他二进制文件），不是 CSV：请在 Excel 中选择“文件 → 另存为 → CSV UTF-8（或 CSV）”，再发送该文件。",
+    "csv_encoding": "文件既不是 UTF-8 也不是 GBK 编码：请另存为 CSV UTF-8 后重新发送。",
+    "csv_empty": "文件中没有数据：每行写一个联系人，格式为 姓名, 号码, 分组。",
+    "csv_header": "第一行像是标题（{columns}），但没有姓名列和号码列：请命名为 姓名、号码、分组（或 name, number, groups）。",
+    "csv_too_many": "文件超过 {limit} 行：请拆分成较小的文件。",
+    "csv_unreadable": "第 {line} 行附近无法按 CSV 读取（{error}）：请检查那里的引号。",
+    "csv_bad_number": "{raw} 不是有效号码：{reason}",
+    "csv_bad_group": "“{name}”不能作为分组名：只能是一个词，最多 32 个字符，不能是号码，不能含 @ 或逗号",
+    "csv_group_number": "@{name} 是分组：号码一栏请留空",
+    "csv_no_name": "没有姓名也没有号码：请填写姓名和号码，或号码及其分组",
+    "csv_number_no_groups": "{number} 没有姓名：请填写姓名，或填写它所属的分组",
+    "csv_no_number": "{name} 没有号码：请填写在号码一栏",
+    "csv_duplicate": "{name} 已在第 {first} 行出现：每个联系人只写一行",
+    "csv_group_cycle": "@{name} 不能包含 {member}：否则 @{name} 会包含自身（{path}）",
     # history
     "history_empty": "还没有发送记录。",
     "history_none_for": "还没有发给 {who} 的记录。",
-    "history": "<b>最近发送</b>\n{lines}",
+    "history": "<b>最近发送</b>\n{lines}\n\n<i>/history #编号：查看某次发送的每个号码。</i>",
+    "history_for": "<b>发给 {who} 的记录</b>\n{lines}",
+    "history_number_line": "#{id} {when} · 该号码：{state}\n<i>{text}</i>",
+    "history_not_number": (
+        "{raw} 不是电话号码（手机号为 11 位）。"
+        "要查看发送 #{raw}，请输入 <code>/history #{raw}</code>。"
+    ),
+    "history_usage": (
+        "请输入 <code>/history</code>（最近的发送）、<code>/history 号码</code> 或 <code>/history 名称</code>"
+        "（某个号码的发送），或 <code>/history #编号</code>（该次发送的每个号码；"
+        "<code>/history #编号 2</code> 查看第 2 页）。"
+    ),
+    "number_failed": "✗ 发送失败（{when}）：{reason}",
+    "number_delivered": "✓ 已送达（{when}）",
+    "number_not_sent": "✗ 未发送：{reason}",
+    "number_unknown": "⚠ 结果未知：{reason}",
+    "number_waiting": "⏳ 尚无回执",
+    "number_sending": "↻ 发送中",
+    "report_failed_reason": "运营商回执为未送达（回执状态 {status}）",
+    # 某次发送的每个号码（/history #编号、“详情”按钮）
+    "details_button": "详情",
+    "prev_button": "‹ 上一页",
+    "next_button": "下一页 ›",
+    "detail_head": (
+        "<b>发送 #{id}</b> · {when}{by} · {n} 个号码 · {state} · "
+        "已送达 {delivered}/{accepted}{failed}\n<i>{text}</i>"
+    ),
+    "detail_by": " · 发送人 {who}",
+    "detail_failed": "✗ <b>发送失败</b>（{n}）：{reason}",
+    "detail_not_sent": "✗ <b>未发送</b>（{n}）：{reason}",
+    "detail_unknown": "⚠ <b>结果未知</b>（{n}）：{reason}",
+    "detail_waiting": "⏳ <b>尚无回执</b>（{n}）",
+    "detail_sending": "↻ <b>发送中</b>（{n}）",
+    "detail_delivered": "✓ <b>已送达</b>（{n}）",
+    "detail_page": "第 {page}/{pages} 页：用下方按钮或 <code>/history #{id} 页码</code> 查看其他页。",
+    "detail_no_send": "没有发送 #{id}：/history 列出最近的发送及其编号。",
+    "detail_no_page": "发送 #{id} 的号码共 {pages} 页：请指定 1 到 {pages} 之间的页码。",
     "history_line": "#{id} {when} · {state} · {targets} · 已送达 {delivered}/{accepted}{failed}\n<i>{text}</i>",
     "state_pending": "发送中",
     "state_accepted": "已发送",
@@ -133,6 +213,11 @@ MESSAGES: dict[str, str] = {
     "ack_usage": "请写成 <code>/ack 编号</code>，例如 <code>/ack 12</code>。",
     "ack_unknown": "没有编号为 {code} 的未处理告警。",
     "ack_done": "告警 {code} 已由 {who} 确认。",
+    "ack_already": "告警 {code} 已于 {when}（北京时间）由 {who} 确认。",
+    "ack_already_resolved": "告警 {code} 已于 {when} 由 {who} 确认，并于 {resolved} 恢复（北京时间）。",
+    "ack_resolved": "告警 {code} 已于 {when}（北京时间）恢复，无需再确认。",
+    "ack_closed": "告警 {code} 无需确认：它没有发送出去（原因见告警群里的副本）。",
+    "ack_expired": "告警 {code} 已不能确认：编号只在 24 小时内有效，该告警发送于 {when}（北京时间）。",
     # two-way (forward job and topic replies)
     "inbound_empty": "<i>（空短信）</i>",
     # alerts (webhook, the copy in the alert chat)
@@ -149,7 +234,7 @@ MESSAGES: dict[str, str] = {
         "额度恢复后，每个号码会收到一条汇总短信。"
     ),
     "alert_copy_acked": "✅ 已由 {who} 于 {when}（北京时间）确认",
-    "alert_copy_resolved": "✔ 已恢复。",
+    "alert_copy_resolved": "✔ 已于 {when}（北京时间）恢复",
     # 告警（webhook 的拒绝，以 JSON 应答：纯文本，不含标签；< 和 & 写成实体）
     "webhook_not_utf8": "请求体不是 UTF-8 编码的 JSON",
     "webhook_not_json": "请求体不是有效的 JSON：{detail}（第 {line} 行第 {column} 列）",
@@ -230,4 +315,24 @@ MESSAGES: dict[str, str] = {
     "schedule_format": "“{text}”不是有效的日期时间：请写成 YYYY-MM-DD HH:MM（北京时间）。",
     "schedule_past": "{at} 已经过去：请给出更晚的时间（北京时间，现在是 {now}）。",
     "schedule_ahead": "{at} 超过一年以后：请给出 {limit} 之前的时间（北京时间）。",
+    # 定时短信，由机器人保存到预定时间再发送（bot/services/scheduled.py）
+    "held_status": "🕒 定时于 {when}（北京时间），尚未发送 · {cost}\n发送 /scheduled 可取消。",
+    "held_cancelled": "✗ 已被 {who} 取消：定时于 {when}（北京时间）的短信未发送。",
+    "held_missed": "✗ 未发送：预定时间 {when}（北京时间）时机器人未在运行，而定时短信最多延后 {grace} 分钟发送。",
+    "scheduled_missed_notice": (
+        "{who}：你定时于 {when}（北京时间）发给 {n} 个号码的短信未发送。"
+        "当时机器人未在运行，已延误 {late} 分钟，超过了允许的 {grace} 分钟。如仍需要，请重新发送。"
+    ),
+    "scheduled_missed_command": "立即发送：<code>{command}</code>",
+    "scheduled_empty": "本群没有等待发送的定时短信。定时发送：<code>/sms at YYYY-MM-DD HH:MM 目标 内容</code>。",
+    "scheduled_list": "<b>定时短信</b>（北京时间）\n{lines}",
+    "scheduled_line": "#{id} · {when} · 发给 {targets} · 共计 {cost} 条 · 由 {who} 创建\n<i>{text}</i>",
+    "scheduled_more": "… 另有 {n} 条，待以上短信发送或取消后列出。",
+    "scheduled_targets_more": "等另外 {n} 个",
+    "scheduled_cancel_button": "取消 #{id}",
+    "scheduled_cancelled": "#{id} 已取消，不会发送。",
+    "scheduled_not_yours": "只有创建这条定时短信的人或管理员才能取消它。",
+    "scheduled_already_sent": "#{id} 正在发送或已发送，无法取消。请查看 /history。",
+    "scheduled_already_cancelled": "#{id} 已经取消过了。",
+    "scheduled_not_waiting": "#{id} 已不在等待发送，无需取消。",
 }

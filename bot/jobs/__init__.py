@@ -16,6 +16,7 @@ from bot.jobs.balance import check_balance
 from bot.jobs.confirmations import expire_confirmations
 from bot.jobs.forward import FORWARD_INTERVAL, forward_job
 from bot.jobs.poll import poll_job
+from bot.jobs.scheduled import RELEASE_INTERVAL, release_job
 from bot.runtime import Runtime
 
 # never two at once; a late run still runs (once), it is not dropped as missed
@@ -32,6 +33,8 @@ def schedule_jobs(app: Application[Any, Any, Any, Any, Any, Any], runtime: Runti
     # instead of APScheduler's "skipped: maximum number of running instances" WARNING every interval.
     jq.run_repeating(poll_job, interval=interval, first=0.1, name="poll",
                      job_kwargs={**JOB_KWARGS, "max_instances": 2})
+    jq.run_repeating(release_job, interval=min(RELEASE_INTERVAL, interval), first=0.3, name="scheduled",
+                     job_kwargs=JOB_KWARGS)
     # The forward job keeps its own lock (it is also started at once after a poll); a tick that
     # finds it running only asks for one more pass, instead of a "skipped" warning every second.
     jq.run_repeating(forward_job, interval=min(FORWARD_INTERVAL, interval), first=0.2, name="forward",

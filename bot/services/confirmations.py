@@ -4,6 +4,12 @@ A question is a row in the store holding the prepared send; only the person who
 asked may answer it, within CONFIRM_TTL; the store decides each question once
 (a double click, or a click racing the expiry job, sends nothing twice). A
 click Telegram calls too old still counts: what the store says is what happens.
+
+The question shows the balance (`funds`): a send that costs more than the balance is
+refused at once, since asking would only lead to the gateway's -9. The gateway stays
+the final word: a balance that cannot be read is said and the question still asked,
+and a scheduled send is asked with a warning (the account may be topped up before its
+time). Below the threshold no balance is read.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.i18n import Translator
+from bot.services.balance import BalanceWatch
 from bot.services.sending import Origin, PreparedSend
 from bot.store import Store
+from sms_core.errors import GatewayError
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +58,27 @@ class Question:
         return cls(PreparedSend.from_json(data), origin)
 
 
+@dataclass(frozen=True, slots=True)
+class Funds:
+    """What the balance says of a send about to be asked."""
+
+    cost: int
+    balance: int | None
+    """None: it could not be read (`error` says why)."""
+    scheduled: bool = False
+    error: GatewayError | None = None
+
+    @property
+    def short(self) -> bool:
+        """The send costs more than the balance."""
+        return self.balance is not None and self.cost > self.balance
+
+    @property
+    def refused(self) -> bool:
+        """Refused at once, not asked: short now, and not scheduled for later."""
+        return self.short and not self.scheduled
+
+
 Verdict = Literal["confirmed", "cancelled", "expired", "gone", "not_yours"]
 
 
@@ -65,16 +94,27 @@ class Answer:
 
 
 class Confirmations:
-    def __init__(self, store: Store, threshold: int, *, ttl: float = CONFIRM_TTL,
+    def __init__(self, store: Store, threshold: int, balance: BalanceWatch, *, ttl: float = CONFIRM_TTL,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.threshold = threshold
+        self.balance = balance
         self.ttl = ttl
         self.clock = clock
 
     def needed(self, prepared: PreparedSend) -> bool:
         """A send costing more messages than SMSBOT_CONFIRM_THRESHOLD asks first."""
         return prepared.cost > self.threshold
+
+    async def funds(self, prepared: PreparedSend) -> Funds:
+        """The balance against the send's cost, read when the question is about to be asked."""
+        scheduled = prepared.at is not None
+        try:
+            balance = await self.balance.current()
+        except GatewayError as exc:
+            log.warning("the balance for a confirm question could not be read: %s", exc)
+            return Funds(prepared.cost, None, scheduled, exc)
+        return Funds(prepared.cost, balance, scheduled)
 
     async def ask(self, prepared: PreparedSend, origin: Origin) -> str:
         """Keep the send until the click; returns the question's token (the buttons carry it)."""

@@ -31,6 +31,7 @@ from bot.services.status_messages import StatusMessages
 from bot.store import Store
 from bot.telegram.budget import BudgetBook
 from bot.telegram.calls import MAX_BACKOFF, RoundCalls, TelegramDelay
+from sms_core.backoff import Backoff
 
 log = logging.getLogger("bot.jobs.forward")  # the forward job's lines, under its name
 
@@ -48,14 +49,17 @@ class ForwardOutcome:
     short_of: int | None = None  # the chat whose budget ran out with work left
 
 
+OUTAGE_BACKOFF = Backoff(first=0.5, cap=MAX_BACKOFF)
+
+
 def outage_backoff(failures: int) -> float:
     """Seconds before trying Telegram again after `failures` failed runs in a row: 0.5, 1, 2... 60."""
-    return min(0.5 * 2.0 ** max(failures - 1, 0), MAX_BACKOFF)
+    return OUTAGE_BACKOFF.delay(max(failures, 1))
 
 
 class Forwarder:
     """Backoff between runs, and a lock so that two runs never overlap. `runs` counts the
-    passes made (a run repeats while polls asked for more during it)."""
+    passes finished (a run repeats while polls asked for more during it)."""
 
     def __init__(self, store: Store, inbox_chat_id: int | None, inbox: InboxDelivery,
                  statuses: StatusMessages, budgets: BudgetBook, call: RoundCalls, *,
@@ -86,7 +90,10 @@ class Forwarder:
             total = ForwardOutcome()
             while True:
                 self._again = False
-                outcome = await self._run_once(bot)
+                try:
+                    outcome = await self._run_once(bot)
+                finally:
+                    self.runs += 1
                 total = ForwardOutcome(total.sms + outcome.sms, total.messages + outcome.messages,
                                        total.topics + outcome.topics, total.edits + outcome.edits,
                                        outcome.stopped, outcome.short_of)
@@ -109,7 +116,6 @@ class Forwarder:
         return wait
 
     async def _run_once(self, bot: Bot) -> ForwardOutcome:
-        self.runs += 1
         if self.clock() < self.resume_at:
             return ForwardOutcome(stopped="waiting")
         counts = Counts()

@@ -1,5 +1,7 @@
 """The status message of a send: owed from the moment the send is journaled, posted once,
-edited as delivery reports arrive.
+edited as delivery reports arrive. Under each, the Details button
+(bot/services/send_details.py): every post and edit carries it, since an edit without a
+keyboard would remove it.
 
 One owner for the whole protocol. The handler that asked for a send posts its status
 (`send_and_show`); while it does, the send is "in hand" and the forward job leaves it
@@ -17,11 +19,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.i18n import Translator
+from bot.services.send_details import status_markup
 from bot.services.sending import Origin, PreparedSend, SendService
 from bot.services.status_text import render_status
 from bot.store import SendRecord, Store
@@ -47,8 +50,9 @@ class Shown:
     topic_id: int | None
 
 
-Show = Callable[[str], Awaitable[Shown]]
-"""Posts (or edits into place) a status message's HTML; raises TelegramError when it could not."""
+Show = Callable[[str, InlineKeyboardMarkup], Awaitable[Shown]]
+"""Posts (or edits into place) a status message's HTML with its buttons; raises TelegramError
+when it could not."""
 
 
 class StatusMessages:
@@ -75,7 +79,7 @@ class StatusMessages:
         try:
             record = await self.sending.execute(prepared, origin, on_journaled=hold)
             try:
-                shown = await show(render_status(record, tr))
+                shown = await show(render_status(record, tr), status_markup(record.id, tr))
             except TelegramError as exc:
                 # The SMS went out (or not) regardless; the status stays owed and the forward job posts it.
                 log.warning("could not show the status of send %d (%s): the forward job posts it later",
@@ -111,12 +115,13 @@ class StatusMessages:
 
     async def _post(self, bot: Bot, budgets: BudgetBook, call: RoundCalls, record: SendRecord,
                     chat_id: int) -> None:
-        text = render_status(record, Translator(record.lang))
+        tr = Translator(record.lang)
+        text, markup = render_status(record, tr), status_markup(record.id, tr)
         topic_id = record.status_thread_id
 
         async def attempt() -> Message | Forbidden:
             try:
-                return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
                                               message_thread_id=topic_id, rate_limit_args=COUNTED)
             except Forbidden as exc:  # this chat only (kicked, blocked): not a reason to stop the run
                 return exc
@@ -163,10 +168,11 @@ class StatusMessages:
 
     async def _edit(self, bot: Bot, call: RoundCalls, record: SendRecord, chat_id: int,
                     message_id: int) -> None:
-        text = render_status(record, Translator(record.lang))
+        tr = Translator(record.lang)
+        text, markup = render_status(record, tr), status_markup(record.id, tr)
         try:
             await call(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
-                                                     rate_limit_args=COUNTED))
+                                                     reply_markup=markup, rate_limit_args=COUNTED))
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 # the message was deleted, or cannot be edited: nothing later would do better

@@ -80,6 +80,11 @@ def _why(group: OutcomeGroup, record: SendRecord, tr: Translator) -> Html:
     return gateway_reason(group.reason, group.arg, record.error or "?", tr)
 
 
+def number_reason(state: str, reason: str | None, arg: str | None, record: SendRecord, tr: Translator) -> Html:
+    """Why one number of `record` did not (certainly) go out, worded as its status line words it."""
+    return _why(OutcomeGroup(state, reason, arg, 1), record, tr)
+
+
 def resend_line(record: SendRecord, tr: Translator) -> str | None:
     """The /sms command that sends the text to the numbers that certainly did not get it.
 

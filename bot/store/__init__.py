@@ -8,6 +8,7 @@ repositories promise, whatever the backend, is in interface.py:
     store.contacts        contacts and groups                   (ContactsRepo, contacts.py)
     store.sends           sends, their chunks, status messages and delivery reports
                                                                  (SendsRepo, sends.py, reports.py)
+    store.scheduled       scheduled sends held until their time (ScheduledRepo, scheduled.py)
     store.inbound         raw poll answers and inbound SMS      (InboundRepo, inbound.py)
     store.topics          forum topics and messages per phone   (TopicsRepo, topics.py)
     store.confirmations   pending confirmations                 (ConfirmationsRepo, confirmations.py)
@@ -56,7 +57,9 @@ from bot.store.models import (
     Confirmation,
     Contact,
     Group,
+    HeldSend,
     InboundRecord,
+    NumberOutcome,
     OutcomeGroup,
     RawAnswer,
     Recipient,
@@ -66,6 +69,7 @@ from bot.store.models import (
     Thread,
 )
 from bot.store.repo import sqlite_errors
+from bot.store.scheduled import ScheduledRepo
 from bot.store.schema import SCHEMA_VERSION
 from bot.store.sends import SendsRepo
 from bot.store.topics import TopicsRepo
@@ -73,8 +77,8 @@ from sms_core.models import DeliveryReport, InboundSms
 
 __all__ = [
     "ROOM_FOR_A_PAGE", "SCHEMA_VERSION", "AlertClaim", "AlertItemIn", "AlertItemRecord", "AlertRecord", "AuditRecord",
-    "Confirmation", "Contact", "Database", "DatabaseError", "Group", "InboundRecord", "IntegrityError",
-    "OperationalError", "OutcomeGroup", "RawAnswer", "Recipient", "ReportOutcome", "SchemaTooNew",
+    "Confirmation", "Contact", "Database", "DatabaseError", "Group", "HeldSend", "InboundRecord", "IntegrityError",
+    "NumberOutcome", "OperationalError", "OutcomeGroup", "RawAnswer", "Recipient", "ReportOutcome", "SchemaTooNew",
     "SendRecord", "Store", "StoreError", "StoreFull", "StoreLocked", "SuppressedAlert", "Thread",
 ]
 
@@ -92,6 +96,7 @@ class Store:
         self.db = Database(path, exclusive=exclusive)
         self.contacts: api.Contacts = ContactsRepo(self.db)
         self.sends: api.Sends = SendsRepo(self.db)
+        self.scheduled: api.Scheduled = ScheduledRepo(self.db)
         self.inbound: api.Inbound = InboundRepo(self.db)
         self.topics: api.Topics = TopicsRepo(self.db)
         self.confirmations: api.Confirmations = ConfirmationsRepo(self.db)

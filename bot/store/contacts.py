@@ -27,6 +27,11 @@ class ContactsRepo(SqliteRepo):
         """The oldest contact with this number."""
         return await self._run(_for_phone, phone)
 
+    async def names_for(self, phones: Sequence[str]) -> dict[str, str]:
+        """The name of each of `phones` that the address book has (its oldest contact, as
+        for_phone); numbers without a contact are left out."""
+        return await self._run(_names_for, list(dict.fromkeys(phones)))
+
     async def all(self) -> list[Contact]:
         """Every contact, by name."""
         return await self._run(_all)
@@ -48,6 +53,14 @@ class ContactsRepo(SqliteRepo):
     async def groups_with_member(self, member: str) -> list[str]:
         """The groups that name `member` (a contact name or '@group'), whatever its case."""
         return await self._run(_groups_with_member, member)
+
+    async def apply_import(self, contacts: Sequence[Contact], groups: Sequence[str],
+                           members: Sequence[tuple[str, str]]) -> None:
+        """One transaction: add or renumber `contacts`, create `groups` that do not exist, and
+        put each (group, member) member at the end of its group (creating the group) unless it
+        is in it already, whatever its case. Contact and group members are filed as the book
+        spells them. Nothing is taken out of a group."""
+        await self._run(_apply_import, list(contacts), list(groups), list(members))
 
 
 def _upsert(conn: sqlite3.Connection, name: str, phone: str) -> bool:
@@ -74,6 +87,22 @@ def _for_phone(conn: sqlite3.Connection, phone: str) -> Contact | None:
         "SELECT name, phone FROM contacts WHERE phone = ? ORDER BY created_at LIMIT 1", (phone,)
     ).fetchone()
     return Contact(row["name"], row["phone"]) if row else None
+
+
+_IN_BATCH = 500
+"""Numbers per `IN (...)` of names_for: within any SQLite's limit of bound parameters."""
+
+
+def _names_for(conn: sqlite3.Connection, phones: list[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for i in range(0, len(phones), _IN_BATCH):
+        batch = phones[i:i + _IN_BATCH]
+        rows = conn.execute(
+            f"SELECT phone, name FROM contacts WHERE phone IN ({','.join('?' * len(batch))}) "
+            "ORDER BY created_at DESC", batch,
+        )
+        names.update((r["phone"], r["name"]) for r in rows)  # the oldest comes last and stays
+    return names
 
 
 def _all(conn: sqlite3.Connection) -> list[Contact]:
@@ -121,3 +150,28 @@ def _groups_with_member(conn: sqlite3.Connection, member: str) -> list[str]:
         (member,),
     )
     return [r["group_name"] for r in rows]
+
+
+def _apply_import(conn: sqlite3.Connection, contacts: list[Contact], groups: list[str],
+                  members: list[tuple[str, str]]) -> None:
+    now = time.time()
+    for contact in contacts:
+        _upsert(conn, contact.name, contact.phone)
+    conn.executemany("INSERT OR IGNORE INTO groups(name, created_at) VALUES (?, ?)", [(g, now) for g in groups])
+    for group, member in members:
+        conn.execute("INSERT OR IGNORE INTO groups(name, created_at) VALUES (?, ?)", (group, now))
+        group = conn.execute("SELECT name FROM groups WHERE name = ?", (group,)).fetchone()["name"]
+        if member.startswith("@"):
+            row = conn.execute("SELECT name FROM groups WHERE name = ?", (member[1:],)).fetchone()
+            member = f"@{row['name']}" if row else member
+        else:
+            row = conn.execute("SELECT name FROM contacts WHERE name = ?", (member,)).fetchone()
+            member = row["name"] if row else member
+        held = conn.execute("SELECT 1 FROM group_members WHERE group_name = ? AND member = ? COLLATE NOCASE",
+                            (group, member)).fetchone()
+        if held is None:
+            conn.execute(
+                "INSERT INTO group_members(group_name, position, member) "
+                "SELECT ?, COALESCE(MAX(position) + 1, 0), ? FROM group_members WHERE group_name = ?",
+                (group, member, group),
+            )

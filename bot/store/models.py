@@ -90,6 +90,24 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
+class NumberOutcome:
+    """One number of a send and what became of it.
+
+    `state` is its request's (pending, sending, accepted, refused, failed, unknown);
+    `report_status` the last delivery report for it (-1 pending at the carrier, 10 delivered,
+    20 failed; None: none came), `reported_at` when; `reason` and `reason_arg` why it did not
+    (certainly) go out, as in OutcomeGroup (None for an accepted number)."""
+
+    send_id: int
+    phone: str
+    state: str
+    report_status: int | None
+    reported_at: float | None
+    reason: str | None
+    reason_arg: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class InboundRecord:
     id: int
     received_at: float
@@ -136,6 +154,39 @@ class Confirmation:
     message_id: int | None
     payload: str
     state: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSend:
+    """A scheduled send that smsbot holds until its time (see bot/services/scheduled.py).
+
+    `state`: held (waiting), releasing (taken for sending; `send_id` once journaled), released,
+    cancelled (`closed_by`), missed (its time passed while the bot was down, too long ago)."""
+
+    id: int
+    created_at: float
+    due_at: float  # epoch seconds
+    origin: str
+    chat_id: int
+    user_id: int
+    user_name: str | None
+    lang: str
+    numbers: tuple[str, ...]
+    text: str
+    segments: int
+    status_chat_id: int | None
+    status_thread_id: int | None
+    status_message_id: int | None
+    state: str
+    send_id: int | None
+    closed_at: float | None
+    closed_by: int | None
+    closed_by_name: str | None
+    told: bool
+
+    @property
+    def cost(self) -> int:
+        return self.segments * len(self.numbers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +255,7 @@ class AlertRecord:
     copy_shown: int
     copy_send_shown: int
     copy_edited_at: float | None
+    resolved_at: float | None = None  # the monitoring system said it is over (acked or not)
 
 
 @dataclass(frozen=True, slots=True)

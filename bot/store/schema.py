@@ -285,9 +285,62 @@ MIGRATIONS: list[str] = [
           AND chunk = (SELECT MIN(p.chunk) FROM recipients p     -- rows marked here count too
                        WHERE p.send_id = recipients.send_id AND p.state IN ('pending', 'sending'));
     """,
-    # 8: why a send failed is kept as the error's reason code, not its class name (a class may
-    #    be renamed; a code never is): the class names stored before become their codes, in
-    #    the sends and in each recipient's reason.
+    # 8: scheduled sends that smsbot holds until their time (the gateway's send_time cannot be
+    #    cancelled): the prepared send, where its status message is, and how it ended
+    """
+    CREATE TABLE scheduled_sends (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        due_at REAL NOT NULL,                   -- epoch seconds: when it is handed to the gateway
+        origin TEXT NOT NULL,                   -- command | reply
+        chat_id INTEGER NOT NULL,               -- where it was asked
+        user_id INTEGER NOT NULL,               -- who asked (may cancel it, as may an admin)
+        user_name TEXT,
+        lang TEXT NOT NULL DEFAULT 'en',
+        numbers TEXT NOT NULL,                  -- JSON array of normalised numbers, in send order
+        text TEXT NOT NULL,
+        segments INTEGER NOT NULL,
+        status_chat_id INTEGER,
+        status_thread_id INTEGER,
+        status_message_id INTEGER,              -- "scheduled for ..., not sent yet", later the send's status
+        state TEXT NOT NULL DEFAULT 'held',     -- held|releasing|released|cancelled|missed
+        send_id INTEGER REFERENCES sends(id),   -- the journal entry it became
+        closed_at REAL,                         -- cancelled or missed at
+        closed_by INTEGER,                      -- who cancelled
+        closed_by_name TEXT,
+        told INTEGER NOT NULL DEFAULT 0         -- missed: the asker was told
+    );
+    CREATE INDEX scheduled_sends_due ON scheduled_sends(due_at) WHERE state = 'held';
+    CREATE INDEX scheduled_sends_chat ON scheduled_sends(chat_id, due_at) WHERE state = 'held';
+    CREATE INDEX scheduled_sends_untold ON scheduled_sends(id) WHERE state = 'missed' AND told = 0;
+    """,
+    # 9: when the monitoring system said an alert is over (resolved_at), apart from when its
+    #    code stopped taking acks (closed_at): an acknowledged alert resolves too, and its copy
+    #    and /ack say so. Before, a code closed without an ack was closed by a resolve; an
+    #    acknowledged alert is resolved when each alert it texted as firing was resolved later
+    #    for its group, at the first such resolve of the last of them.
+    """
+    ALTER TABLE alerts ADD COLUMN resolved_at REAL;
+    UPDATE alerts SET resolved_at = closed_at
+        WHERE code IS NOT NULL AND acked_at IS NULL AND closed_at IS NOT NULL;
+    UPDATE alerts SET resolved_at = (
+            SELECT MAX((SELECT MIN(ra.received_at) FROM alert_items r JOIN alerts ra ON ra.id = r.alert_id
+                        WHERE ra.group_name = alerts.group_name AND r.fingerprint = i.fingerprint
+                          AND r.status = 'resolved' AND r.alert_id > i.alert_id))
+            FROM alert_items i WHERE i.alert_id = alerts.id AND i.status = 'firing' AND i.outcome = 'new')
+        WHERE code IS NOT NULL AND acked_at IS NOT NULL
+          AND EXISTS (SELECT 1 FROM alert_items i
+                      WHERE i.alert_id = alerts.id AND i.status = 'firing' AND i.outcome = 'new')
+          AND NOT EXISTS (
+              SELECT 1 FROM alert_items i WHERE i.alert_id = alerts.id AND i.status = 'firing'
+                AND i.outcome = 'new'
+                AND NOT EXISTS (SELECT 1 FROM alert_items r JOIN alerts ra ON ra.id = r.alert_id
+                                WHERE ra.group_name = alerts.group_name AND r.fingerprint = i.fingerprint
+                                  AND r.status = 'resolved' AND r.alert_id > i.alert_id));
+    """,
+    # 10: why a send failed is kept as the error's reason code, not its class name (a class may
+    #     be renamed; a code never is): the class names stored before become their codes, in
+    #     the sends and in each recipient's reason.
     """
     CREATE TEMP TABLE kind_codes (kind TEXT PRIMARY KEY, code TEXT NOT NULL);
     INSERT INTO kind_codes (kind, code) VALUES

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot.store import reports as _reports
 from bot.store.inbound import mark_raw
-from bot.store.models import OutcomeGroup, Recipient, ReportOutcome, SendRecord
+from bot.store.models import NumberOutcome, OutcomeGroup, Recipient, ReportOutcome, SendRecord
 from bot.store.repo import SqliteRepo
 from sms_core.models import DeliveryReport
 
@@ -76,6 +76,15 @@ class SendsRepo(SqliteRepo):
     async def recipients(self, send_id: int) -> list[Recipient]:
         """The send's numbers in send order."""
         return await self._run(_recipients, send_id)
+
+    async def numbers(self, send_id: int) -> list[NumberOutcome]:
+        """The send's numbers in send order, each with its state, last report and reason."""
+        return await self._run(_numbers, send_id)
+
+    async def phone_outcomes(self, phone: str, limit: int = 10) -> list[NumberOutcome]:
+        """What became of `phone` in each of its newest sends, newest first (the sends that
+        history([phone], limit) returns, in the same order)."""
+        return await self._run(_phone_outcomes, phone, limit)
 
     async def in_states(self, states: Sequence[str]) -> list[SendRecord]:
         return await self._run(_in_states, list(states))
@@ -274,6 +283,24 @@ def _recipients(conn: sqlite3.Connection, send_id: int) -> list[Recipient]:
         (send_id,),
     )
     return [Recipient(r["send_id"], r["phone"], r["chunk"], r["state"], r["report_status"]) for r in rows]
+
+
+_NUMBER_SELECT = "SELECT send_id, phone, state, report_status, reported_at, reason, reason_arg FROM recipients"
+
+
+def _outcome(row: sqlite3.Row) -> NumberOutcome:
+    return NumberOutcome(row["send_id"], row["phone"], row["state"], row["report_status"], row["reported_at"],
+                         row["reason"], row["reason_arg"])
+
+
+def _numbers(conn: sqlite3.Connection, send_id: int) -> list[NumberOutcome]:
+    rows = conn.execute(_NUMBER_SELECT + " WHERE send_id = ? ORDER BY chunk, rowid", (send_id,))
+    return [_outcome(r) for r in rows]
+
+
+def _phone_outcomes(conn: sqlite3.Connection, phone: str, limit: int) -> list[NumberOutcome]:
+    rows = conn.execute(_NUMBER_SELECT + " WHERE phone = ? ORDER BY send_id DESC LIMIT ?", (phone, limit))
+    return [_outcome(r) for r in rows]
 
 
 def _in_states(conn: sqlite3.Connection, states: list[str]) -> list[SendRecord]:

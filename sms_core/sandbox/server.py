@@ -25,12 +25,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sms_core.httpserver import HttpServer, connection_transport
-from sms_core.sandbox.state import (
-    ENDPOINTS,
-    HTTP500_PAGE,
-    FaultMode,
-    SandboxGateway,
-)
+from sms_core.sandbox.faults import HTTP500_PAGE, FaultMode, busy_answer, garbage_answer
+from sms_core.sandbox.state import SandboxGateway
+from sms_core.sandbox.wire import ENDPOINTS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -74,7 +71,7 @@ class SandboxApp:
         if mode is None or mode is FaultMode.SLOW:
             answer = gw.process(record, params)
         elif mode is FaultMode.BUSY:
-            answer = gw.busy_answer(record.endpoint)
+            answer = busy_answer(record.endpoint)
         else:
             assert fault is not None
             if fault.process:
@@ -89,7 +86,7 @@ class SandboxApp:
             if mode is FaultMode.HTTP500:
                 status, answer, ctype = 500, HTTP500_PAGE, "text/html"
             else:
-                answer = gw.garbage_answer(record.endpoint, fault.variant)
+                answer = garbage_answer(record.endpoint, fault.variant)
                 if answer.startswith("<"):
                     ctype = "text/html"
         del params

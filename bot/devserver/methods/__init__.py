@@ -11,7 +11,7 @@ from typing import Any
 
 from ..limits import RATE_LIMITED_METHODS
 from ..state import State
-from . import callbacks, chats, edits, me, messages, polling, topics
+from . import callbacks, chats, documents, edits, me, messages, polling, topics
 
 __all__ = ["HANDLERS", "Handler", "canonical", "find_handler"]
 
@@ -22,6 +22,7 @@ HANDLERS: dict[str, Handler] = {
     **me.HANDLERS,
     **polling.HANDLERS,
     **messages.HANDLERS,
+    **documents.HANDLERS,
     **edits.HANDLERS,
     **callbacks.HANDLERS,
     **topics.HANDLERS,

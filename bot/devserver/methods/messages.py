@@ -12,10 +12,10 @@ from ..state import State
 from .content import check_markup, parse_text
 from .lookup import resolve_chat
 
-__all__ = ["HANDLERS"]
+__all__ = ["HANDLERS", "resolve_reply", "resolve_thread"]
 
 
-def _resolve_thread(chat: Chat, thread_id: Any) -> int | None:
+def resolve_thread(chat: Chat, thread_id: Any) -> int | None:
     if thread_id is None or not chat.is_forum:
         return None  # Telegram ignores message_thread_id outside forums
     topic = chat.live_topic(int(thread_id))
@@ -26,7 +26,7 @@ def _resolve_thread(chat: Chat, thread_id: Any) -> int | None:
     return topic.thread_id
 
 
-def _resolve_reply(chat: Chat, params: Mapping[str, Any]) -> int | None:
+def resolve_reply(chat: Chat, params: Mapping[str, Any]) -> int | None:
     reply = params.get("reply_parameters")
     allow = bool(params.get("allow_sending_without_reply"))
     target_id: Any = params.get("reply_to_message_id")
@@ -54,8 +54,8 @@ def send_message(state: State, params: Mapping[str, Any]) -> Any:
         params.get("entities"),
         strict_ampersand=state.strict_ampersand,
     )
-    thread_id = _resolve_thread(chat, params.get("message_thread_id"))
-    reply_to = _resolve_reply(chat, params)
+    thread_id = resolve_thread(chat, params.get("message_thread_id"))
+    reply_to = resolve_reply(chat, params)
     markup = check_markup(params.get("reply_markup"))
     state.limits.spend(chat)
     thread, is_topic, reply, explicit = place(chat, thread_id, reply_to)

@@ -38,8 +38,11 @@ from bot.store.alerts import AlertItemRecord, AlertRecord
 from bot.telegram.calls import TelegramDelay, call_telegram
 from config import Settings
 from sms_core import CST
+from sms_core.backoff import Backoff
 
 log = logging.getLogger(__name__)
+COPY_BACKOFF = Backoff(first=2.0, cap=60.0)
+"""Seconds before an alert copy is tried again after failures in a row: 2, 4, 8 ... 60."""
 T = TypeVar("T")
 
 COUNTS_EDIT_INTERVAL = 5.0
@@ -128,8 +131,8 @@ def status_lines(alert: AlertRecord, record: SendRecord | None, tr: Translator, 
         lines.append(tr("alert_copy_capped", n=alert.suppressed, max=max_per_hour))
     if alert.acked_at is not None:
         lines.append(tr("alert_copy_acked", who=_cut(alert.acked_by or "?", VALUE_MAX), when=_when(alert.acked_at)))
-    elif alert.code is not None and alert.closed_at is not None and alert.state in ("sent", "partial", "unknown"):
-        lines.append(tr("alert_copy_resolved"))
+    if alert.resolved_at is not None:  # acknowledged first or not
+        lines.append(tr("alert_copy_resolved", when=_when(alert.resolved_at)))
     return lines
 
 
@@ -150,6 +153,8 @@ class CopyKeeper:
         self._stopping = False
         self._resume_at = 0.0
         self._failures = 0
+        self.runs = 0
+        """Passes the loop finished (not those skipped while Telegram is waited out)."""
 
     def wake(self) -> None:
         self._wake.set()
@@ -185,8 +190,10 @@ class CopyKeeper:
                 log.warning("alert copies: %s; next try in %.1f s", stop, stop.delay)
             except Exception:
                 self._failures += 1
-                self._resume_at = time.monotonic() + min(2.0 ** self._failures, 60.0)
+                self._resume_at = time.monotonic() + COPY_BACKOFF.delay(self._failures)
                 log.exception("alert copies: run failed")
+            finally:
+                self.runs += 1
 
     async def run_once(self) -> int:
         """Post or edit every copy that is behind; returns how many Telegram accepted."""
@@ -241,7 +248,7 @@ class CopyKeeper:
             result = await call_telegram(fn, TELEGRAM_TIMEOUT)
         except TelegramDelay as delay:
             if delay.delay is None:
-                delay.delay = min(2.0 ** (self._failures + 1), 60.0)
+                delay.delay = COPY_BACKOFF.delay(self._failures + 1)
             raise
         self.health.telegram_ok_at = time.time()
         return result

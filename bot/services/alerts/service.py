@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from bot import metrics
 from bot.errors import BotError, Reason
 from bot.services.address_book import AddressBook
+from bot.services.alerts.ack_status import CODE_HISTORY, past_outcome
 from bot.services.alerts.errors import AlertNotStored, EmptyAlertGroup, UnknownAlertGroup
 from bot.services.alerts.payload import ParsedAlert, parse_body, split_by_group
 from bot.services.alerts.render import alert_sms, summary_sms
@@ -31,6 +32,7 @@ from bot.services.sending import Origin, SendService
 from bot.store import SendRecord, Store
 from bot.store.alerts import AlertItemIn, AlertRecord, SuppressedAlert
 from config import Settings
+from sms_core.backoff import Backoff
 from sms_core.errors import GatewayReason, InputError
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ class Received:
 
 @dataclass(frozen=True, slots=True)
 class AckResult:
-    outcome: str  # done | unknown | not_recipient | already
+    outcome: str  # done | not_recipient, or why the code takes no ack (ack_status.past_outcome)
     alert: AlertRecord | None = None
 
 
@@ -102,6 +104,8 @@ class AlertService:
         self.max_attempts = max_attempts
         self.lock = asyncio.Lock()
         self.on_change: Callable[[], None] = lambda: None  # the chat copies' wake-up
+        self.runs = 0
+        """Passes the dispatcher finished (run_due in its loop): what waiting for it counts."""
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -189,6 +193,8 @@ class AlertService:
             except Exception:  # the store failed, or a bug: logged, tried again shortly
                 log.exception("alert dispatch failed; trying again shortly")
                 await asyncio.sleep(1.0)
+            finally:
+                self.runs += 1
 
     async def _next_wake_in(self) -> float:
         try:
@@ -311,7 +317,7 @@ class AlertService:
             metrics.ALERTS.labels("gave_up").inc()
             log.error("alert %d: not sent after %d attempts (%s); giving up", alert_id, attempts, error)
         else:
-            delay = min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_cap)
+            delay = Backoff(first=self.retry_base, cap=self.retry_cap).delay(max(attempts, 1))
             await self.store.finish_alert(alert_id, "failed", now, error=error, next_attempt_at=now + delay,
                                           release=phones, count_attempt=count_attempt)
             metrics.ALERTS.labels("failed").inc()
@@ -364,15 +370,17 @@ class AlertService:
         """Acknowledge the open alert with `code`; by SMS (`phone`), only one of its recipients may."""
         now = self.clock()
         alert = await self.store.open_alert_by_code(code, now, OPEN_TTL)
-        if alert is None:
-            return AckResult("unknown")
+        if alert is None:  # what became of the code's last alert says why
+            last = await self.store.alert_acks.latest_by_code(code, now - CODE_HISTORY)
+            return AckResult(past_outcome(last), last)
         if phone is not None and phone not in await self.store.alert_phones(alert.id):
             log.info("SMS ack of code %d from %s ignored: not a recipient of alert %d", code, phone, alert.id)
             return AckResult("not_recipient", alert)
         expires = now + TEXT_ACK_TTL if alert.source == "text" else None
         acked = await self.store.ack_alert(alert.id, who, now, expires)
-        if acked is None:
-            return AckResult("already", alert)
+        if acked is None:  # someone else, or a resolve, came first
+            last = await self.store.get_alert(alert.id)
+            return AckResult(past_outcome(last), last)
         metrics.ALERTS.labels("acked").inc()
         await self.store.audit("alert_ack", detail=f"alert {alert.id} code {code} by {who}"[:200])
         log.info("alert %d (code %d) acknowledged by %s", alert.id, code, who)

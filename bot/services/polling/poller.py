@@ -43,6 +43,7 @@ from sms_core import (
     Endpoint,
     SmsGateway,
 )
+from sms_core.backoff import Backoff
 from sms_core.errors import (
     GatewayBusy,
     GatewayError,
@@ -62,14 +63,12 @@ BACKOFF_CAP = 300.0
 
 def backoff_delay(interval: float, failures: int, cap: float = BACKOFF_CAP) -> float:
     """Seconds to wait after `failures` failed polls in a row: 2, 4, 8... intervals, capped."""
-    if failures <= 0:
-        return 0.0
-    return min(interval * 2 ** min(failures, 30), max(cap, interval))
+    return Backoff(first=2 * interval, cap=max(cap, interval)).delay(failures)
 
 
 def call_timeout(timeout: float, attempts: int, backoff: float) -> float:
     """A hard bound on one SmsGateway read: every attempt (each cut at 2 x timeout) and its pauses."""
-    pauses = sum(backoff * 2 ** i for i in range(max(attempts - 1, 0)))
+    pauses = Backoff(first=backoff).total(max(attempts - 1, 0))
     return attempts * 2 * timeout + pauses + 1.0
 
 

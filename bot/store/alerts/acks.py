@@ -16,6 +16,12 @@ class AlertAcksRepo(SqliteRepo):
         received less than `open_ttl` seconds before `now`)."""
         return await self._run(_open_by_code, code, now, open_ttl)
 
+    async def latest_by_code(self, code: int, since: float) -> AlertRecord | None:
+        """The newest notification given `code` and received after `since`, whatever became of
+        it (acknowledged, resolved, expired): what a code that takes no ack stood for last. A
+        code is never given again while its alert is open, nor soon after it closed."""
+        return await self._run(_latest_by_code, code, since)
+
     async def phones(self, alert_id: int) -> set[str]:
         """Every phone any send of this alert was addressed to (who may acknowledge it)."""
         return await self._run(_phones, alert_id)
@@ -32,6 +38,13 @@ def _open_by_code(conn: sqlite3.Connection, code: int, now: float, open_ttl: flo
         "SELECT * FROM alerts WHERE code = ? AND closed_at IS NULL AND acked_at IS NULL AND received_at > ? "
         "ORDER BY id DESC LIMIT 1",
         (code, now - open_ttl),
+    ).fetchone()
+    return alert_record(row) if row else None
+
+
+def _latest_by_code(conn: sqlite3.Connection, code: int, since: float) -> AlertRecord | None:
+    row = conn.execute(
+        "SELECT * FROM alerts WHERE code = ? AND received_at > ? ORDER BY id DESC LIMIT 1", (code, since)
     ).fetchone()
     return alert_record(row) if row else None
 

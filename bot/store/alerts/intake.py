@@ -122,13 +122,14 @@ def _free_code(conn: sqlite3.Connection, now: float, open_ttl: float, reuse_afte
 
 
 def _close_resolved(conn: sqlite3.Connection, group: str, fingerprint: str, now: float) -> None:
-    """A resolved alert ends the group's ack, and frees the code of the group's notifications
-    with nothing left firing. Per group, like acks: each group is told of the resolve itself."""
+    """A resolved alert ends the group's ack, and resolves the group's notifications with
+    nothing left firing: their code is free (if an ack had not freed it already) and their copy
+    says so. Per group, like acks: each group is told of the resolve itself."""
     conn.execute("DELETE FROM alert_acks WHERE group_name = ? AND fingerprint = ?", (group, fingerprint))
     open_ids = [r["alert_id"] for r in conn.execute(
         "SELECT DISTINCT i.alert_id FROM alert_items i JOIN alerts a ON a.id = i.alert_id "
         "WHERE a.group_name = ? AND i.fingerprint = ? AND i.status = 'firing' AND i.outcome = 'new' "
-        "AND a.closed_at IS NULL",
+        "AND a.resolved_at IS NULL",
         (group, fingerprint),
     )]
     for alert_id in open_ids:
@@ -140,8 +141,9 @@ def _close_resolved(conn: sqlite3.Connection, group: str, fingerprint: str, now:
             (alert_id, group),
         ).fetchone()
         if still_firing is None:
-            conn.execute("UPDATE alerts SET closed_at = ?, copy_version = copy_version + 1 WHERE id = ?",
-                         (now, alert_id))
+            conn.execute("UPDATE alerts SET closed_at = COALESCE(closed_at, ?), resolved_at = ?, "
+                         "copy_version = copy_version + 1 WHERE id = ?",
+                         (now, now, alert_id))
 
 
 def _insert_one(

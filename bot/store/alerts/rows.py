@@ -20,7 +20,7 @@ def alert_record(row: sqlite3.Row) -> AlertRecord:
         closed_at=row["closed_at"], copy_chat_id=row["copy_chat_id"],
         copy_message_id=row["copy_message_id"], copy_version=row["copy_version"],
         copy_shown=row["copy_shown"], copy_send_shown=row["copy_send_shown"],
-        copy_edited_at=row["copy_edited_at"],
+        copy_edited_at=row["copy_edited_at"], resolved_at=row["resolved_at"],
     )
 
 

@@ -17,6 +17,7 @@ from bot.store.schema import SCHEMA_VERSION
 REPOSITORIES = {
     "contacts": interface.Contacts,
     "sends": interface.Sends,
+    "scheduled": interface.Scheduled,
     "inbound": interface.Inbound,
     "topics": interface.Topics,
     "confirmations": interface.Confirmations,
