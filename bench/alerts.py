@@ -113,7 +113,7 @@ async def main(n: int, concurrency: int) -> None:
         h = await Harness(Path(tmp), webhook_token=WEBHOOK_TOKEN, alert_max_per_hour=1_000_000,
                           alert_dedup=0).start()
         try:
-            await h.services.store.replace_group("bench", ["13800138000"])
+            await h.services.store.contacts.replace_group("bench", ["13800138000"])
             await run(h, 20, 1, "warm-up")
             await latency(h, 200)
             await run(h, n, concurrency, "burst")

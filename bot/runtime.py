@@ -175,7 +175,7 @@ async def open_runtime(app: Application[Any, Any, Any, Any, Any, Any], settings:
         await gateway.__aenter__()
         stack.push_async_callback(_logged("the gateway client", lambda: gateway.__aexit__(None, None, None)))
 
-        interrupted = await store.settle_interrupted_sends()
+        interrupted = await store.sends.settle_interrupted()
         if interrupted:
             log.warning("sends interrupted by the last stop: %s; the chunk in flight of each is marked unknown "
                         "(never retried), the chunks never started not sent", interrupted)

@@ -8,8 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import store_at_schema
-from test_alerts_web import (
+from alert_helpers import (
     FIRING,
     ONCALL,
     RESOLVED,
@@ -19,6 +18,7 @@ from test_alerts_web import (
     copy_saying,
     post,
 )
+from harness import store_at_schema
 
 from bot.i18n import Translator
 from bot.services.alerts.ack_status import ack_answer, past_outcome, team_time
@@ -46,11 +46,11 @@ async def _acked_by_sms(h: Any) -> int:
 async def test_ack_after_an_sms_ack_says_who_acknowledged_it_and_when(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     alert_id = await _acked_by_sms(h)
-    acked = await h.runtime.store.get_alert(alert_id)
+    acked = await h.runtime.store.alert_intake.get(alert_id)
     when = team_time(acked.acked_at)
     reply = await h.ask("/ack 1")
     assert reply["text"] == (f"Alert 1 was already acknowledged by alice ({ONCALL[1]}) at {when} (China time).")
-    assert (await h.runtime.store.get_alert(alert_id)).acked_by == f"alice ({ONCALL[1]})"  # unchanged
+    assert (await h.runtime.store.alert_intake.get(alert_id)).acked_by == f"alice ({ONCALL[1]})"  # unchanged
 
     h.api.add_user(CHINESE_USER, "李雷", username="lilei", language_code="zh")
     reply = await h.ask("/ack 1", user=CHINESE_USER)
@@ -62,12 +62,12 @@ async def test_the_copy_of_an_acknowledged_alert_says_resolved_when_it_resolves(
     alert_id = await _acked_by_sms(h)
     resolve = accepted_id(await post(h, RESOLVED))
     await alert_state(h, resolve, "sent")
-    resolved_at = (await h.runtime.store.get_alert(alert_id)).resolved_at
+    resolved_at = (await h.runtime.store.alert_intake.get(alert_id)).resolved_at
     assert resolved_at is not None
     copy = await copy_saying(h, alert_id, "Acknowledged by alice", f"Resolved at {team_time(resolved_at)}")
     assert copy.index("Acknowledged") < copy.index("Resolved")
 
-    acked = await h.runtime.store.get_alert(alert_id)
+    acked = await h.runtime.store.alert_intake.get(alert_id)
     reply = await h.ask("/ack 1")
     assert reply["text"] == (f"Alert 1 was already acknowledged by alice ({ONCALL[1]}) at "
                              f"{team_time(acked.acked_at)}, and resolved at {team_time(resolved_at)} (China time).")
@@ -79,7 +79,7 @@ async def test_the_copy_of_an_alert_resolved_without_an_ack_says_resolved_and_ac
     alert_id = accepted_id(await post(h, FIRING))
     await alert_state(h, alert_id, "sent")
     await alert_state(h, accepted_id(await post(h, RESOLVED)), "sent")
-    record = await h.runtime.store.get_alert(alert_id)
+    record = await h.runtime.store.alert_intake.get(alert_id)
     assert record.acked_at is None and record.resolved_at is not None
     copy = await copy_saying(h, alert_id, f"Resolved at {team_time(record.resolved_at)} (China time)")
     assert "Acknowledged" not in copy
@@ -102,12 +102,12 @@ async def test_ack_of_a_code_past_its_day_says_it_expired_and_when_it_was_sent(m
     h = await alerts_bot(make_harness)
     alert_id = accepted_id(await post(h, FIRING))
     await alert_state(h, alert_id, "sent")
-    received = (await h.runtime.store.get_alert(alert_id)).received_at
+    received = (await h.runtime.store.alert_intake.get(alert_id)).received_at
     _service(h).clock = lambda: time.time() + 25 * 3600
     reply = await h.ask("/ack 1")
     assert reply["text"] == ("Alert 1 can no longer be acknowledged: a code takes acks for 24 hours, and it "
                              f"was sent at {team_time(received)} (China time).")
-    assert (await h.runtime.store.get_alert(alert_id)).acked_at is None
+    assert (await h.runtime.store.alert_intake.get(alert_id)).acked_at is None
     _service(h).clock = lambda: time.time() + 8 * 24 * 3600  # past what /ack looks back on
     assert (await h.ask("/ack 1"))["text"] == "There is no open alert with code 1."
 
@@ -119,7 +119,7 @@ async def test_a_chat_ack_after_a_resolve_does_not_ack_and_the_code_says_resolve
     await post(h, RESOLVED)
     result = await _service(h).ack(1, "@max")
     assert result.outcome == "resolved" and result.alert is not None and result.alert.id == alert_id
-    assert (await h.runtime.store.get_alert(alert_id)).acked_at is None
+    assert (await h.runtime.store.alert_intake.get(alert_id)).acked_at is None
 
 
 # --- the words, without a bot ------------------------------------------------------------------

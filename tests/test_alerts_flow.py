@@ -7,8 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from harness import ALERT_CHAT, MEMBER, TEAM_CHAT, Harness
-from test_alerts_web import (
+from alert_helpers import (
     FIRING,
     ONCALL,
     accepted_id,
@@ -18,6 +17,7 @@ from test_alerts_web import (
     copy_saying,
     post,
 )
+from harness import ALERT_CHAT, MEMBER, TEAM_CHAT, Harness
 
 from bot.runtime import Parts
 from bot.services.address_book import AddressBook, Resolved
@@ -36,7 +36,7 @@ def alert(name: str, instance: str = "db-1", status: str = "firing") -> dict[str
 
 
 async def sends_of(h: Harness, alert_id: int) -> list[Any]:
-    return [s for s in await h.services.store.history(limit=1000) if s.alert_id == alert_id]
+    return [s for s in await h.services.store.sends.history(limit=1000) if s.alert_id == alert_id]
 
 
 # --- the hourly cap ------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ async def test_the_cap_summary_names_a_held_back_resolution_as_resolved(make_har
 
 async def test_the_cap_counts_per_phone(make_harness: Any) -> None:
     h = await alerts_bot(make_harness, alert_max_per_hour=1, members=["13800138000"])
-    await h.services.store.replace_group("db", ["13800138000", "13700137000"])
+    await h.services.store.contacts.replace_group("db", ["13800138000", "13700137000"])
     await post(h, alert("A"))
     await h.until(lambda: h.gateway.sent)
     second = accepted_id(await post(h, alert("B"), group="db"))
@@ -257,7 +257,7 @@ async def test_alerts_committed_but_not_sent_are_sent_after_a_restart(make_harne
     queued = accepted_id(await post(h, alert("Queued")))
     claimed = accepted_id(await post(h, alert("Claimed")))
     # the second one died between being taken for sending and its journal entry
-    assert await h.services.store.claim_alert(claimed, ONCALL, "[FIRING] Claimed", 10, time.time())
+    assert await h.services.store.alert_delivery.claim(claimed, ONCALL, "[FIRING] Claimed", 10, time.time())
     await h.copy_runs(2)  # the bot took both in (their copies); its dispatcher, stopped, sends nothing
     assert h.gateway.sent == []
     await h.stop()
@@ -274,11 +274,11 @@ async def test_an_alert_interrupted_mid_send_is_unknown_after_a_restart_never_re
     await service(h).stop()
     alert_id = accepted_id(await post(h, FIRING))
     store = h.services.store
-    await store.claim_alert(alert_id, ONCALL, "[FIRING] x", 10, time.time())
-    send_id = await store.journal_send(origin="alert", text="[FIRING] x", segments=1, numbers=ONCALL,
+    await store.alert_delivery.claim(alert_id, ONCALL, "[FIRING] x", 10, time.time())
+    send_id = await store.sends.journal(origin="alert", text="[FIRING] x", segments=1, numbers=ONCALL,
                                        alert_id=alert_id)
-    await store.start_chunk(send_id, 0)  # the gateway was being called when it died
-    await store.set_alert_send(alert_id, send_id)
+    await store.sends.start_chunk(send_id, 0)  # the gateway was being called when it died
+    await store.alert_delivery.set_send(alert_id, send_id)
     await h.stop()
 
     again = await alerts_bot(make_harness)
@@ -295,14 +295,14 @@ async def test_an_alert_interrupted_mid_send_is_unknown_after_a_restart_never_re
 
 async def test_an_sms_with_the_code_from_a_recipient_acknowledges_and_stops_repeats(make_harness: Any) -> None:
     h = await alerts_bot(make_harness, alert_dedup=0)  # every repeat would be texted
-    await h.services.store.upsert_contact("alice", "13800138001")
+    await h.services.store.contacts.upsert("alice", "13800138001")
     alert_id = accepted_id(await post(h, FIRING))
     await alert_state(h, alert_id, "sent")
     h.gateway.add_inbound("13900000000", "1")  # not a recipient: no ack
     h.gateway.add_inbound("13800138001", " ack 1 ")
     copy = await copy_saying(h, alert_id, "Acknowledged by alice (13800138001)")
     assert "Sent to 3 numbers" in copy
-    acked = await h.services.store.get_alert(alert_id)
+    acked = await h.services.store.alert_intake.get(alert_id)
     assert acked.acked_by == "alice (13800138001)"
 
     repeat = await post(h, FIRING)
@@ -313,7 +313,7 @@ async def test_an_sms_with_the_code_from_a_recipient_acknowledges_and_stops_repe
     await alert_state(h, fires_again, "sent")
     assert [s.text.split(":")[0] for s in h.gateway.sent] == [
         "[FIRING] HighLatency", "[RESOLVED] HighLatency", "[FIRING] HighLatency"]
-    audits = await h.services.store.audit_records("alert_ack")
+    audits = await h.services.store.audit_log.recent("alert_ack")
     assert len(audits) == 1 and "alice" in (audits[0].detail or "")
 
 
@@ -334,8 +334,8 @@ async def test_a_late_reply_to_an_alert_acked_hours_after_it_fired_does_not_ack_
     h.gateway.add_inbound(ONCALL[1], "1")  # a recipient's late reply, meant for the first alert
     h.gateway.add_inbound(ONCALL[2], "2")
     await copy_saying(h, second, f"Acknowledged by {ONCALL[2]}")
-    assert (await h.services.store.get_alert(second)).acked_by == ONCALL[2]
-    assert (await h.services.store.get_alert(first)).acked_by == "@max"
+    assert (await h.services.store.alert_intake.get(second)).acked_by == ONCALL[2]
+    assert (await h.services.store.alert_intake.get(first)).acked_by == "@max"
 
 
 async def test_a_code_freed_by_a_late_resolve_is_not_handed_out_for_an_hour(make_harness: Any) -> None:
@@ -353,7 +353,7 @@ async def test_a_code_freed_by_a_late_resolve_is_not_handed_out_for_an_hour(make
 
 async def test_an_ack_in_one_group_does_not_silence_the_same_alert_for_another_group(make_harness: Any) -> None:
     h = await alerts_bot(make_harness, alert_dedup=0)  # every repeat would be texted
-    await h.services.store.replace_group("dba", ["13700137000"])
+    await h.services.store.contacts.replace_group("dba", ["13700137000"])
     oncall = accepted_id(await post(h, FIRING, group="oncall"))
     dba = accepted_id(await post(h, FIRING, group="dba"))
     await alert_state(h, oncall, "sent")
@@ -365,7 +365,7 @@ async def test_an_ack_in_one_group_does_not_silence_the_same_alert_for_another_g
     assert repeat.json()["accepted"][0]["state"] == "stored"
     await alert_state(h, accepted_id(repeat), "sent")
     assert [s.accepted for s in h.gateway.sent[-1:]] == [("13700137000",)]
-    assert (await h.services.store.get_alert(dba)).acked_at is None
+    assert (await h.services.store.alert_intake.get(dba)).acked_at is None
 
 
 async def test_ack_command_in_chat(make_harness: Any) -> None:
@@ -382,7 +382,7 @@ async def test_ack_command_in_chat(make_harness: Any) -> None:
     second = accepted_id(await post(h, {"text": "backup failed"}))
     await alert_state(h, second, "sent")
     await copy_saying(h, second, "Sent to")  # the copy is paced into the chat: let it land first,
-    code = (await h.services.store.get_alert(second)).code  # so that the answer read next is /ack's
+    code = (await h.services.store.alert_intake.get(second)).code  # so that the answer read next is /ack's
     reply = await h.ask(f"/ack {code}", chat=ALERT_CHAT, user=MEMBER)
     assert "acknowledged by @max" in reply["text"]
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from alert_helpers import GRAFANA_SAMPLE, SAMPLES
 from harness import store_at_schema
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,62 +25,7 @@ from bot.store.alerts import AlertItemIn, AlertItemRecord, AlertRecord
 from bot.throttle import OTHERS, AuditThrottle, Unrecorded
 from sms_core.text import segments_limit, unencodable_chars
 
-SAMPLES = Path("/work/shared/samples")
-
 # Grafana's documented webhook payload (unified alerting), as in its docs.
-GRAFANA_SAMPLE = {
-    "receiver": "My Super Webhook",
-    "status": "firing",
-    "orgId": 1,
-    "alerts": [
-        {
-            "status": "firing",
-            "labels": {"alertname": "High memory usage", "team": "blue", "zone": "us-1"},
-            "annotations": {
-                "description": "The system has high memory usage",
-                "runbook_url": "https://myrunbook.com/runbook/1234",
-                "summary": "This alert was triggered for zone us-1",
-            },
-            "startsAt": "2021-10-12T09:51:03.157076+02:00",
-            "endsAt": "0001-01-01T00:00:00Z",
-            "generatorURL": "https://play.grafana.org/alerting/1afz29v7z/edit",
-            "fingerprint": "c6eadffa33fcdf37",
-            "silenceURL": "https://play.grafana.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT2%2Cteam%3Dblue%2Czone%3Dus-1",
-            "dashboardURL": "",
-            "panelURL": "",
-            "values": {"B": 44.23943737541908, "C": 1},
-            "valueString": "[ var='B' labels={__name__=go_memstats_alloc_bytes, instance=host.docker.internal:3000, job=grafana} value=44.23943737541908 ], [ var='C' labels={__name__=go_memstats_alloc_bytes, instance=host.docker.internal:3000, job=grafana} value=1 ]",
-        },
-        {
-            "status": "firing",
-            "labels": {"alertname": "High CPU usage", "team": "blue", "zone": "eu-1"},
-            "annotations": {
-                "description": "The system has high CPU usage",
-                "runbook_url": "https://myrunbook.com/runbook/1234",
-                "summary": "This alert was triggered for zone eu-1",
-            },
-            "startsAt": "2021-10-12T09:56:03.157076+02:00",
-            "endsAt": "0001-01-01T00:00:00Z",
-            "generatorURL": "https://play.grafana.org/alerting/d1rdpdv7k/edit",
-            "fingerprint": "bc97ff14869b13e3",
-            "silenceURL": "https://play.grafana.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT1%2Cteam%3Dblue%2Czone%3Deu-1",
-            "dashboardURL": "",
-            "panelURL": "",
-            "values": {"B": 44.23943737541908, "C": 1},
-            "valueString": "[ var='B' labels={__name__=go_memstats_alloc_bytes, instance=host.docker.internal:3000, job=grafana} value=44.23943737541908 ], [ var='C' labels={__name__=go_memstats_alloc_bytes, instance=host.docker.internal:3000, job=grafana} value=1 ]",
-        },
-    ],
-    "groupLabels": {},
-    "commonLabels": {"team": "blue"},
-    "commonAnnotations": {},
-    "externalURL": "https://play.grafana.org/",
-    "version": "1",
-    "groupKey": "{}:{}",
-    "truncatedAlerts": 0,
-    "title": "[FIRING:2]  (blue)",
-    "state": "alerting",
-    "message": "**Firing**\n\nLabels:\n - alertname = T2\n - team = blue\n - zone = us-1\nAnnotations:\n - description = This is the alert rule checking the second system\n - runbook_url = https://myrunbook.com\n - summary = This is my summary\nSource: https://play.grafana.org/alerting/1afz29v7z/edit\nSilence: https://play.grafana.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT2%2Cteam%3Dblue%2Czone%3Dus-1\n\nLabels:\n - alertname = T1\n - team = blue\n - zone = eu-1\nAnnotations:\nSource: https://play.grafana.org/alerting/d1rdpdv7k/edit\nSilence: https://play.grafana.org/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DT1%2Cteam%3Dblue%2Czone%3Deu-1\n",
-}
 
 
 # --- payloads -----------------------------------------------------------------------------------
@@ -315,7 +261,7 @@ def _in(fp: str = "fp1", status: str = "firing", name: str = "A") -> AlertItemIn
 
 async def _insert(store: Store, items: list[AlertItemIn], now: float, group: str = "oncall",
                   dedup: float = 900.0, send_resolved: bool = True):
-    [record] = await store.insert_alerts("alertmanager", [(group, items)], now=now, dedup_window=dedup,
+    [record] = await store.alert_intake.receive("alertmanager", [(group, items)], now=now, dedup_window=dedup,
                                          send_resolved=send_resolved, open_ttl=86400.0,
                                          code_reuse_after=3600.0)
     return record
@@ -330,7 +276,7 @@ async def test_dedup_is_per_group_fingerprint_and_status_within_the_window(store
     assert (await _insert(store, [_in()], 1000.0 + 901)).state == "stored"
     mixed = await _insert(store, [_in(), _in("fp2")], 1950.0)
     assert mixed.state == "stored" and mixed.fingerprint == "fp2"
-    assert [i.outcome for i in await store.alert_items(mixed.id)] == ["deduplicated", "new"]
+    assert [i.outcome for i in await store.alert_intake.items(mixed.id)] == ["deduplicated", "new"]
 
 
 async def test_a_change_of_status_is_news_inside_the_dedup_window(store: Store) -> None:
@@ -354,7 +300,7 @@ async def test_codes_are_small_unique_among_open_alerts_and_not_reused_within_th
     b = await _insert(store, [_in("b")], 1.0)
     assert (a.code, b.code) == (1, 2)
     await _insert(store, [_in("a", "resolved")], 2.0)  # closes alert a: its code is free...
-    assert (await store.get_alert(a.id)).closed_at == 2.0
+    assert (await store.alert_intake.get(a.id)).closed_at == 2.0
     assert (await _insert(store, [_in("c")], 3.0)).code == 3  # ...but not within the hour
     assert (await _insert(store, [_in("d")], 4000.0)).code == 1
 
@@ -363,7 +309,7 @@ async def test_a_code_stays_out_of_use_for_the_hour_after_its_alert_is_acked_or_
     acked = await _insert(store, [_in("a")], 0.0)
     resolved = await _insert(store, [_in("b")], 1.0)
     assert (acked.code, resolved.code) == (1, 2)
-    await store.ack_alert(acked.id, "alice", 7200.0)  # both close two hours after they fired
+    await store.alert_acks.ack(acked.id, "alice", 7200.0)  # both close two hours after they fired
     await _insert(store, [_in("b", "resolved")], 7200.0)
     assert (await _insert(store, [_in("c")], 7260.0)).code == 3  # not 1 or 2: closed a minute ago
     assert (await _insert(store, [_in("d")], 7200.0 + 3601)).code == 1  # the hour after they closed is over
@@ -378,9 +324,9 @@ async def test_a_code_that_expired_unacknowledged_stays_out_of_use_for_an_hour(s
 
 async def test_an_ack_silences_repeats_until_the_alert_resolves(store: Store) -> None:
     a = await _insert(store, [_in()], 0.0)
-    acked = await store.ack_alert(a.id, "alice", 5.0)
+    acked = await store.alert_acks.ack(a.id, "alice", 5.0)
     assert acked is not None and acked.acked_by == "alice" and acked.state == "acked"
-    assert await store.ack_alert(a.id, "bob", 6.0) is None  # once
+    assert await store.alert_acks.ack(a.id, "bob", 6.0) is None  # once
     assert (await _insert(store, [_in()], 2000.0)).state == "acked"
     assert (await _insert(store, [_in(status="resolved")], 2100.0)).state == "stored"
     assert (await _insert(store, [_in()], 4000.0)).state == "stored"
@@ -388,12 +334,12 @@ async def test_an_ack_silences_repeats_until_the_alert_resolves(store: Store) ->
 
 async def test_an_ack_silences_repeats_only_for_the_group_that_acknowledged(store: Store) -> None:
     oncall, dba = await _insert(store, [_in()], 0.0), await _insert(store, [_in()], 0.0, group="dba")
-    await store.ack_alert(oncall.id, "alice", 5.0)
+    await store.alert_acks.ack(oncall.id, "alice", 5.0)
     assert (await _insert(store, [_in()], 2000.0)).state == "acked"
     assert (await _insert(store, [_in()], 2000.0, group="dba")).state == "stored"
     await _insert(store, [_in(status="resolved")], 2100.0, group="dba")  # dba's resolve is dba's
-    assert (await store.get_alert(dba.id)).closed_at == 2100.0
-    assert (await store.get_alert(oncall.id)).acked_by == "alice"
+    assert (await store.alert_intake.get(dba.id)).closed_at == 2100.0
+    assert (await store.alert_intake.get(oncall.id)).acked_by == "alice"
     assert (await _insert(store, [_in()], 3000.0)).state == "acked"
 
 
@@ -418,15 +364,15 @@ async def test_a_store_of_schema_3_keeps_its_acks_for_the_group_that_gave_them(t
 
 async def test_the_cap_reserves_slots_per_phone_and_holds_back_the_rest(store: Store) -> None:
     phones = ["13800138000", "13800138001"]
-    await store.claim_summary(["13800138001"], 1, 0.0)  # 13800138001 used its hour already
+    await store.alert_quota.claim_summary(["13800138001"], 1, 0.0)  # 13800138001 used its hour already
     a = await _insert(store, [_in()], 0.0)
-    claim = await store.claim_alert(a.id, phones, "text", 1, 1.0)
+    claim = await store.alert_delivery.claim(a.id, phones, "text", 1, 1.0)
     assert claim.phones == ("13800138000",) and claim.capped == ("13800138001",)
     assert claim.alert.state == "sending" and claim.alert.suppressed == 1
-    assert await store.claim_alert(a.id, phones, "text", 1, 1.0) is None  # not due while sending
-    due = await store.suppressed_due(1, 3601.0)
+    assert await store.alert_delivery.claim(a.id, phones, "text", 1, 1.0) is None  # not due while sending
+    due = await store.alert_quota.suppressed_due(1, 3601.0)
     assert [(d.phone, d.alert_id) for d in due] == [("13800138001", a.id)]
-    assert await store.suppressed_due(1, 100.0) == []
+    assert await store.alert_quota.suppressed_due(1, 100.0) == []
 
 
 # --- the audit throttle of refusals before the token -------------------------------------------

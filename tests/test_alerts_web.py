@@ -11,6 +11,20 @@ from typing import Any
 
 import httpx
 import pytest
+from alert_helpers import (
+    FIRING,
+    GRAFANA_SAMPLE,
+    ONCALL,
+    RESOLVED,
+    accepted_id,
+    alert_state,
+    alerts_bot,
+    copies,
+    copy_saying,
+    post,
+    sms_texts,
+    web_url,
+)
 from harness import (
     ALERT_CHAT,
     MEMBER,
@@ -20,75 +34,6 @@ from harness import (
     all_logged,
     assert_no_secrets,
 )
-from test_alerts_units import GRAFANA_SAMPLE
-
-SAMPLES = Path("/work/shared/samples")
-FIRING = (SAMPLES / "alertmanager-0.25-firing.json").read_bytes()
-RESOLVED = (SAMPLES / "alertmanager-0.25-resolved.json").read_bytes()
-ONCALL = ["13800138000", "13800138001", "13900139000"]
-
-
-# --- helpers (test_alerts_flow.py uses them too) ------------------------------------------------
-
-
-async def alerts_bot(make_harness: Any, *, members: list[str] | None = None, **overrides: Any) -> Harness:
-    """The real bot with alerts on (token, alert chat) and a group @oncall."""
-    values: dict[str, Any] = {"webhook_token": WEBHOOK_TOKEN, "alert_chat_id": ALERT_CHAT}
-    values.update(overrides)
-    h = await make_harness(**values)
-    h.api.set_rate_limits(None, None)  # many copies and edits in little time; limits are tested elsewhere
-    await h.services.store.replace_group("oncall", members or ONCALL)
-    return h
-
-
-def web_url(h: Harness) -> str:
-    return h.runtime.web.url
-
-
-async def post(h: Harness, body: bytes | dict[str, Any], *, group: str | None = "oncall",
-               token: str | None = WEBHOOK_TOKEN, headers: dict[str, str] | None = None,
-               method: str = "POST") -> httpx.Response:
-    content = json.dumps(body).encode() if isinstance(body, dict) else body
-    sent = {"Content-Type": "application/json", **(headers or {})}
-    if token is not None:
-        sent["Authorization"] = f"Bearer {token}"
-    path = f"/alerts/{group}" if group else "/alerts"
-    async with httpx.AsyncClient(base_url=web_url(h), timeout=30) as client:
-        return await client.request(method, path, content=content, headers=sent)
-
-
-def sms_texts(h: Harness) -> list[str]:
-    return [s.text for s in h.gateway.sent]
-
-
-def copies(h: Harness) -> list[str]:
-    return [m["text"] for m in h.bot_messages(ALERT_CHAT)]
-
-
-async def copy_saying(h: Harness, alert_id: int, *words: str, timeout: float = 15.0) -> str:
-    """Wait until the copy of alert `alert_id` in the alert chat says every one of `words`."""
-    def found() -> str | None:
-        for text in copies(h):
-            if text.startswith(f"🚨 Alert {alert_id} ") and all(w in text for w in words):
-                return text
-        return None
-    return await h.until(found, timeout=timeout)
-
-
-async def alert_state(h: Harness, alert_id: int, *states: str, timeout: float = 15.0) -> Any:
-    async def poll() -> Any:
-        while True:
-            alert = await h.services.store.get_alert(alert_id)
-            if alert is not None and alert.state in states:
-                return alert
-            await asyncio.sleep(0.02)
-    return await asyncio.wait_for(poll(), timeout)
-
-
-def accepted_id(response: httpx.Response, n: int = 0) -> int:
-    assert response.status_code == 202, response.text
-    return response.json()["accepted"][n]["id"]
-
 
 # --- the three payload shapes -------------------------------------------------------------------
 
@@ -111,7 +56,7 @@ async def test_alertmanager_firing_then_resolved(make_harness: Any) -> None:
     await h.until(lambda: len(h.gateway.sent) == 2)
     assert h.gateway.sent[1].text == "[RESOLVED] HighLatency: p99 latency 2.4s on api-3"
     await copy_saying(h, 1, "Resolved")  # the firing alert's code is free again
-    record = await h.services.store.get_send((await h.services.store.get_alert(1)).send_id)
+    record = await h.services.store.sends.get((await h.services.store.alert_intake.get(1)).send_id)
     assert record.origin == "alert" and record.alert_id == 1
 
 
@@ -127,7 +72,7 @@ async def test_grafana_documented_payload(make_harness: Any) -> None:
 
 async def test_plain_text_and_the_group_label(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
-    await h.services.store.replace_group("db", ["13700137000"])
+    await h.services.store.contacts.replace_group("db", ["13700137000"])
     r = await post(h, {"text": "backup failed on db-1", "smsbot_group": "db"}, group=None)
     assert r.json()["accepted"][0]["group"] == "db"
     await h.until(lambda: h.gateway.sent)
@@ -198,7 +143,7 @@ async def test_resolved_alerts_are_not_texted_when_switched_off(make_harness: An
 
 
 async def _audited(h: Harness) -> list[str]:
-    return [a.detail or "" for a in await h.services.store.audit_records("webhook_refused")]
+    return [a.detail or "" for a in await h.services.store.audit_log.recent("webhook_refused")]
 
 
 async def test_token_failures_are_401_audited_and_the_token_never_shows(make_harness: Any,
@@ -283,7 +228,7 @@ async def test_bad_input_is_a_4xx_that_says_what_is_wrong(make_harness: Any, bod
     await h.dispatch_runs(2)
     assert h.gateway.sent == []
     assert any(str(status) in a and words in a for a in await _audited(h))
-    assert await h.services.store.recent_alerts() == []
+    assert await h.services.store.alert_intake.recent() == []
 
 
 @pytest.mark.parametrize(("body", "words"), [
@@ -296,7 +241,7 @@ async def test_a_body_that_would_fail_on_every_retry_is_a_422_not_a_5xx(make_har
     r = await post(h, body)
     assert r.status_code == 422 and words in r.json()["error"]  # Alertmanager does not retry a 4xx
     assert any(a.startswith("422") and words in a for a in await _audited(h))
-    assert await h.services.store.recent_alerts() == []
+    assert await h.services.store.alert_intake.recent() == []
 
 
 async def test_lone_surrogates_are_replaced_and_the_alert_still_goes_out(make_harness: Any) -> None:
@@ -339,7 +284,7 @@ async def test_a_refusal_says_what_to_change_in_english_and_chinese_with_a_stabl
 
 async def test_an_empty_group_is_refused(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
-    await h.services.store.replace_group("nobody", [])
+    await h.services.store.contacts.replace_group("nobody", [])
     r = await post(h, {"text": "x"}, group="nobody")
     assert r.status_code == 422 and "has no members" in r.json()["error"]
 

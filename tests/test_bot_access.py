@@ -30,7 +30,7 @@ async def test_a_stranger_in_a_group_gets_silence_and_spends_nothing(harness):
     assert harness.bot_messages(STRANGER_CHAT) == []
     assert harness.gateway.request_count() == 0 or harness.gateway.request_count("send") == 0
     assert harness.gateway.request_count("balance") == 0
-    audit = await harness.services.store.audit_records("stranger")
+    audit = await harness.services.store.audit_log.recent("stranger")
     assert len(audit) == 1 and audit[0].chat_id == STRANGER_CHAT  # the others are counted (below)
 
 
@@ -48,14 +48,14 @@ async def test_strangers_are_audited_once_a_minute_per_user_and_chat_with_a_coun
     for n in range(100):
         harness.say(f"/balance {n}", chat=STRANGER_CHAT, user=STRANGER)
     await _handled_so_far(harness)
-    audit = await store.audit_records("stranger")
+    audit = await store.audit_log.recent("stranger")
     assert [(a.chat_id, a.user_id, a.detail) for a in audit] == [(STRANGER_CHAT, STRANGER, "/balance 0")]
 
     now[0] += 61  # the next minute: one row again, counting the 99 in between
     harness.say("/balance 100", chat=STRANGER_CHAT, user=STRANGER)
     harness.say("/balance 101", chat=STRANGER_CHAT, user=MEMBER)  # another user: a source of its own
     await _handled_so_far(harness)
-    audit = await store.audit_records("stranger")
+    audit = await store.audit_log.recent("stranger")
     assert [(a.user_id, a.detail) for a in audit[:2]] == [
         (MEMBER, "/balance 101"),
         (STRANGER, "/balance 100; 99 more from this user in this chat in the 60 s after the last one recorded")]
@@ -67,7 +67,7 @@ async def test_strangers_are_audited_once_a_minute_per_user_and_chat_with_a_coun
     harness.api.add_chat(STRANGER, type="private")
     harness.say("hello", chat=STRANGER, user=STRANGER)
     await _handled_so_far(harness)
-    audit = await store.audit_records("stranger")
+    audit = await store.audit_log.recent("stranger")
     assert len(audit) == 5
     assert {(a.chat_id, a.user_id, a.detail) for a in audit[:2]} == {
         (STRANGER, STRANGER, "(message)"),
@@ -107,7 +107,7 @@ async def test_id_answers_any_chat(harness):
 async def test_only_admins_change_contacts(harness):
     reply = await harness.ask("/contact add alice 13800138000", user=MEMBER)
     assert "Only admins" in reply["text"]
-    assert await harness.services.store.list_contacts() == []
+    assert await harness.services.store.contacts.all() == []
     reply = await harness.ask("/contact add alice 13800138000", user=ADMIN)
     assert "alice" in reply["text"]
     reply = await harness.ask("/contacts", user=MEMBER)

@@ -16,7 +16,7 @@ async def test_sms_is_sent_and_answered_with_a_status(harness):
     [sent] = harness.gateway.sent
     assert sent.accepted == ("13800138000",) and sent.text == "Server is back"
     async def linked():  # the link is stored right after Telegram accepted the answer
-        record = (await harness.services.store.history())[0]
+        record = (await harness.services.store.sends.history())[0]
         return record if record.status_message_id else None
 
     record = await harness.eventually(linked)
@@ -125,7 +125,7 @@ async def test_gateway_stall_gives_unknown_and_exactly_one_request(harness):
     await harness.updates_handled()
     await harness.forward_runs(2)  # nor later, by a job
     assert harness.gateway.request_count("send") == 1
-    record = (await harness.services.store.history())[0]
+    record = (await harness.services.store.sends.history())[0]
     assert record.state == "unknown"
 
 
@@ -230,7 +230,7 @@ def _statuses(h, chat: int = TEAM_CHAT, **kw) -> list[dict]:
 
 
 async def _linked(h):
-    record = (await h.services.store.history(limit=1))[0]
+    record = (await h.services.store.sends.history(limit=1))[0]
     return record if record.status_message_id else None
 
 
@@ -386,7 +386,7 @@ async def test_a_send_costing_more_than_the_balance_is_refused_at_once_with_both
     assert refusal["text"] == ("✗ Not sent: this send costs 8 messages and the balance is 5. "
                                "Top up the gateway account, or send to fewer numbers or a shorter text.")
     assert not refusal.get("reply_markup")
-    assert h.gateway.request_count("send") == 0 and await h.services.store.history() == []
+    assert h.gateway.request_count("send") == 0 and await h.services.store.sends.history() == []
     h.api.add_user(MEMBER, "Max", username="max", language_code="zh-hans")
     refusal = await h.ask(f"/sms {numbers} hello")
     assert refusal["text"].startswith("✗ 未发送：本次需 8 条，余额仅 5 条。")

@@ -214,7 +214,7 @@ async def test_sigkill_loses_nothing_and_sends_no_sms_twice(servers, tmp_path):
                 break
             await asyncio.sleep(0.2)
         async with Store(tmp_path / "smsbot.sqlite3") as watching:  # the bot's store, read alongside
-            while time.monotonic() < deadline and await watching.dirty_status_count():
+            while time.monotonic() < deadline and await watching.sends.dirty_status_count():
                 await asyncio.sleep(0.2)
         assert bot.stop() == 0, bot.output()
     finally:
@@ -236,13 +236,13 @@ async def test_sigkill_loses_nothing_and_sends_no_sms_twice(servers, tmp_path):
         report_answers = _handed_out(gateway, "reports")
         handed_reports = sum(len(parse_reports(body).reports) for _, body in report_answers)
         lost_reports = 0
-        stored_reports = await store.report_count()
+        stored_reports = await store.sends.report_count()
         if stored_reports != handed_reports:
             in_flight = [len(parse_reports(b).reports) for at, b in report_answers if _in_flight(at, kills)]
             lost_reports = handed_reports - stored_reports
             assert 0 < lost_reports <= sum(in_flight), (handed_reports, stored_reports, in_flight)
-        assert await store.unparsed_raw() == []
-        assert await store.pending_inbound_count() == 0
+        assert await store.inbound.unparsed_raw() == []
+        assert await store.inbound.pending_count() == 0
 
         # 2. every inbound SMS stored reached Telegram: at least once, duplicates only in flight
         got = received()
@@ -265,13 +265,13 @@ async def test_sigkill_loses_nothing_and_sends_no_sms_twice(servers, tmp_path):
         assert all(c == 1 for c in texts.values()), texts.most_common(3)
         assert set(texts) <= set(commands)
         shown = {m["message_id"]: m["text"] for m in api.sent_messages(TEAM_CHAT)}
-        for record in await store.history(limit=1000):
+        for record in await store.sends.history(limit=1000):
             if record.status_message_id is not None:
                 assert record.status_shown == record.status_version
                 assert shown[record.status_message_id] == _plain(render_status(record, Translator("en")))
-        journal = await store.history(limit=1000)
+        journal = await store.sends.history(limit=1000)
         print("sends:", Counter(r.state for r in journal), "claims:", len([c for c in commands]))
-        journal = await store.history(limit=1000)
+        journal = await store.sends.history(limit=1000)
         print(f"commands {len(commands)}: journaled {len(journal)}, SMS sent {len(gateway.sent)}; "
               f"inbound {len(every)}/{INBOUND} stored (lost in flight {len(lost_inbound)}), "
               f"reports {stored_reports}/{handed_reports} (lost in flight {lost_reports}), "
@@ -280,7 +280,7 @@ async def test_sigkill_loses_nothing_and_sends_no_sms_twice(servers, tmp_path):
 
 
 async def _all_inbound(store: Store):
-    return await store.inbound_since(0, limit=10 * INBOUND)
+    return await store.inbound.since(0, limit=10 * INBOUND)
 
 
 def _repeated_messages(api: BotApiServer) -> list[float]:
@@ -327,8 +327,8 @@ async def test_sigkill_mid_send_leaves_only_the_chunk_in_flight_unknown_and_offe
         await api.await_for(lambda: gateway.request_count("send") == 2, timeout=30)
         bot.kill()
         async with Store(db) as store:  # the journal as the kill left it
-            [record] = await store.history()
-            states = Counter(r.state for r in await store.recipients_of(record.id))
+            [record] = await store.sends.history()
+            states = Counter(r.state for r in await store.sends.recipients(record.id))
         assert states == {"accepted": 100, "sending": 100, "pending": 50}
 
         bot.start()

@@ -26,7 +26,7 @@ async def counted(counter, n: int) -> bool:
 
 async def shown(store, send_id: int):
     """For harness.eventually: the send, once Telegram shows its latest status."""
-    record = await store.get_send(send_id)
+    record = await store.sends.get(send_id)
     return record if record.status_shown == record.status_version else None
 
 
@@ -59,8 +59,8 @@ async def test_five_sms_from_a_new_phone_in_one_poll_make_one_topic(prepared_har
     assert message["message_thread_id"] == topic["message_thread_id"]
     assert _sms_texts([message]) == [f"message {i}" for i in range(5)]
     assert len(h.api.calls("createForumTopic")) == 1
-    assert await h.services.store.phone_for_thread(INBOX_CHAT, topic["message_thread_id"]) == PHONE
-    assert await h.services.store.pending_inbound_count() == 0
+    assert await h.services.store.topics.phone_for_thread(INBOX_CHAT, topic["message_thread_id"]) == PHONE
+    assert await h.services.store.inbound.pending_count() == 0
 
 
 async def test_later_sms_go_into_the_same_topic(harness):
@@ -73,7 +73,7 @@ async def test_later_sms_go_into_the_same_topic(harness):
 
 
 async def test_topic_is_named_after_the_contact(harness):
-    await harness.services.store.upsert_contact("alice", PHONE)
+    await harness.services.store.contacts.upsert("alice", PHONE)
     harness.gateway.add_inbound(PHONE, "hi")
     await harness.until(lambda: inbox_messages(harness))
     assert [t["name"] for t in live_topics(harness)] == [f"alice {PHONE}"]
@@ -92,8 +92,8 @@ async def test_deleted_topic_is_replaced_and_the_message_still_arrives(harness):
     assert message["message_thread_id"] == new["message_thread_id"]
     assert _sms_texts([message]) == ["after"]
     store = harness.services.store
-    assert await store.phone_for_thread(INBOX_CHAT, new["message_thread_id"]) == PHONE
-    assert await store.phone_for_thread(INBOX_CHAT, old["message_thread_id"]) is None
+    assert await store.topics.phone_for_thread(INBOX_CHAT, new["message_thread_id"]) == PHONE
+    assert await store.topics.phone_for_thread(INBOX_CHAT, old["message_thread_id"]) is None
     failed = [c for c in harness.api.calls("sendMessage") if c.status == 400]
     assert failed and "message thread not found" in failed[0].description
 
@@ -131,8 +131,8 @@ async def test_a_closed_topic_that_cannot_be_reopened_gets_the_sms_in_the_chat(h
     assert [m.get("message_thread_id") for m in general] == [None]
     assert general[0]["text"].startswith(f"📩 {PHONE} · ")
     # a reply to it answers the phone, and the phone's topic is still its topic
-    assert await store.phone_for_message(INBOX_CHAT, general[0]["message_id"]) == PHONE
-    assert await store.phone_for_thread(INBOX_CHAT, thread) == PHONE
+    assert await store.topics.phone_for_message(INBOX_CHAT, general[0]["message_id"]) == PHONE
+    assert await store.topics.phone_for_thread(INBOX_CHAT, thread) == PHONE
 
 
 async def test_a_phone_telegram_refuses_waits_and_the_other_phones_go_on(make_harness):
@@ -146,7 +146,7 @@ async def test_a_phone_telegram_refuses_waits_and_the_other_phones_go_on(make_ha
     await harness.until(lambda: any("B, another phone" in m["text"] for m in inbox_messages(harness)))
     # B is marked forwarded just after Telegram has it; the refused SMS stays owed: kept, not lost
     await harness.eventually(lambda: counted(store.pending_inbound_count, 1))
-    assert await store.inbound_count() == 2
+    assert await store.inbound.count() == 2
     clock.now += 61
     await harness.until(lambda: any("refused twice" in m["text"] for m in inbox_messages(harness)))
     await harness.eventually(lambda: counted(store.pending_inbound_count, 0))
@@ -157,7 +157,7 @@ async def test_a_phone_telegram_refuses_waits_and_the_other_phones_go_on(make_ha
 
 async def test_non_forum_inbox_gets_headers_and_links(harness):
     harness.api.set_forum(INBOX_CHAT, False)
-    await harness.services.store.upsert_contact("bob", "13900002222")
+    await harness.services.store.contacts.upsert("bob", "13900002222")
     harness.gateway.add_inbound(PHONE, "one")
     harness.gateway.add_inbound("13900002222", "two")
     await harness.until(lambda: len(inbox_messages(harness)) == 2)
@@ -168,9 +168,9 @@ async def test_non_forum_inbox_gets_headers_and_links(harness):
     assert "message_thread_id" not in first and harness.api.calls("createForumTopic") == []
     store = harness.services.store
     # the link is recorded once Telegram's answer is back: a moment after the double has it
-    assert await harness.eventually(lambda: store.phone_for_message(INBOX_CHAT, first["message_id"])) == PHONE
+    assert await harness.eventually(lambda: store.topics.phone_for_message(INBOX_CHAT, first["message_id"])) == PHONE
     assert await harness.eventually(
-        lambda: store.phone_for_message(INBOX_CHAT, second["message_id"])) == "13900002222"
+        lambda: store.topics.phone_for_message(INBOX_CHAT, second["message_id"])) == "13900002222"
 
 
 async def test_a_chat_that_stops_being_a_forum_gets_headers(harness):
@@ -233,7 +233,7 @@ async def test_5xx_and_429_delay_but_lose_nothing_and_keep_each_phones_order(mak
     store = harness.services.store
 
     async def drained() -> bool:
-        return await store.pending_inbound_count() == 0
+        return await store.inbound.pending_count() == 0
 
     await harness.eventually(drained, timeout=20)
     assert await drained()
@@ -254,7 +254,7 @@ async def test_inbound_waits_while_telegram_is_down(harness):
     calls = harness.runtime.forwarder.call  # each pass that fails to reach Telegram counts
     failures = calls.failures
     await harness.until(lambda: calls.failures >= failures + 2)  # tried twice since it was stored
-    assert await store.pending_inbound_count() == 1
+    assert await store.inbound.pending_count() == 1
     harness.api.start()
     await harness.until(lambda: inbox_messages(harness), timeout=20)
     assert _sms_texts(inbox_messages(harness)) == ["while down"]
@@ -358,11 +358,11 @@ async def test_pending_reports_are_not_final_and_each_number_counts_once(harness
     reply = await harness.ask("/sms 13800000001,13800000002 twice reported")
     ids = dict(zip(harness.gateway.sent[0].accepted, harness.gateway.sent[0].ids, strict=True))
     store = harness.services.store
-    [record] = await store.history(limit=1)
+    [record] = await store.sends.history(limit=1)
     for phone, sms_id in ids.items():
         harness.gateway.add_report(sms_id, phone, -1)
     await harness.eventually(lambda: counted(store.report_count, 2))
-    record = await store.get_send(record.id)
+    record = await store.sends.get(record.id)
     assert (record.delivered, record.failed, record.waiting) == (0, 0, 2)  # -1 is not final
     for phone, sms_id in ids.items():  # a long SMS: one report per segment, and a late -1
         harness.gateway.add_report(sms_id, phone, 10)
@@ -370,10 +370,10 @@ async def test_pending_reports_are_not_final_and_each_number_counts_once(harness
         harness.gateway.add_report(sms_id, phone, -1)
     await harness.until(lambda: "all reports in" in next(
         m["text"] for m in harness.bot_messages() if m["message_id"] == reply["message_id"]))
-    record = await store.get_send(record.id)
+    record = await store.sends.get(record.id)
     assert (record.delivered, record.failed, record.waiting) == (2, 0, 0)
     assert "delivered 2/2 · all reports in" in await _status(harness, reply["message_id"])
-    assert await store.report_count() == 8
+    assert await store.sends.report_count() == 8
 
 
 async def test_unmatched_reports_are_kept_and_counted(harness):
@@ -381,7 +381,7 @@ async def test_unmatched_reports_are_kept_and_counted(harness):
     harness.gateway.add_report("999998", "13800000008", 20)
     store = harness.services.store
     await harness.eventually(lambda: counted(store.report_count, 2))
-    assert await store.unmatched_report_count() == 2
+    assert await store.sends.unmatched_report_count() == 2
 
 
 async def test_a_failed_edit_is_retried_and_not_modified_counts_as_shown(harness):
@@ -391,11 +391,11 @@ async def test_a_failed_edit_is_retried_and_not_modified_counts_as_shown(harness
     await harness.until(lambda: "all reports in" in next(
         m["text"] for m in harness.bot_messages() if m["message_id"] == reply["message_id"]))
     store = harness.services.store
-    [record] = await store.history(limit=1)
+    [record] = await store.sends.history(limit=1)
     record = await harness.eventually(lambda: shown(store, record.id))
     assert record.status_shown == record.status_version
     # shown again with nothing new: Telegram says "not modified", which is success
-    await store.set_status_message(record.id, TEAM_CHAT, reply["message_id"], None, shown_version=0)
+    await store.sends.set_status_message(record.id, TEAM_CHAT, reply["message_id"], None, shown_version=0)
     record = await harness.eventually(lambda: shown(store, record.id))
     assert record.status_shown == record.status_version
     assert any("message is not modified" in (c.description or "") for c in harness.api.calls("editMessageText"))
@@ -412,7 +412,7 @@ async def test_without_an_inbox_sms_are_kept_and_forwarded_once_it_is_set(prepar
     store = first.services.store
     await first.eventually(lambda: counted(store.inbound_count, 1))
     await first.forward_runs(2)
-    assert await store.pending_inbound_count() == 1
+    assert await store.inbound.pending_count() == 1
     assert first.api.sent_messages(INBOX_CHAT) == []
     assert "kept in the store" in caplog.text
     await first.stop()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from alert_helpers import FIRING, accepted_id, alert_state, alerts_bot, post
 from harness import ADMIN
-from test_alerts_web import FIRING, accepted_id, alert_state, alerts_bot, post
 
 
 async def test_groups_inside_groups_are_followed_to_any_depth(harness):
@@ -29,7 +29,7 @@ async def test_a_group_that_would_contain_itself_is_refused(harness):
     await harness.ask("/group add b @a 13600136000", user=ADMIN)
     reply = await harness.ask("/group add a @b", user=ADMIN)
     assert "@a cannot contain @b" in reply["text"] and "(@a → @b → @a)" in reply["text"]
-    assert (await harness.services.store.get_group("a")).members == ("13700137000",)  # unchanged
+    assert (await harness.services.store.contacts.get_group("a")).members == ("13700137000",)  # unchanged
     reply = await harness.ask("/sms @b hi")
     assert harness.gateway.sent[0].accepted == ("13700137000", "13600136000")
 
@@ -43,7 +43,7 @@ async def test_deleting_a_contact_or_group_that_a_group_uses_is_refused(harness)
     reply = await harness.ask("/group del c", user=ADMIN)
     assert reply["text"].startswith("@c is a member of @oncall: nothing was deleted")
     store = harness.services.store
-    assert await store.get_contact("alice") is not None and await store.get_group("c") is not None
+    assert await store.contacts.get("alice") is not None and await store.contacts.get_group("c") is not None
     await harness.ask("/group add oncall 13900139000", user=ADMIN)  # taken out: now it may go
     assert (await harness.ask("/contact del alice", user=ADMIN))["text"] == "Contact alice deleted."
     assert (await harness.ask("/group del c", user=ADMIN))["text"] == "Group @c deleted."

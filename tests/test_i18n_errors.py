@@ -9,7 +9,7 @@ async def test_a_forbidden_word_is_explained_in_chinese(harness):
     harness.api.add_user(MEMBER, "Max", username="max", language_code="zh-hans")
     reply = await harness.ask("/sms 13800138000 代开发票")
     assert "网关拒绝了敏感词" in reply["text"] and ("发票" in reply["text"] or "代开" in reply["text"])
-    record = (await harness.services.store.history())[0]
+    record = (await harness.services.store.sends.history())[0]
     assert record.error_kind == "forbidden_word" and record.error_arg in ("发票", "代开")
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from alert_helpers import alerts_bot, web_url
 from harness import STRANGER, WEBHOOK_TOKEN, Harness
-from test_alerts_web import alerts_bot, web_url
 
 from bot.logsetup import log_handler, setup_logging
 
@@ -59,7 +59,7 @@ async def test_a_url_path_cannot_write_a_log_line_or_an_audit_row(make_harness: 
     assert forged_lines(logged) == []
     for escaped in ("x\\r\\n2026-12-06", "y\\n2026", "y\\x852026", "y\\u20282026", "y\\u20292026", "y\\x1b\\x0b2026"):
         assert escaped in logged, escaped
-    audited = [a.detail or "" for a in await h.services.store.audit_records("webhook_refused")]
+    audited = [a.detail or "" for a in await h.services.store.audit_log.recent("webhook_refused")]
     assert len(audited) == 1 + len(BREAKS)
     for row in audited:
         assert len(row.splitlines()) == 1 and "FORGED" in row, row
@@ -73,7 +73,7 @@ async def test_chat_text_cannot_write_an_audit_row(make_harness: Any) -> None:
     h.say(text, chat=-1009999999999, user=STRANGER)
 
     async def audited() -> list[str]:
-        return [a.detail or "" for a in await h.services.store.audit_records("stranger")]
+        return [a.detail or "" for a in await h.services.store.audit_log.recent("stranger")]
     [row] = await h.eventually(audited)
     assert row == text[:64].replace("\r", "\\r").replace("\n", "\\n").replace("\u2028", "\\u2028")
     assert len(row.splitlines()) == 1

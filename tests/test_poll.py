@@ -44,13 +44,13 @@ async def test_full_pages_are_drained_in_one_run(prepared_harness):
     store = h.services.store
 
     async def drained() -> bool:
-        return await store.inbound_count() == 130 and await store.report_count() == 250
+        return await store.inbound.count() == 130 and await store.sends.report_count() == 250
 
     await _until(drained)
     assert h.gateway.request_count("inbound") == 3  # 50 + 50 + 30: the third page was not full
     assert h.gateway.request_count("reports") == 3  # 100 + 100 + 50
-    assert await store.unmatched_report_count() == 250  # matching no send, and kept
-    assert await store.unparsed_raw() == []
+    assert await store.sends.unmatched_report_count() == 250  # matching no send, and kept
+    assert await store.inbound.unparsed_raw() == []
     await h.until(lambda: len([line for m in inbox_messages(h) for line in m["text"].split("\n")]) == 130)
 
 
@@ -72,7 +72,7 @@ async def test_garbage_is_kept_raw_and_the_data_still_arrives(harness):
     harness.gateway.add_fault("garbage", endpoint="inbound", variant="html")
     harness.gateway.add_inbound(PHONE, "after the garbage")
     await harness.until(lambda: inbox_messages(harness), timeout=20)
-    [(_raw_id, endpoint, body, problem)] = await harness.services.store.unparsed_raw()
+    [(_raw_id, endpoint, body, problem)] = await harness.services.store.inbound.unparsed_raw()
     assert endpoint == Endpoint.INBOUND.value
     assert "Microsoft VBScript" in body
     assert "unexpected answer" in problem
@@ -86,7 +86,7 @@ async def test_an_answer_cut_short_keeps_what_it_holds(harness, caplog):
     store = harness.services.store
 
     async def stored() -> bool:
-        return await store.inbound_count() >= 1
+        return await store.inbound.count() >= 1
 
     await _until(stored)
     assert "announced 2 records but sent 1" in caplog.text
@@ -95,7 +95,7 @@ async def test_an_answer_cut_short_keeps_what_it_holds(harness, caplog):
     text = inbox_messages(harness)[0]["text"]
     assert "我回复一条" in text and "1382" not in text
     # and the answer as received is kept for a person, with what was wrong with it
-    [(_, endpoint, body, problem)] = await store.unparsed_raw()
+    [(_, endpoint, body, problem)] = await store.inbound.unparsed_raw()
     assert endpoint == Endpoint.INBOUND.value and body.endswith("|134,1382")
     assert "cut short" in problem
 
@@ -109,10 +109,10 @@ async def test_a_report_page_with_an_unreadable_record_applies_the_others(harnes
     harness.gateway.add_report("7000003", "13800000002", 20)
 
     async def stored() -> bool:
-        return await store.report_count() == 2
+        return await store.sends.report_count() == 2
 
     await _until(stored)
-    [(_, endpoint, body, problem)] = await store.unparsed_raw()
+    [(_, endpoint, body, problem)] = await store.inbound.unparsed_raw()
     assert endpoint == Endpoint.REPORTS.value and "7000002;13800000001;2|" in body
     assert "unreadable delivery report" in problem and "7000002" in problem
     assert _polls("reports", "garbage") == garbage_before + 1
@@ -121,14 +121,14 @@ async def test_a_report_page_with_an_unreadable_record_applies_the_others(harnes
 async def test_a_raw_answer_left_unparsed_by_a_crash_is_parsed_at_the_next_start(prepared_harness, tmp_path, caplog):
     # what a kill between store_raw and store_inbound leaves behind
     async with Store(tmp_path / "smsbot.sqlite3") as store:
-        await store.store_raw(Endpoint.INBOUND.value, "3|501;13900001111;left over|502;13900001111;second")
-        await store.store_raw(Endpoint.REPORTS.value, "1|6408601;13800000000;10")
+        await store.inbound.store_raw(Endpoint.INBOUND.value, "3|501;13900001111;left over|502;13900001111;second")
+        await store.inbound.store_raw(Endpoint.REPORTS.value, "1|6408601;13800000000;10")
     h = prepared_harness()
     await h.start()
     await h.until(lambda: inbox_messages(h))
     store = h.services.store
-    assert await store.unparsed_raw() == []
-    assert await store.inbound_count() == 2 and await store.report_count() == 1
+    assert await store.inbound.unparsed_raw() == []
+    assert await store.inbound.count() == 2 and await store.sends.report_count() == 1
     assert "announced 3 records but sent 2; keeping the 2 records" in caplog.text
     assert "left over" in inbox_messages(h)[0]["text"]
 

@@ -135,7 +135,7 @@ async def test_a_full_disk_stops_the_reads_and_loses_nothing_once_space_is_freed
     store = h.services.store
 
     async def all_stored() -> bool:
-        return await store.inbound_count() == 50 and await store.report_count() == 20
+        return await store.inbound.count() == 50 and await store.sends.report_count() == 20
 
     await h.eventually(all_stored, timeout=20)
     await h.until(lambda: all(f"through a full disk {i}" in inbox_text(h) for i in range(50)), timeout=20)
@@ -178,7 +178,7 @@ async def test_an_answer_the_store_refuses_after_the_read_is_spooled_and_replaye
     await more_runs(h, 3)
 
     assert h.gateway.queued_inbound() == []  # handed out by the gateway: the spool is all there is
-    assert await h.services.store.inbound_count() == 0
+    assert await h.services.store.inbound.count() == 0
     assert h.gateway.request_count("inbound") == inbound_reads  # no read while the store refuses
     [path] = spooled(h)
     kept = json.loads(path.read_text(encoding="utf-8"))
@@ -190,7 +190,7 @@ async def test_an_answer_the_store_refuses_after_the_read_is_spooled_and_replaye
     await h.services.store.db.run(_grow_again)
     await h.until(lambda: all(f"spooled {i} " in inbox_text(h) for i in range(50)), timeout=20)
     assert spooled(h) == []
-    assert await h.services.store.unparsed_raw() == []
+    assert await h.services.store.inbound.unparsed_raw() == []
     assert "is back in the store" in caplog.text
 
 

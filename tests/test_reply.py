@@ -20,7 +20,7 @@ async def test_text_in_a_topic_goes_to_its_phone_and_the_status_appears_there(ha
     [sent] = harness.gateway.sent
     assert sent.accepted == (PHONE,) and sent.text == "On our way"
     assert status["message_thread_id"] == thread and "Sent to 1 number" in status["text"]
-    [record] = await harness.services.store.history(limit=1)
+    [record] = await harness.services.store.sends.history(limit=1)
     assert record.origin == "reply" and record.user_id == MEMBER
 
 
@@ -124,7 +124,7 @@ async def test_a_reply_status_lost_to_a_5xx_is_posted_in_the_topic_later(harness
     assert [s.text for s in harness.gateway.sent] == ["On our way"]
 
     async def linked():
-        record = (await harness.services.store.history(limit=1))[0]
+        record = (await harness.services.store.sends.history(limit=1))[0]
         return record if record.status_message_id else None
 
     record = await harness.eventually(linked)

@@ -89,7 +89,7 @@ async def test_a_scheduled_send_is_held_and_its_status_says_not_sent_yet(make_ha
     assert harness.gateway.request_count("send") == 0
     [held] = await harness.services.store.scheduled.waiting(TEAM_CHAT)
     assert (held.state, held.status_message_id, held.due_at) == ("held", status["message_id"], at.timestamp())
-    assert await harness.services.store.history() == []  # nothing journaled: nothing sent
+    assert await harness.services.store.sends.history() == []  # nothing journaled: nothing sent
 
 
 async def test_scheduled_lists_when_whom_by_name_the_text_and_the_cost(harness: Harness) -> None:
@@ -178,7 +178,7 @@ async def test_a_held_send_is_released_at_its_hour_and_its_status_becomes_the_se
                         in message(harness, status["message_id"])["text"])
     assert message(harness, status["message_id"])["text"].startswith("Sent to 1 number")
     assert [b["text"] for b in buttons(message(harness, status["message_id"]))] == ["Details"]
-    [record] = await harness.services.store.history()
+    [record] = await harness.services.store.sends.history()
     assert (record.state, record.status_message_id) == ("accepted", status["message_id"])
     held = await harness.eventually(lambda: released(harness))
     assert held.send_id == record.id

@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 import pytest
+from alert_helpers import web_url
 from harness import ALERT_CHAT, GATEWAY_PASSWORD, SECRETS, WEBHOOK_TOKEN, Harness
-from test_alerts_web import web_url
 
 from bot.store.spool import Spool
 from sms_core import SmsGateway
@@ -103,7 +103,7 @@ async def test_an_echoing_gateway_and_a_token_in_the_url_leave_no_secret_in_the_
                 r = await client.post(path, json={"text": "x"}, headers=headers)
                 assert r.status_code == status, (path, r.text)
                 assert WEBHOOK_TOKEN[:8] not in r.text
-        audited = [a.detail or "" for a in await store.audit_records("webhook_refused")]
+        audited = [a.detail or "" for a in await store.audit_log.recent("webhook_refused")]
         assert len(audited) == 5 and all("group ***" in row for row in audited), audited
         assert not any(WEBHOOK_TOKEN[:8] in row for row in audited)
 

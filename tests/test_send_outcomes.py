@@ -16,7 +16,7 @@ NUMBERS = [f"139{i:08d}" for i in range(250)]
 
 
 async def _last_send(harness):
-    return (await harness.services.store.history())[0]
+    return (await harness.services.store.sends.history())[0]
 
 
 async def _recipient_reasons(harness, send_id: int) -> set[tuple[str, str | None]]:
@@ -104,7 +104,7 @@ async def test_a_store_of_schema_6_keeps_its_unknown_sends_with_reason_codes(tmp
     )
     async with Store(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
-        http, interrupted = await store.get_send(1), await store.get_send(2)
+        http, interrupted = await store.sends.get(1), await store.sends.get(2)
         assert (http.error_kind, http.error_arg) == ("http_status", "502")
         assert interrupted.error_kind == "interrupted"
         en = Translator("en")
@@ -112,8 +112,8 @@ async def test_a_store_of_schema_6_keeps_its_unknown_sends_with_reason_codes(tmp
         assert "Outcome unknown for 1 number: the bot stopped mid-send." in render_status(interrupted, en)
         # a send an older smsbot left pending: its first pending chunk may have been in flight,
         # the later ones never started (chunks go out in order)
-        assert await store.settle_interrupted_sends() == [3]
-        left = await store.get_send(3)
+        assert await store.sends.settle_interrupted() == [3]
+        left = await store.sends.get(3)
         assert left.unknown == 1 and left.not_sent == ("13800000005",)
 
 

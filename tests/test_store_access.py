@@ -66,7 +66,7 @@ def chattr(flag: str, path: Path) -> None:
 def make_store(path: Path) -> None:
     async def go() -> None:
         async with Store(path, exclusive=True) as store:
-            await store.upsert_contact("alice", "13800138000")
+            await store.contacts.upsert("alice", "13800138000")
 
     asyncio.run(go())
 

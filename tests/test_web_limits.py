@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from alert_helpers import alerts_bot, web_url
 from harness import WEBHOOK_TOKEN, Harness, all_logged
-from test_alerts_web import alerts_bot, web_url
 
 from bot.web import HealthChecker, WebLimits, WebServer, build_web_app
 
@@ -68,7 +68,7 @@ async def response(reader: asyncio.StreamReader) -> bytes:
 
 
 async def audited(h: Harness) -> list[str]:
-    return [a.detail or "" for a in await h.services.store.audit_records("webhook_refused")]
+    return [a.detail or "" for a in await h.services.store.audit_log.recent("webhook_refused")]
 
 
 # --- a sender that hangs up -------------------------------------------------------------------------
@@ -95,7 +95,7 @@ async def test_a_sender_that_hangs_up_mid_body_is_noted_at_info_and_audited_not_
     assert "Traceback" not in all_logged(caplog)
     r = await _post(h, web_url(h))  # and the webhook goes on
     assert r.status_code == 202
-    assert await h.services.store.recent_alerts()
+    assert await h.services.store.alert_intake.recent()
 
 
 async def _post(h: Harness, url: str) -> httpx.Response:
@@ -199,7 +199,7 @@ async def test_the_webhook_answers_while_200_slow_connections_are_open(make_harn
         await asyncio.gather(*(writer.drain() for _, writer in slow))
         r = await _post(h, web.url)
         assert r.status_code == 202, r.text
-        assert await h.services.store.recent_alerts()
+        assert await h.services.store.alert_intake.recent()
         for _, writer in slow:  # they were open all along: each is served once its head is whole
             writer.write(b"Content-Length: 0\r\n\r\n")
         answers = await asyncio.gather(*(response(reader) for reader, _ in slow))

@@ -90,7 +90,7 @@ class Commands:
         phone = self._phone_number(rest)
         if phone is None:
             return
-        topic = await self.world.runtime.store.get_thread(phone, INBOX_CHAT)
+        topic = await self.world.runtime.store.topics.get(phone, INBOX_CHAT)
         if topic is None or topic.thread_id not in self.world.live_topics():
             self.say(f"{phone} has no topic yet: it gets one when it first texts, e.g. :phone {phone} hello")
             return

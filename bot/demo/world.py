@@ -116,7 +116,7 @@ class World:
         self._unsubscribe = self.api.subscribe(on_call)
         self.app = build_application(self.settings())
         await start_in_loop(self.app, poll_timeout=5)
-        await self.runtime.store.replace_group(ALERT_GROUP, [DEMO_PHONE])
+        await self.runtime.store.contacts.replace_group(ALERT_GROUP, [DEMO_PHONE])
 
     async def stop(self) -> None:
         """Stop in the reverse order; each step runs even if an earlier one failed."""

@@ -45,7 +45,7 @@ async def guard(update: Update, context: Context) -> None:
     msg = update.effective_message
     what = (msg.text or "")[:64] if msg and msg.text else type(update).__name__
     for row in runtime.access.strangers.rows(chat_id, user_id, what if what.startswith("/") else "(message)"):
-        await runtime.store.audit("stranger", row.chat_id, row.user_id, row.detail)
+        await runtime.store.audit_log.record("stranger", row.chat_id, row.user_id, row.detail)
     if update.callback_query is not None:
         await update.callback_query.answer()
     elif chat is not None and chat.type == "private" and msg is not None:

@@ -56,7 +56,7 @@ async def sms_command(update: Update, context: Context) -> None:
 async def replied_text(store: Store, replied: Message) -> str:
     """What `/sms TARGETS` in reply to a message texts: a forwarded SMS's own text (the message
     shows it with a time, or a header), else the message's text or caption."""
-    forwarded = await store.texts_of_message(replied.chat_id, replied.message_id)
+    forwarded = await store.inbound.texts_of_message(replied.chat_id, replied.message_id)
     if forwarded:
         return "\n".join(forwarded)
     return replied.text or replied.caption or ""

@@ -67,13 +67,13 @@ class InboxDelivery:
         """Every phone with SMS pending, oldest first, while the inbox's budget lasts."""
         self.need = 1
         budget = self.budgets.for_chat(inbox)
-        for phone in await self.store.pending_phones(PHONES_PER_RUN):
+        for phone in await self.store.inbound.pending_phones(PHONES_PER_RUN):
             if self._aside.get(phone, 0.0) > self.clock():
                 continue
             if budget is not None and budget.available() == 0:
                 counts.short_of = inbox
                 return
-            records = await self.store.pending_for_phone(phone)
+            records = await self.store.inbound.pending_for_phone(phone)
             if records and not await self._phone(bot, inbox, phone, records, counts):
                 counts.short_of = inbox
                 return
@@ -82,7 +82,7 @@ class InboxDelivery:
                      counts: Counts) -> bool:
         """Send one phone's backlog in order; False when the budget ran out (stop for this run)."""
         tr = Translator(self.language or "en")
-        contact = await self.store.contact_for_phone(phone)
+        contact = await self.store.contacts.for_phone(phone)
         label = sender_label(phone, contact.name if contact else None)
         topic: Topic | None = None
         forum = await self.topics.is_forum(bot, inbox)
@@ -150,7 +150,7 @@ class InboxDelivery:
                 messages = pack(records, tr, header_for=label)
                 i = 0
                 continue
-            await self.store.mark_forwarded(packed.done, inbox, sent.message_id,
+            await self.store.inbound.mark_forwarded(packed.done, inbox, sent.message_id,
                                             topic.thread_id if topic else None, phone=phone)
             counts.sms += len(packed.done)
             counts.messages += 1

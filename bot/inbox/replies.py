@@ -27,10 +27,10 @@ def topic_of(msg: Message | None) -> int | None:
 async def answered_phone(store: Store, msg: Message) -> str | None:
     """The phone a message in the inbox chat answers, or None when it answers no phone."""
     if msg.is_topic_message and msg.message_thread_id is not None:
-        phone = await store.phone_for_thread(msg.chat_id, msg.message_thread_id)
+        phone = await store.topics.phone_for_thread(msg.chat_id, msg.message_thread_id)
         if phone is not None:
             return phone
     reply = msg.reply_to_message
     if reply is not None and not is_topic_root(msg):
-        return await store.phone_for_message(msg.chat_id, reply.message_id)
+        return await store.topics.phone_for_message(msg.chat_id, reply.message_id)
     return None

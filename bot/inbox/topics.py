@@ -52,7 +52,7 @@ class Topics:
         self._forum: dict[int, tuple[bool, float]] = {}
 
     async def of_phone(self, phone: str, chat_id: int) -> Topic | None:
-        return await self.store.get_thread(phone, chat_id)
+        return await self.store.topics.get(phone, chat_id)
 
     async def is_forum(self, bot: Bot, chat_id: int) -> bool:
         cached = self._forum.get(chat_id)
@@ -90,14 +90,14 @@ class Topics:
             # this topic only (its name, say): this phone's SMS go with a header, the rest as usual
             log.warning("Telegram refused a topic for %s (%s): posting with a header", phone, exc)
             return None
-        await self.store.set_thread(phone, chat_id, made.message_thread_id, label)
+        await self.store.topics.set(phone, chat_id, made.message_thread_id, label)
         log.info("topic %d made for %s", made.message_thread_id, phone)
         return Topic(phone, chat_id, made.message_thread_id, label)
 
     async def drop(self, topic: Topic) -> None:
         """Forget a topic Telegram says is gone: the next SMS makes a new one."""
         log.warning("the topic %d of %s is gone; making a new one", topic.thread_id, topic.phone)
-        await self.store.drop_thread(topic.phone, topic.thread_id)
+        await self.store.topics.drop(topic.phone, topic.thread_id)
 
     async def reopen(self, bot: Bot, chat_id: int, topic: Topic) -> bool:
         """Reopen a phone's topic that someone closed: the phone wrote again. False when not allowed."""

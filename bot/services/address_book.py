@@ -62,20 +62,20 @@ class AddressBook:
     # -- reading -----------------------------------------------------------------------
 
     async def contacts(self) -> list[Contact]:
-        return await self.store.list_contacts()
+        return await self.store.contacts.all()
 
     async def groups(self) -> list[Group]:
-        return await self.store.list_groups()
+        return await self.store.contacts.all_groups()
 
     async def contact_names(self) -> set[str]:
         """Every contact's name, lower case: what tells a name from the text in /sms."""
-        return {c.name.lower() for c in await self.store.list_contacts()}
+        return {c.name.lower() for c in await self.store.contacts.all()}
 
     async def phones_of(self, who: str) -> list[str]:
         """A number or a contact's name -> its phone. Raises InvalidNumber or UnknownContact."""
         if looks_like_number(who):
             return [normalize_number(who)]
-        contact = await self.store.get_contact(who)
+        contact = await self.store.contacts.get(who)
         if contact is None:
             raise UnknownContact(who)
         return [contact.phone]
@@ -104,7 +104,7 @@ class AddressBook:
     async def _resolve_one(self, target: str, seen: set[str], stale: list[str]) -> list[str]:
         if target.startswith("@"):
             name = target[1:]
-            group = await self.store.get_group(name)
+            group = await self.store.contacts.get_group(name)
             if group is None:
                 raise UnknownGroup(name)
             if group.name.lower() in seen:
@@ -135,7 +135,7 @@ class AddressBook:
             if group_name.lower() in visited:
                 return None
             visited.add(group_name.lower())
-            group = await self.store.get_group(group_name)
+            group = await self.store.contacts.get_group(group_name)
             for member in group.members if group else ():
                 if member.startswith("@") and (found := await walk(member[1:], (*path, member))):
                     return found
@@ -150,15 +150,15 @@ class AddressBook:
 
     async def save_contact(self, name: str, number: str, by: Actor) -> ContactSaved:
         phone = normalize_number(number)
-        new = await self.store.upsert_contact(name, phone)
+        new = await self.store.contacts.upsert(name, phone)
         await self._audit(by, "contact_add", f"{name} {phone}")
         return ContactSaved(phone, new)
 
     async def delete_contact(self, name: str, by: Actor) -> bool:
         """False when there is no such contact; MemberInUse when a group holds it."""
-        if groups := await self.store.groups_with_member(name):
+        if groups := await self.store.contacts.groups_with_member(name):
             raise MemberInUse(name, groups)
-        if not await self.store.delete_contact(name):
+        if not await self.store.contacts.delete(name):
             return False
         await self._audit(by, "contact_del", name)
         return True
@@ -170,19 +170,19 @@ class AddressBook:
         cycle = await self.group_cycle(name, checked)
         if cycle is not None:
             raise Refusal(Reason.GROUP_CYCLE, name=name, member=cycle[1], path=" → ".join(cycle))
-        await self.store.replace_group(name, checked)
+        await self.store.contacts.replace_group(name, checked)
         await self._audit(by, "group_add", f"{name}: {' '.join(checked)}")
         return checked
 
     async def valid_members(self, members: Sequence[str]) -> tuple[str, ...]:
         """Numbers normalised, contacts as they are spelt in the book, @groups that exist."""
-        contacts = {c.name.lower(): c.name for c in await self.store.list_contacts()}
+        contacts = {c.name.lower(): c.name for c in await self.store.contacts.all()}
         out: list[str] = []
         for m in members:
             if looks_like_number(m):
                 out.append(normalize_number(m))
             elif m.startswith("@"):
-                if await self.store.get_group(m[1:]) is None:
+                if await self.store.contacts.get_group(m[1:]) is None:
                     raise UnknownGroup(m[1:])
                 out.append(m)
             elif m.lower() in contacts:
@@ -193,12 +193,12 @@ class AddressBook:
 
     async def delete_group(self, name: str, by: Actor) -> bool:
         """False when there is no such group; MemberInUse when another group holds it."""
-        if groups := await self.store.groups_with_member(f"@{name}"):
+        if groups := await self.store.contacts.groups_with_member(f"@{name}"):
             raise MemberInUse(f"@{name}", groups)
-        if not await self.store.delete_group(name):
+        if not await self.store.contacts.delete_group(name):
             return False
         await self._audit(by, "group_del", name)
         return True
 
     async def _audit(self, by: Actor, kind: str, detail: str) -> None:
-        await self.store.audit(kind, by.chat_id, by.user_id, detail)
+        await self.store.audit_log.record(kind, by.chat_id, by.user_id, detail)

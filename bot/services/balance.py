@@ -41,10 +41,10 @@ class BalanceWatch:
         except GatewayError as exc:
             log.warning("balance check failed: %s", exc)
             return
-        warned = await self.store.kv_get(WARNED_KEY) == "1"
+        warned = await self.store.kv.get(WARNED_KEY) == "1"
         if balance >= settings.low_balance:
             if warned:
-                await self.store.kv_set(WARNED_KEY, None)
+                await self.store.kv.set(WARNED_KEY, None)
             return
         if warned:
             return
@@ -58,4 +58,4 @@ class BalanceWatch:
             except TelegramError as exc:  # the admin never started a chat with the bot
                 log.warning("could not warn admin %s about the balance: %s", admin, exc)
         if delivered or not settings.admin_user_ids:
-            await self.store.kv_set(WARNED_KEY, "1")
+            await self.store.kv.set(WARNED_KEY, "1")

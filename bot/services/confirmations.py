@@ -120,26 +120,26 @@ class Confirmations:
         """Keep the send until the click; returns the question's token (the buttons carry it)."""
         assert origin.chat_id is not None and origin.user_id is not None
         token = secrets.token_urlsafe(9)
-        await self.store.add_confirmation(token, origin.chat_id, origin.user_id,
+        await self.store.confirmations.add(token, origin.chat_id, origin.user_id,
                                           Question(prepared, origin).to_json())
         return token
 
     async def asked_in(self, token: str, message_id: int) -> None:
         """The message that shows the question: the expiry edits it."""
-        await self.store.set_confirmation_message(token, message_id)
+        await self.store.confirmations.set_message(token, message_id)
 
     async def answer(self, token: str, user_id: int, *, confirm: bool) -> Answer:
-        conf = await self.store.get_confirmation(token)
+        conf = await self.store.confirmations.get(token)
         if conf is None or conf.state != "open":
             return Answer("gone")
         if user_id != conf.user_id:
-            await self.store.audit("confirm_refused", conf.chat_id, user_id, token)
+            await self.store.audit_log.record("confirm_refused", conf.chat_id, user_id, token)
             return Answer("not_yours")
         if self.clock() - conf.created_at > self.ttl:
-            return Answer("expired", await self.store.close_confirmation(token, "expired"))
+            return Answer("expired", await self.store.confirmations.close(token, "expired"))
         if not confirm:
-            return Answer("cancelled", await self.store.close_confirmation(token, "cancelled"))
-        if not await self.store.close_confirmation(token, "confirmed"):
+            return Answer("cancelled", await self.store.confirmations.close(token, "cancelled"))
+        if not await self.store.confirmations.close(token, "confirmed"):
             return Answer("gone")
         question = Question.from_json(conf.payload, conf.chat_id, conf.user_id)
         return Answer("confirmed", True, question, conf.message_id)
@@ -147,8 +147,8 @@ class Confirmations:
     async def expire(self, bot: Bot) -> int:
         """Questions older than the TTL are closed and say so; returns how many."""
         closed = 0
-        for conf in await self.store.expired_confirmations(self.clock() - self.ttl):
-            if not await self.store.close_confirmation(conf.token, "expired"):
+        for conf in await self.store.confirmations.expired(self.clock() - self.ttl):
+            if not await self.store.confirmations.close(conf.token, "expired"):
                 continue
             closed += 1
             lang = json.loads(conf.payload).get("lang", "en")

@@ -135,8 +135,8 @@ class Forwarder:
 
     async def _gauges(self) -> None:
         try:
-            metrics.FORWARD_QUEUE.labels("inbound").set(await self.store.pending_inbound_count())
-            metrics.FORWARD_QUEUE.labels("status").set(await self.store.dirty_status_count())
+            metrics.FORWARD_QUEUE.labels("inbound").set(await self.store.inbound.pending_count())
+            metrics.FORWARD_QUEUE.labels("status").set(await self.store.sends.dirty_status_count())
         except Exception:  # a metric is not worth failing a run for
             log.debug("could not update the forward queue gauges", exc_info=True)
 

@@ -102,12 +102,12 @@ class SendService:
     async def claim(self, chat_id: int, message_id: int) -> bool:
         """True the first time a Telegram message asks for a send: an update that Telegram hands
         out again after a crash never texts twice."""
-        return await self.store.claim_message(chat_id, message_id)
+        return await self.store.claims.claim_message(chat_id, message_id)
 
     async def execute(self, prepared: PreparedSend, origin: Origin,
                       on_journaled: OnJournaled | None = None) -> SendRecord:
         """Journal, send, record. Never raises for a gateway problem: the record says what happened."""
-        send_id = await self.store.journal_send(
+        send_id = await self.store.sends.journal(
             origin=origin.kind, text=prepared.text, segments=prepared.segments, numbers=prepared.numbers,
             chat_id=origin.chat_id, user_id=origin.user_id, user_name=origin.user_name,
             scheduled_at=prepared.at.astimezone(CST).isoformat() if prepared.at else None,
@@ -119,11 +119,11 @@ class SendService:
         chunk_index = 0
 
         async def on_chunk_start(index: int, numbers: tuple[str, ...]) -> None:
-            await self.store.start_chunk(send_id, index)
+            await self.store.sends.start_chunk(send_id, index)
 
         async def on_chunk(chunk: ChunkResult) -> None:
             nonlocal chunk_index
-            await self.store.record_chunk(send_id, chunk_index, chunk.outcome.value, chunk.accepted,
+            await self.store.sends.record_chunk(send_id, chunk_index, chunk.outcome.value, chunk.accepted,
                                           chunk.rejected, chunk.ids, *_why(chunk.error))
             _count(chunk, prepared.segments)
             chunk_index += 1
@@ -132,16 +132,16 @@ class SendService:
             result = await self.gateway.send(prepared.numbers, prepared.text, at=prepared.at, on_chunk=on_chunk,
                                              on_chunk_start=on_chunk_start)
         except InputError as exc:  # the gateway client's own checks; prepare() should have caught it
-            await self.store.finish_send(send_id, "refused", *_why(exc))
+            await self.store.sends.finish(send_id, "refused", *_why(exc))
         except Exception:
             # The journal says which chunk was in flight (unknown, never retried) and which never
             # started (not sent), as after a crash.
             log.exception("send %d ended in an unexpected error", send_id)
-            await self.store.settle_send(send_id, UnknownReason.INTERNAL_ERROR,
+            await self.store.sends.settle(send_id, UnknownReason.INTERNAL_ERROR,
                                          error="unexpected error during the send")
         else:
-            await self.store.finish_send(send_id, _overall(result.chunks))
-        record = await self.store.get_send(send_id)
+            await self.store.sends.finish(send_id, _overall(result.chunks))
+        record = await self.store.sends.get(send_id)
         assert record is not None
         log.info("send %d: %s, %d accepted, %d rejected, %d unknown", send_id, record.state,
                  record.accepted, record.rejected, record.unknown)

@@ -85,7 +85,7 @@ class StatusMessages:
                 log.warning("could not show the status of send %d (%s): the forward job posts it later",
                             record.id, exc)
                 return record
-            await self.store.set_status_message(record.id, shown.chat_id, shown.message_id, shown.topic_id,
+            await self.store.sends.set_status_message(record.id, shown.chat_id, shown.message_id, shown.topic_id,
                                                 shown_version=record.status_version)
             return record
         finally:
@@ -101,10 +101,10 @@ class StatusMessages:
         checked before the send is read again: a handler leaves it only after its message is stored.
         """
         posted = 0
-        for record in await self.store.owed_status_sends(limit=OWED_PER_RUN):
+        for record in await self.store.sends.owed_statuses(limit=OWED_PER_RUN):
             if record.id in self.in_hand:
                 continue
-            fresh = await self.store.get_send(record.id)
+            fresh = await self.store.sends.get(record.id)
             if fresh is None or fresh.status_chat_id is None or fresh.status_message_id is not None:
                 continue
             if not budgets.try_spend(fresh.status_chat_id):
@@ -137,14 +137,14 @@ class StatusMessages:
                         continue
                     return  # the next run, without the topic
                 job_log.warning("status of send %d cannot be posted (%s); giving up on it", record.id, exc)
-                await self.store.forgo_status(record.id)
+                await self.store.sends.forgo_status(record.id)
                 return
             if isinstance(sent, Forbidden):
                 job_log.warning("status of send %d cannot be posted (%s); giving up on it", record.id, sent)
-                await self.store.forgo_status(record.id)
+                await self.store.sends.forgo_status(record.id)
                 return
             job_log.info("status of send %d posted late (message %d)", record.id, sent.message_id)
-            await self.store.set_status_message(record.id, chat_id, sent.message_id, topic_id,
+            await self.store.sends.set_status_message(record.id, chat_id, sent.message_id, topic_id,
                                                 shown_version=record.status_version)
             return
 
@@ -152,7 +152,7 @@ class StatusMessages:
         """Edit the status messages whose delivery counts moved; returns how many."""
         now = time.time()
         edits = 0
-        for record in await self.store.dirty_status_sends(limit=EDITS_PER_RUN):
+        for record in await self.store.sends.dirty_statuses(limit=EDITS_PER_RUN):
             chat_id, message_id = record.status_chat_id, record.status_message_id
             if chat_id is None or message_id is None:
                 continue
@@ -177,4 +177,4 @@ class StatusMessages:
             if "not modified" not in str(exc).lower():
                 # the message was deleted, or cannot be edited: nothing later would do better
                 job_log.warning("status of send %d cannot be shown (%s); giving up on it", record.id, exc)
-        await self.store.mark_status_shown(record.id, record.status_version)
+        await self.store.sends.mark_status_shown(record.id, record.status_version)

@@ -133,7 +133,7 @@ def build_web_app(settings: Settings, store: Store, alerts: AlertService | None,
 
     async def audit(detail: str) -> None:
         try:
-            await store.audit("webhook_refused", detail=detail[:400])
+            await store.audit_log.record("webhook_refused", detail=detail[:400])
         except Exception:  # the store is down: the answer still goes out
             log.warning("could not audit a refused webhook request: %s", detail[:200])
         log.info("alert webhook refused: %s", detail[:200])
@@ -197,7 +197,7 @@ def build_web_app(settings: Settings, store: Store, alerts: AlertService | None,
         detail = mask_token(f"client went away before its body was whole ({about(request)})", masker)
         log.info("alert webhook: %s", detail)
         try:
-            await store.audit("webhook_refused", detail=detail[:400])
+            await store.audit_log.record("webhook_refused", detail=detail[:400])
         except Exception:
             log.warning("could not audit a webhook request whose client went away: %s", detail[:200])
         return Response(status_code=400)  # not sent: the connection is gone
@@ -249,7 +249,7 @@ async def _refresh_gauges(store: Store, health: HealthState) -> None:
     if last_ok is not None:
         metrics.POLL_LAG.set(max(time.time() - float(last_ok), 0.0))
     try:
-        counts = await store.alert_counts()
+        counts = await store.alert_intake.counts()
         metrics.ALERTS_PENDING.set(sum(counts.get(s, 0) for s in ("stored", "sending", "failed")))
     except Exception:
         log.debug("could not read alert counts for /metrics", exc_info=True)

@@ -38,7 +38,7 @@ class SmsAcks:
             if code is None:
                 continue
             try:
-                contact = await self.store.contact_for_phone(record.phone)
+                contact = await self.store.contacts.for_phone(record.phone)
                 who = f"{contact.name} ({record.phone})" if contact else record.phone
                 result = await self.alerts.ack(code, who, phone=record.phone)
             except Exception:  # one bad SMS must not keep the others from being acks

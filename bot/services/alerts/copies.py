@@ -203,15 +203,15 @@ class CopyKeeper:
         store = self.store
         done = 0
         now = self.clock()
-        for alert in await store.dirty_alert_copies(now - WINDOW, limit=20):
-            record = await store.alert_send_totals(alert.id) if alert.send_id is not None else None
+        for alert in await store.alert_copies.dirty(now - WINDOW, limit=20):
+            record = await store.alert_copies.send_totals(alert.id) if alert.send_id is not None else None
             send_version = record.status_version if record is not None else 0
             counts_only = alert.copy_version <= alert.copy_shown
             final = record is None or (record.state != "pending" and record.waiting == 0)
             if (counts_only and not final and alert.copy_edited_at is not None
                     and now - alert.copy_edited_at < COUNTS_EDIT_INTERVAL):
                 continue
-            items = await store.alert_items(alert.id)
+            items = await store.alert_intake.items(alert.id)
             text = copy_text(alert, items, record, Translator(self.settings.language or "en"),
                              max_per_hour=self.settings.alert_max_per_hour, max_attempts=self.max_attempts,
                              segments=self.settings.alert_max_segments, segment_size=self.settings.segment_size,
@@ -226,9 +226,9 @@ class CopyKeeper:
                         self.health.note_chat(chat_id, f"Telegram refuses the bot's messages: {exc}")
                     log.error("the copy of alert %d cannot be posted in %s (%s); not trying again",
                               alert.id, chat_id, exc)
-                    await store.mark_alert_copy_shown(alert.id, alert.copy_version, send_version, self.clock())
+                    await store.alert_copies.mark_shown(alert.id, alert.copy_version, send_version, self.clock())
                     continue
-                await store.set_alert_copy(alert.id, chat_id, msg.message_id, alert.copy_version, send_version,
+                await store.alert_copies.set_message(alert.id, chat_id, msg.message_id, alert.copy_version, send_version,
                                            self.clock())
             else:
                 copy_chat, copy_id = alert.copy_chat_id or chat_id, alert.copy_message_id
@@ -238,7 +238,7 @@ class CopyKeeper:
                 except BadRequest as exc:
                     if "not modified" not in str(exc).lower():
                         log.warning("the copy of alert %d cannot be edited (%s); leaving it", alert.id, exc)
-                await store.mark_alert_copy_shown(alert.id, alert.copy_version, send_version, self.clock())
+                await store.alert_copies.mark_shown(alert.id, alert.copy_version, send_version, self.clock())
             done += 1
         return done
 

@@ -119,7 +119,7 @@ class AlertService:
         batches: list[tuple[str, list[AlertItemIn]]] = []
         for name, alerts in by_group.items():
             try:
-                group = await self.store.get_group(name)
+                group = await self.store.contacts.get_group(name)
             except Exception as exc:
                 raise AlertNotStored(Reason.WEBHOOK_STORE_UNREADABLE) from exc
             if group is None:
@@ -128,7 +128,7 @@ class AlertService:
                 raise EmptyAlertGroup(group.name)
             batches.append((group.name, [_item_in(a) for a in alerts]))
         try:
-            records = await self.store.insert_alerts(
+            records = await self.store.alert_intake.receive(
                 notification.source, batches, now=self.clock(), dedup_window=self.settings.alert_dedup,
                 send_resolved=self.settings.alert_send_resolved, open_ttl=OPEN_TTL,
                 code_reuse_after=CODE_REUSE_AFTER)
@@ -142,7 +142,7 @@ class AlertService:
 
     async def _count_received(self, records: Sequence[AlertRecord]) -> None:
         for record in records:
-            items = await self.store.alert_items(record.id)
+            items = await self.store.alert_intake.items(record.id)
             metrics.ALERTS.labels("received").inc(len(items))
             for outcome, event in (("deduplicated", "deduplicated"), ("acked", "silenced"), ("skipped", "skipped")):
                 n = sum(1 for i in items if i.outcome == outcome)
@@ -198,7 +198,7 @@ class AlertService:
 
     async def _next_wake_in(self) -> float:
         try:
-            due = await self.store.next_alert_retry_at()
+            due = await self.store.alert_delivery.next_retry_at()
         except Exception:
             return MAX_WAKE
         if due is None:
@@ -208,7 +208,7 @@ class AlertService:
     async def recover(self) -> None:
         """Alerts left `sending` by a stop: their sends are settled (post_init marks pending sends
         unknown); an alert whose send was never journaled is sent now."""
-        for alert in await self.store.alerts_in_state("sending"):
+        for alert in await self.store.alert_intake.in_state("sending"):
             log.warning("alert %d was being sent when the bot stopped; settling it", alert.id)
             await self._settle(alert.id, None)
 
@@ -217,7 +217,7 @@ class AlertService:
         async with self.lock:
             after = 0
             while not self._stopping:
-                alert = await self.store.next_due_alert(self.clock(), after)
+                alert = await self.store.alert_delivery.next_due(self.clock(), after)
                 if alert is None:
                     break
                 after = alert.id
@@ -232,7 +232,7 @@ class AlertService:
 
     async def _gauge(self) -> None:
         with contextlib.suppress(Exception):
-            counts = await self.store.alert_counts()
+            counts = await self.store.alert_intake.counts()
             metrics.ALERTS_PENDING.set(sum(counts.get(s, 0) for s in ("stored", "sending", "failed")))
 
     async def _phones(self, group_name: str) -> tuple[str, ...]:
@@ -242,7 +242,7 @@ class AlertService:
 
     async def _dispatch(self, alert: AlertRecord) -> None:
         store, settings = self.store, self.settings
-        items = [i for i in await store.alert_items(alert.id) if i.outcome == "new"]
+        items = [i for i in await store.alert_intake.items(alert.id) if i.outcome == "new"]
         text = alert.text or alert_sms(items, alert.code, segments=settings.alert_max_segments,
                                        segment_size=settings.segment_size, encoding=settings.gateway_encoding)
         try:
@@ -250,11 +250,11 @@ class AlertService:
         except (BotError, InputError) as exc:
             reason = f"the group @{alert.group_name} cannot be texted ({exc.reason})"
             log.warning("alert %d: %s", alert.id, reason)
-            await store.finish_alert(alert.id, "error", self.clock(), error=reason)
+            await store.alert_delivery.finish(alert.id, "error", self.clock(), error=reason)
             metrics.ALERTS.labels("error").inc()
             self.on_change()
             return
-        claim = await store.claim_alert(alert.id, phones, text, settings.alert_max_per_hour, self.clock())
+        claim = await store.alert_delivery.claim(alert.id, phones, text, settings.alert_max_per_hour, self.clock())
         if claim is None:
             return
         if claim.capped:
@@ -267,12 +267,12 @@ class AlertService:
         try:
             prepared = self.sending.prepare_numbers(claim.phones, text)
         except InputError as exc:  # a text fit_segments made should always pass; never loop on it
-            await store.finish_alert(alert.id, "error", self.clock(), error=str(exc)[:200], release=claim.phones)
+            await store.alert_delivery.finish(alert.id, "error", self.clock(), error=str(exc)[:200], release=claim.phones)
             self.on_change()
             return
 
         async def journaled(send_id: int) -> None:
-            await store.set_alert_send(alert.id, send_id)
+            await store.alert_delivery.set_send(alert.id, send_id)
 
         origin = Origin("alert", user_name=f"alert {alert.id}", alert_id=alert.id,
                         lang=settings.language or "en")
@@ -281,16 +281,16 @@ class AlertService:
 
     async def _settle(self, alert_id: int, record: SendRecord | None) -> None:
         """Where the alert stands after an attempt: retry the numbers that certainly did not get it."""
-        alert = await self.store.get_alert(alert_id)
+        alert = await self.store.alert_intake.get(alert_id)
         if alert is None:
             return
-        states = await self.store.alert_recipient_states(alert_id)
+        states = await self.store.alert_delivery.recipient_states(alert_id)
         if record is None and not states and alert.state == "sending":
             # interrupted before the send was journaled: nothing went out, send it now
-            await self.store.release_alert_quota(alert_id)
-            await self.store.finish_alert(alert_id, "stored", self.clock())
+            await self.store.alert_quota.release(alert_id)
+            await self.store.alert_delivery.finish(alert_id, "stored", self.clock())
             return
-        held = await self.store.alert_held_phones(alert_id)
+        held = await self.store.alert_quota.held_phones(alert_id)
         states = {p: s for p, s in states.items() if p not in held}  # the summary tells those
         retry = [p for p, s in states.items() if s == "failed" or (s == "refused" and _retryable_refusal(record))]
         if retry and alert.acked_at is None:
@@ -298,7 +298,7 @@ class AlertService:
             await self._schedule_retry(alert_id, error, retry)
             return
         state = overall_state(list(states.values()), alert.suppressed)
-        await self.store.finish_alert(alert_id, state, self.clock(), error=record.error if record else alert.error,
+        await self.store.alert_delivery.finish(alert_id, state, self.clock(), error=record.error if record else alert.error,
                                       release=retry)
         metrics.ALERTS.labels({"sent": "sent", "partial": "sent"}.get(state, state)).inc()
         log.info("alert %d: %s", alert_id, state)
@@ -306,19 +306,19 @@ class AlertService:
 
     async def _schedule_retry(self, alert_id: int, error: str, phones: Sequence[str], *,
                               count_attempt: bool = False) -> None:
-        alert = await self.store.get_alert(alert_id)
+        alert = await self.store.alert_intake.get(alert_id)
         if alert is None:
             return
         now = self.clock()
         attempts = alert.attempts + (1 if count_attempt else 0)
         if attempts >= self.max_attempts:
-            await self.store.finish_alert(alert_id, "gave_up", now, error=error, release=phones,
+            await self.store.alert_delivery.finish(alert_id, "gave_up", now, error=error, release=phones,
                                           count_attempt=count_attempt)
             metrics.ALERTS.labels("gave_up").inc()
             log.error("alert %d: not sent after %d attempts (%s); giving up", alert_id, attempts, error)
         else:
             delay = Backoff(first=self.retry_base, cap=self.retry_cap).delay(max(attempts, 1))
-            await self.store.finish_alert(alert_id, "failed", now, error=error, next_attempt_at=now + delay,
+            await self.store.alert_delivery.finish(alert_id, "failed", now, error=error, next_attempt_at=now + delay,
                                           release=phones, count_attempt=count_attempt)
             metrics.ALERTS.labels("failed").inc()
             log.warning("alert %d: attempt %d not sent (%s); %d number(s) again in %.0f s",
@@ -330,7 +330,7 @@ class AlertService:
     async def _summaries(self) -> None:
         """One SMS per phone whose hour reopened, naming what the cap held back from it."""
         settings = self.settings
-        due = await self.store.suppressed_due(settings.alert_max_per_hour, self.clock())
+        due = await self.store.alert_quota.suppressed_due(settings.alert_max_per_hour, self.clock())
         by_phone: dict[str, list[SuppressedAlert]] = {}
         for entry in due:
             by_phone.setdefault(entry.phone, []).append(entry)
@@ -345,20 +345,20 @@ class AlertService:
 
     async def _send_summary(self, phones: Sequence[str], alert_ids: Sequence[int], text: str) -> None:
         now = self.clock()
-        phones = await self.store.claim_summary(phones, self.settings.alert_max_per_hour, now)
+        phones = await self.store.alert_quota.claim_summary(phones, self.settings.alert_max_per_hour, now)
         if not phones:
             return
         prepared = self.sending.prepare_numbers(phones, text)
 
         async def journaled(send_id: int) -> None:  # from here on, never sent twice
-            await self.store.mark_summarised(phones, alert_ids, send_id)
+            await self.store.alert_quota.mark_summarised(phones, alert_ids, send_id)
 
         record = await self.sending.execute(
             prepared, Origin("alert", user_name=SUMMARY_ORIGIN, lang=self.settings.language or "en"),
             on_journaled=journaled)
         if record.state == "failed" or (record.state == "refused" and _retryable_refusal(record)):
-            await self.store.mark_summarised(phones, alert_ids, None)
-            await self.store.release_summary_slots(phones, now)
+            await self.store.alert_quota.mark_summarised(phones, alert_ids, None)
+            await self.store.alert_quota.release_summary_slots(phones, now)
             log.warning("cap summary to %d phone(s) not sent (%s); tried again later", len(phones), record.error)
             return
         metrics.ALERTS.labels("summary").inc()
@@ -369,27 +369,27 @@ class AlertService:
     async def ack(self, code: int, who: str, *, phone: str | None = None) -> AckResult:
         """Acknowledge the open alert with `code`; by SMS (`phone`), only one of its recipients may."""
         now = self.clock()
-        alert = await self.store.open_alert_by_code(code, now, OPEN_TTL)
+        alert = await self.store.alert_acks.open_by_code(code, now, OPEN_TTL)
         if alert is None:  # what became of the code's last alert says why
             last = await self.store.alert_acks.latest_by_code(code, now - CODE_HISTORY)
             return AckResult(past_outcome(last), last)
-        if phone is not None and phone not in await self.store.alert_phones(alert.id):
+        if phone is not None and phone not in await self.store.alert_acks.phones(alert.id):
             log.info("SMS ack of code %d from %s ignored: not a recipient of alert %d", code, phone, alert.id)
             return AckResult("not_recipient", alert)
         expires = now + TEXT_ACK_TTL if alert.source == "text" else None
-        acked = await self.store.ack_alert(alert.id, who, now, expires)
+        acked = await self.store.alert_acks.ack(alert.id, who, now, expires)
         if acked is None:  # someone else, or a resolve, came first
-            last = await self.store.get_alert(alert.id)
+            last = await self.store.alert_intake.get(alert.id)
             return AckResult(past_outcome(last), last)
         metrics.ALERTS.labels("acked").inc()
-        await self.store.audit("alert_ack", detail=f"alert {alert.id} code {code} by {who}"[:200])
+        await self.store.audit_log.record("alert_ack", detail=f"alert {alert.id} code {code} by {who}"[:200])
         log.info("alert %d (code %d) acknowledged by %s", alert.id, code, who)
         self.on_change()
         return AckResult("done", acked)
 
     async def prune(self) -> None:
         """Forget cap slots older than the hour they count in."""
-        await self.store.prune_alert_quota(self.clock() - 2 * 3600)
+        await self.store.alert_quota.prune(self.clock() - 2 * 3600)
 
 
 def _item_in(alert: ParsedAlert) -> AlertItemIn:

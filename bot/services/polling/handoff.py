@@ -34,12 +34,12 @@ class InboundHandoff:
         Raises when the store does (the poll says so and tries again next run)."""
         if not self.hooks:
             return
-        mark = int(await self.store.kv_get(HOOKED_KEY) or 0)
-        while records := await self.store.inbound_since(mark, BATCH):
+        mark = int(await self.store.kv.get(HOOKED_KEY) or 0)
+        while records := await self.store.inbound.since(mark, BATCH):
             for hook in self.hooks:
                 try:
                     await asyncio.wait_for(hook(list(records)), HOOK_TIMEOUT)
                 except Exception:
                     log.exception("inbound hook %s failed", getattr(hook, "__qualname__", type(hook).__qualname__))
             mark = records[-1].id
-            await self.store.kv_set(HOOKED_KEY, str(mark))
+            await self.store.kv.set(HOOKED_KEY, str(mark))

@@ -78,11 +78,11 @@ class PageStore:
 
     async def _inbound(self, page: InboundPage, raw_id: int | None, run: Run,
                        problem: str | None) -> None:
-        new_ids = await self.store.store_inbound(page.messages, raw_id, problem)
+        new_ids = await self.store.inbound.store(page.messages, raw_id, problem)
         if len(new_ids) < len(page.messages):
             log.info("inbound: %d of %d SMS were already stored (a repeated answer)",
                      len(page.messages) - len(new_ids), len(page.messages))
-        records = await self.store.inbound_by_ids(new_ids)
+        records = await self.store.inbound.by_ids(new_ids)
         metrics.INBOUND.inc(len(records))
         run.inbound.extend(records)
         if self.inbox_chat_id is None:
@@ -94,7 +94,7 @@ class PageStore:
 
     async def _reports(self, page: ReportPage, raw_id: int | None, run: Run,
                        problem: str | None) -> None:
-        outcome: ReportOutcome = await self.store.store_report_page(page.reports, raw_id, problem)
+        outcome: ReportOutcome = await self.store.sends.store_reports(page.reports, raw_id, problem)
         metrics.REPORTS.labels("yes").inc(outcome.matched)
         metrics.REPORTS.labels("no").inc(outcome.unmatched)
         run.reports += outcome.stored
@@ -112,11 +112,11 @@ class PageStore:
                 partial.messages if isinstance(partial, InboundPage) else partial.reports):
             await self.store_page(kind, partial, raw_id, run, problem)
         elif raw_id is not None:
-            await self.store.mark_raw(raw_id, problem)
+            await self.store.inbound.mark_raw(raw_id, problem)
 
     async def recover(self, run: Run) -> None:
         """Parse raw answers committed but never parsed (a crash or timeout in between)."""
-        for raw_id, endpoint, body, problem in await self.store.unparsed_raw():
+        for raw_id, endpoint, body, problem in await self.store.inbound.unparsed_raw():
             if problem is not None:
                 continue  # unreadable: kept for a person, not retried every run
             kind = "inbound" if endpoint == Endpoint.INBOUND.value else "reports"
@@ -128,7 +128,7 @@ class PageStore:
                 log.warning("raw answer %d (%s) cannot be read whole: %s; kept", raw_id, kind, exc)
                 continue
             except GatewayError as exc:
-                await self.store.mark_raw(raw_id, str(exc)[:500] or "unreadable answer")
+                await self.store.inbound.mark_raw(raw_id, str(exc)[:500] or "unreadable answer")
                 log.warning("raw answer %d (%s) cannot be parsed: %s; kept", raw_id, kind, exc)
                 continue
             log.warning("raw answer %d (%s) was stored but not parsed by an earlier run; parsing it now",

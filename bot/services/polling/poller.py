@@ -207,7 +207,7 @@ class Poller:
 
         async def on_raw(endpoint: str, body: str) -> None:
             try:
-                answer.raw_id = await self.store.store_raw(endpoint, body)
+                answer.raw_id = await self.store.inbound.store_raw(endpoint, body)
                 return
             except Exception as exc:
                 answer.refused = True

@@ -105,7 +105,7 @@ class SpoolKeeper:
                 log.error("spool: %s is not a whole answer (%s); left there for a person (README, "
                           "\"Recovering a spool by hand\")", bad.path, bad.problem)
         for spooled in answers:
-            raw_id = await store.store_raw(spooled.endpoint, spooled.body)
+            raw_id = await store.inbound.store_raw(spooled.endpoint, spooled.body)
             await asyncio.to_thread(self.spool.remove, spooled)
             log.warning("spool: %s is back in the store (raw answer %d)", spooled.path.name, raw_id)
 

@@ -20,7 +20,7 @@ async def test_a_store_of_the_first_schema_is_migrated_forward(tmp_path: Path) -
     store_at_schema(path, 1, "INSERT INTO sends(created_at, origin, text, segments) VALUES (1, 'command', 'old', 1)")
     async with Store(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
-        old = await store.get_send(1)
+        old = await store.sends.get(1)
         assert old.text == "old" and old.error_kind is None
 
 
@@ -51,7 +51,7 @@ async def test_class_names_stored_before_become_reason_codes(tmp_path: Path) -> 
     _old_store(path)
     async with Store(path) as store:
         assert await store.schema_version() == SCHEMA_VERSION
-        kinds = {i: ((s := await store.get_send(i)).error_kind, s.error_arg,
+        kinds = {i: ((s := await store.sends.get(i)).error_kind, s.error_arg,
                      sorted((g.state, g.reason, g.arg) for g in s.outcomes)) for i in range(1, 6)}
     assert kinds == {
         1: ("forbidden_word", "发票", [("refused", "forbidden_word", "发票")]),
@@ -66,7 +66,7 @@ async def test_an_old_send_still_reads_right_in_both_languages(tmp_path: Path) -
     path = tmp_path / "old.sqlite3"
     _old_store(path)
     async with Store(path) as store:
-        sends = {i: await store.get_send(i) for i in range(1, 6)}
+        sends = {i: await store.sends.get(i) for i in range(1, 6)}
     en, zh = Translator("en"), Translator("zh")
     assert render_status(sends[1], en) == (
         "✗ The gateway refused the send: the gateway refused the word 发票: rephrase the text")
