@@ -126,7 +126,7 @@ async def test_a_closed_topic_that_cannot_be_reopened_gets_the_sms_in_the_chat(h
     harness.gateway.add_inbound("13900002222", "B, another phone")
     await harness.until(lambda: len(inbox_messages(harness)) == 3)
     store = harness.services.store
-    await harness.eventually(lambda: counted(store.pending_inbound_count, 0))
+    await harness.eventually(lambda: counted(store.inbound.pending_count, 0))
     general = [m for m in inbox_messages(harness) if "A second" in m["text"]]
     assert [m.get("message_thread_id") for m in general] == [None]
     assert general[0]["text"].startswith(f"📩 {PHONE} · ")
@@ -141,15 +141,15 @@ async def test_a_phone_telegram_refuses_waits_and_the_other_phones_go_on(make_ha
     harness.api.fail_next("sendMessage", 400, "Bad Request: MESSAGE_REFUSED_FOR_SOME_REASON", count=2)
     harness.gateway.add_inbound(PHONE, "refused twice")
     store = harness.services.store
-    await harness.eventually(lambda: counted(store.inbound_count, 1))
+    await harness.eventually(lambda: counted(store.inbound.count, 1))
     harness.gateway.add_inbound("13900002222", "B, another phone")
     await harness.until(lambda: any("B, another phone" in m["text"] for m in inbox_messages(harness)))
     # B is marked forwarded just after Telegram has it; the refused SMS stays owed: kept, not lost
-    await harness.eventually(lambda: counted(store.pending_inbound_count, 1))
+    await harness.eventually(lambda: counted(store.inbound.pending_count, 1))
     assert await store.inbound.count() == 2
     clock.now += 61
     await harness.until(lambda: any("refused twice" in m["text"] for m in inbox_messages(harness)))
-    await harness.eventually(lambda: counted(store.pending_inbound_count, 0))
+    await harness.eventually(lambda: counted(store.inbound.pending_count, 0))
 
 
 # --- an inbox without topics -------------------------------------------------------------
@@ -250,7 +250,7 @@ async def test_inbound_waits_while_telegram_is_down(harness):
     harness.api.stop()
     harness.gateway.add_inbound(PHONE, "while down")
     store = harness.services.store
-    await harness.eventually(lambda: counted(store.inbound_count, 1))
+    await harness.eventually(lambda: counted(store.inbound.count, 1))
     calls = harness.runtime.forwarder.call  # each pass that fails to reach Telegram counts
     failures = calls.failures
     await harness.until(lambda: calls.failures >= failures + 2)  # tried twice since it was stored
@@ -281,7 +281,7 @@ async def test_a_backlog_waits_for_the_budget_and_is_joined(make_harness):
         if i % 10 == 0:
             await harness.poll_runs(2)  # several polls
     store = harness.services.store
-    await harness.eventually(lambda: counted(store.inbound_count, 31))
+    await harness.eventually(lambda: counted(store.inbound.count, 31))
     await harness.forward_runs(2)
     assert len(inbox_messages(harness)) == 1
     clock.now += 62
@@ -298,7 +298,7 @@ async def test_a_new_phone_short_of_two_slots_waits_for_two_without_spinning(mak
     await harness.until(lambda: inbox_messages(harness))  # a topic and a message: 1 slot left
     first_runs = forwarder.runs
     harness.gateway.add_inbound("13900005555", "a new phone")  # needs a topic and a message
-    await harness.eventually(lambda: counted(harness.services.store.inbound_count, 2))
+    await harness.eventually(lambda: counted(harness.services.store.inbound.count, 2))
     await harness.forward_runs(2)
     assert len(live_topics(harness)) == 1  # one slot is not enough for a topic and its message
     # woken for the second slot, not for the free one at once and again (a loop, every 1 ms):
@@ -322,8 +322,8 @@ async def test_inbound_goes_before_status_edits(make_harness):
     harness.gateway.add_report(sent.ids[0], PHONE, 10)
     harness.gateway.add_inbound("13900004444", "an SMS")
     store = harness.services.store
-    await harness.eventually(lambda: counted(store.inbound_count, 1))
-    await harness.eventually(lambda: counted(store.report_count, 1))
+    await harness.eventually(lambda: counted(store.inbound.count, 1))
+    await harness.eventually(lambda: counted(store.sends.report_count, 1))
     await harness.forward_runs(2)
     assert harness.api.calls("editMessageText") == [] and harness.api.calls("createForumTopic") == []
     clock.now += 62  # three slots: a topic and its message first, then the edit
@@ -361,7 +361,7 @@ async def test_pending_reports_are_not_final_and_each_number_counts_once(harness
     [record] = await store.sends.history(limit=1)
     for phone, sms_id in ids.items():
         harness.gateway.add_report(sms_id, phone, -1)
-    await harness.eventually(lambda: counted(store.report_count, 2))
+    await harness.eventually(lambda: counted(store.sends.report_count, 2))
     record = await store.sends.get(record.id)
     assert (record.delivered, record.failed, record.waiting) == (0, 0, 2)  # -1 is not final
     for phone, sms_id in ids.items():  # a long SMS: one report per segment, and a late -1
@@ -380,7 +380,7 @@ async def test_unmatched_reports_are_kept_and_counted(harness):
     harness.gateway.add_report("999999", "13800000009", 10)
     harness.gateway.add_report("999998", "13800000008", 20)
     store = harness.services.store
-    await harness.eventually(lambda: counted(store.report_count, 2))
+    await harness.eventually(lambda: counted(store.sends.report_count, 2))
     assert await store.sends.unmatched_report_count() == 2
 
 
@@ -410,7 +410,7 @@ async def test_without_an_inbox_sms_are_kept_and_forwarded_once_it_is_set(prepar
     assert "SMSBOT_INBOX_CHAT_ID is not set" in caplog.text
     first.gateway.add_inbound(PHONE, "kept for later")
     store = first.services.store
-    await first.eventually(lambda: counted(store.inbound_count, 1))
+    await first.eventually(lambda: counted(store.inbound.count, 1))
     await first.forward_runs(2)
     assert await store.inbound.pending_count() == 1
     assert first.api.sent_messages(INBOX_CHAT) == []

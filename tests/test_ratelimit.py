@@ -65,10 +65,10 @@ async def test_a_backlog_of_100_sms_meets_no_429_and_the_inbox_is_still_answered
     for i in range(100):
         harness.gateway.add_inbound(phones[i % len(phones)], f"backlog #{i:03d}")
     store = harness.services.store
-    await harness.eventually(lambda: counted(store.inbound_count, 100))
+    await harness.eventually(lambda: counted(store.inbound.count, 100))
     for _ in range(5):  # the team talks in the inbox while it drains
         harness.say("/balance", chat=INBOX_CHAT, user=ADMIN)
-    await harness.eventually(lambda: counted(store.pending_inbound_count, 0), timeout=60)
+    await harness.eventually(lambda: counted(store.inbound.pending_count, 0), timeout=60)
     await harness.until(lambda: len([m for m in inbox_messages(harness) if m["text"].startswith("Balance")]) == 5)
     assert harness.api.count_429() == 0
     shown = "\n".join(m["text"] for m in inbox_messages(harness))

@@ -88,7 +88,7 @@ async def test_an_echoing_gateway_and_a_token_in_the_url_leave_no_secret_in_the_
                                         webhook_token=WEBHOOK_TOKEN, alert_chat_id=ALERT_CHAT)
         assert h.settings is not None
         store, folder = h.services.store, Path(h.settings.database_path).parent
-        raw = await h.eventually(store.unparsed_raw)  # both polls: the echo kept as a raw answer
+        raw = await h.eventually(store.inbound.unparsed_raw)  # both polls: the echo kept as a raw answer
         assert any("Error 1045" in body and "us_pwd=***" in body for _, _, body, _ in raw), raw
 
         async with httpx.AsyncClient(base_url=web_url(h), timeout=30) as client:

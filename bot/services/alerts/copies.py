@@ -7,7 +7,7 @@ now is shown on a later run. Edits that only move delivery counts are spaced
 out (Telegram allows about 20 messages a minute into one group, edits
 included); an ack, a retry or a hold-back is shown at once.
 
-The copy is not linked as the send's status message (store.set_status_message):
+The copy is not linked as the send's status message (store.sends.set_status_message):
 the forward job would overwrite it with the bare delivery line. See
 `status_text`, which the forward job can use to render alert copies instead.
 """
