@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.errors import BotError, Reason
 from sms_core.errors import InvalidNumber
 from sms_core.phones import looks_like_number, normalize_number, number_run
 from sms_core.schedule import parse_schedule
@@ -17,13 +18,8 @@ _AT = re.compile(r"^\s*at\s+(\d{4}-\d{1,2}-\d{1,2})[ T]+(\d{1,2}:\d{2}(?::\d{2})
 _AT_WORD = re.compile(r"^at(?:\s|$)", re.IGNORECASE)
 
 
-class CommandSyntaxError(ValueError):
-    """The command is not written as expected; `key` names the message that explains it."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        self.key = key
-        self.params = params
-        super().__init__(key)
+class CommandSyntaxError(BotError):
+    """The command is not written as expected; `reason` names the message that explains it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +73,7 @@ def parse_sms(args: str, is_contact: Callable[[str], bool]) -> SmsCommand:
         at = parse_schedule(f"{m.group(1)} {m.group(2)}")
         args = args[m.end():]
     elif _AT_WORD.match(args) and not is_contact("at"):
-        raise CommandSyntaxError("sms_at_usage")
+        raise CommandSyntaxError(Reason.SMS_AT_USAGE)
     first_line = args.split("\n", 1)[0]
     tokens = list(_TOKEN.finditer(first_line))
     words = [t.group() for t in tokens]
@@ -101,7 +97,7 @@ def parse_sms(args: str, is_contact: Callable[[str], bool]) -> SmsCommand:
             break
         k += 1
     if not targets:
-        raise CommandSyntaxError("sms_usage")
+        raise CommandSyntaxError(Reason.SMS_USAGE)
     return SmsCommand(tuple(targets), text, at, lead)
 
 
@@ -129,17 +125,17 @@ def valid_name(name: str) -> bool:
 
 def parse_contact(args: list[str]) -> ContactCommand:
     if not args or args[0].lower() not in ("add", "del", "delete", "rm", "remove"):
-        raise CommandSyntaxError("contact_usage")
+        raise CommandSyntaxError(Reason.CONTACT_USAGE)
     action = "add" if args[0].lower() == "add" else "del"
     if action == "add":
         if len(args) < 3:
-            raise CommandSyntaxError("contact_usage")
+            raise CommandSyntaxError(Reason.CONTACT_USAGE)
         name, number = args[1], "".join(args[2:])
         if not valid_name(name):
-            raise CommandSyntaxError("bad_name", name=name)
+            raise CommandSyntaxError(Reason.BAD_NAME, name=name)
         return ContactCommand("add", name, number)
     if len(args) != 2:
-        raise CommandSyntaxError("contact_usage")
+        raise CommandSyntaxError(Reason.CONTACT_USAGE)
     return ContactCommand("del", args[1])
 
 
@@ -152,16 +148,16 @@ class GroupCommand:
 
 def parse_group(args: list[str]) -> GroupCommand:
     if not args or args[0].lower() not in ("add", "set", "del", "delete", "rm", "remove"):
-        raise CommandSyntaxError("group_usage")
+        raise CommandSyntaxError(Reason.GROUP_USAGE)
     action = "add" if args[0].lower() in ("add", "set") else "del"
     if len(args) < 2:
-        raise CommandSyntaxError("group_usage")
+        raise CommandSyntaxError(Reason.GROUP_USAGE)
     name = args[1].lstrip("@")
     if not valid_name(name):
-        raise CommandSyntaxError("bad_name", name=args[1])
+        raise CommandSyntaxError(Reason.BAD_NAME, name=args[1])
     if action == "del":
         return GroupCommand("del", name)
     members = tuple(p for a in args[2:] for p in _SPLIT.split(a) if p)
     if not members:
-        raise CommandSyntaxError("group_usage")
+        raise CommandSyntaxError(Reason.GROUP_USAGE)
     return GroupCommand("add", name, members)

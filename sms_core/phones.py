@@ -4,7 +4,8 @@ The gateway takes Chinese mobile numbers as 11 digits and landlines with their
 area code and a leading 0 (`075580808080`). People type "+86 138 0013 8000",
 "0755-8080 8080" or full-width digits from a Chinese input method; all of them
 become the gateway's form, and anything else is refused with a reason that
-says what to change.
+says what to change: a NumberReason code (sms_core.errors), which callers word in
+their own language, with its English sentence in the error's message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import phonenumbers
 
-from sms_core.errors import InvalidNumber
+from sms_core.errors import InvalidNumber, NumberReason
 
 CN = 86
 
@@ -39,18 +40,6 @@ def _numberish(token: str) -> bool:
     """Made of number characters only (a start like "+86" counts; a name does not)."""
     token = token.translate(_FULLWIDTH)
     return bool(_NUMBER_LIKE_RE.fullmatch(token)) and any(c in "0123456789+" for c in token)
-
-WHY_CHARACTERS = "a number may contain only digits, spaces, dashes and a leading +"
-WHY_EMPTY = "the number is empty"
-WHY_FOREIGN = "only Chinese numbers (+86) can be texted through this gateway"
-WHY_MOBILE_LENGTH = "a mobile number has 11 digits"
-WHY_MOBILE_PREFIX = "a mobile number starts with 13 to 19"
-WHY_AREA_CODE = "a landline number needs its area code, e.g. 0755-80808080"
-WHY_LANDLINE = "not a landline number with a valid area code, e.g. 0755-80808080"
-WHY_LANDLINE_SHORT = "a landline number has 7 or 8 digits after the area code, e.g. 0755-80808080"
-WHY_SHAPE = ("a mobile number has 11 digits and starts with 1; "
-             "a landline number starts with its area code, e.g. 0755-80808080")
-WHY_TOO_LONG = "too many digits for a phone number"
 
 
 def _landline(significant: str) -> str | None:
@@ -79,23 +68,23 @@ def normalize_number(raw: str) -> str:
         return raw  # already the gateway's form (the steps below would return it unchanged)
     typed = raw.translate(_FULLWIDTH).strip()
     if not typed:
-        raise InvalidNumber(raw, WHY_EMPTY)
+        raise InvalidNumber(raw, NumberReason.EMPTY)
     if not _ALLOWED_RE.fullmatch(typed):
-        raise InvalidNumber(raw, WHY_CHARACTERS)
+        raise InvalidNumber(raw, NumberReason.CHARACTERS)
     digits = re.sub(r"[^0-9]", "", typed)
     if not digits:
-        raise InvalidNumber(raw, WHY_CHARACTERS)
+        raise InvalidNumber(raw, NumberReason.CHARACTERS)
     if len(digits) > _MAX_DIGITS:
-        raise InvalidNumber(raw, WHY_TOO_LONG)
+        raise InvalidNumber(raw, NumberReason.TOO_LONG)
 
     international = typed.startswith("+") or digits.startswith("00")
     if international:
         if not typed.startswith("+"):
             digits = digits[2:]  # "00": China's international prefix
         if not digits:
-            raise InvalidNumber(raw, WHY_SHAPE)
+            raise InvalidNumber(raw, NumberReason.SHAPE)
         if not digits.startswith("86"):
-            raise InvalidNumber(raw, WHY_FOREIGN)
+            raise InvalidNumber(raw, NumberReason.FOREIGN)
         significant = digits[2:]
         if significant.startswith("0"):  # "+86 0755 ...": the trunk 0 written anyway
             significant = significant[1:]
@@ -108,24 +97,24 @@ def normalize_number(raw: str) -> str:
         if _MOBILE_RE.fullmatch(digits):
             return digits
         if digits.startswith("1"):
-            raise InvalidNumber(raw, WHY_MOBILE_LENGTH if len(digits) != 11 else WHY_MOBILE_PREFIX)
+            raise InvalidNumber(raw, NumberReason.MOBILE_LENGTH if len(digits) != 11 else NumberReason.MOBILE_PREFIX)
         if 7 <= len(digits) <= 8:
-            raise InvalidNumber(raw, WHY_AREA_CODE)
-        raise InvalidNumber(raw, WHY_SHAPE)
+            raise InvalidNumber(raw, NumberReason.AREA_CODE)
+        raise InvalidNumber(raw, NumberReason.SHAPE)
 
     if not significant:
-        raise InvalidNumber(raw, WHY_SHAPE)
+        raise InvalidNumber(raw, NumberReason.SHAPE)
     if _MOBILE_RE.fullmatch(significant):
         return significant
     landline = _landline(significant)
     if landline is not None:
         return landline
     if significant.startswith("1") and not significant.startswith("10"):  # 10: Beijing
-        raise InvalidNumber(raw, WHY_MOBILE_LENGTH if len(significant) != 11 else WHY_MOBILE_PREFIX)
+        raise InvalidNumber(raw, NumberReason.MOBILE_LENGTH if len(significant) != 11 else NumberReason.MOBILE_PREFIX)
     if international and 7 <= len(significant) <= 8:
-        raise InvalidNumber(raw, WHY_AREA_CODE)  # "+86 8080 8080": the area code left out
+        raise InvalidNumber(raw, NumberReason.AREA_CODE)  # "+86 8080 8080": the area code left out
     # area code (2-3 digits) + local number (7-8 digits) is 9 to 11 digits
-    raise InvalidNumber(raw, WHY_LANDLINE_SHORT if len(significant) <= 8 else WHY_LANDLINE)
+    raise InvalidNumber(raw, NumberReason.LANDLINE_SHORT if len(significant) <= 8 else NumberReason.LANDLINE)
 
 
 def looks_like_number(token: str) -> bool:

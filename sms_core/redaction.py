@@ -70,7 +70,7 @@ def parse_answer(parse: Callable[[bytes | str, str], T], body: bytes | str, enco
     text = body.decode(encoding, errors="backslashreplace") if isinstance(body, bytes) else body
     cleaned = redact(text)
     if cleaned != text:
-        failure = GatewayProtocolError(failure.reason, excerpt(cleaned), partial=failure.partial)
+        failure = GatewayProtocolError(failure.detail, excerpt(cleaned), partial=failure.partial)
     raise failure
 
 

@@ -172,7 +172,7 @@ async def test_a_balance_too_low_is_retried_after_a_top_up(make_harness: Any) ->
     h.gateway.set_balance(0)
     alert_id = accepted_id(await post(h, FIRING))
     failed = await alert_state(h, alert_id, "failed")
-    assert "InsufficientBalance" in (failed.error or "")
+    assert "insufficient_balance" in (failed.error or "")
     h.gateway.set_balance(1000)
     await alert_state(h, alert_id, "sent")
     assert len(h.gateway.sent) == 1

@@ -12,6 +12,7 @@ from harness import store_at_schema
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.errors import BotError, Reason
 from bot.i18n import Translator
 from bot.services.alerts.acks import parse_ack_sms
 from bot.services.alerts.copies import TELEGRAM_LIMIT, copy_text, plain_length
@@ -87,6 +88,14 @@ def test_missing_fingerprint_is_derived_from_the_labels() -> None:
 def test_bad_bodies_say_what_is_wrong(body: bytes, error: type[Exception], words: str) -> None:
     with pytest.raises(error, match=re.escape(words)):
         parse_body(body)
+
+
+def test_a_bad_body_is_a_bot_error_with_a_reason_worded_in_both_languages() -> None:
+    with pytest.raises(UnknownShape) as info:
+        parse_body(b'{"alerts": [{"status": "bad", "labels": {}}]}')
+    assert isinstance(info.value, BotError) and info.value.reason is Reason.WEBHOOK_BAD_STATUS
+    assert info.value.words("en") == str(info.value) == "alerts[0].status must be 'firing' or 'resolved', not 'bad'"
+    assert info.value.words("zh") == "alerts[0].status 必须是 'firing' 或 'resolved'，而不是 'bad'"
 
 
 @pytest.mark.parametrize(("body", "words"), [
@@ -212,7 +221,7 @@ def test_an_alert_copy_always_fits_in_one_telegram_message(name: str, instance: 
         segments=5, scheduled_at=None, state="partial", error=error, accepted=100_000, rejected=100_000,
         recipients=300_000, delivered=100_000, failed=1, unknown=100_000, status_chat_id=None,
         status_message_id=None, status_thread_id=None, status_version=1, status_shown=0, status_edited_at=None,
-        alert_id=1, error_kind="ForbiddenWord", error_arg=error)
+        alert_id=1, error_kind="forbidden_word", error_arg=error)
     text = copy_text(alert, items, record, Translator("en"), max_per_hour=10, max_attempts=20, segments=5)
     assert plain_length(text) <= TELEGRAM_LIMIT
 

@@ -257,6 +257,31 @@ async def test_lone_surrogates_are_replaced_and_the_alert_still_goes_out(make_ha
     assert group.status_code == 404 and "unknown contact group '\ufffd'" in group.json()["error"]
 
 
+async def test_a_refusal_says_what_to_change_in_english_and_chinese_with_a_stable_reason(
+        make_harness: Any) -> None:
+    h = await alerts_bot(make_harness)
+    unknown = await post(h, {"text": "x"}, group="nosuch")
+    assert unknown.status_code == 404 and unknown.json() == {
+        "error": "unknown contact group 'nosuch': create it in Telegram with /group add nosuch MEMBERS..., "
+                 "or fix the URL or the smsbot_group label",
+        "error_zh": "未知的联系人分组“nosuch”：请在 Telegram 中用 /group add nosuch 成员... 创建，"
+                    "或改正 URL 或 smsbot_group 标签",
+        "reason": "webhook_unknown_group",
+    }
+    missing = (await post(h, FIRING, token=None)).json()  # plain text: no HTML entities
+    assert missing["reason"] == "webhook_no_token"
+    assert "'Authorization: Bearer <SMSBOT_WEBHOOK_TOKEN>'" in missing["error"]
+    assert "'Authorization: Bearer <SMSBOT_WEBHOOK_TOKEN>'" in missing["error_zh"] and "缺少令牌" in missing["error_zh"]
+    bad = (await post(h, b"{oops")).json()  # the parser's own words stay as they are, in both
+    assert bad["reason"] == "webhook_not_json" and "line 1 column 2" in bad["error"]
+    assert "第 1 行第 2 列" in bad["error_zh"]
+    async with httpx.AsyncClient(base_url=web_url(h)) as client:
+        nowhere = (await client.get("/nothing")).json()
+        method = (await client.get("/alerts/oncall")).json()
+    assert nowhere["reason"] == "webhook_no_endpoint" and "/healthz" in nowhere["error_zh"]
+    assert method["reason"] == "webhook_method" and "GET" in method["error_zh"] and "POST" in method["error_zh"]
+
+
 async def test_an_empty_group_is_refused(make_harness: Any) -> None:
     h = await alerts_bot(make_harness)
     await h.services.store.contacts.replace_group("nobody", [])

@@ -199,6 +199,7 @@ async def test_an_unanswered_question_expires_and_says_so(make_harness):
     clock = AheadClock()
     h = await make_harness(confirm_threshold=0, parts=Parts(confirm_clock=clock))
     question = await h.ask("/sms 13800138000 hello")
+    await h.updates_handled()  # the question's message id is kept once it was sent: expire edits it
     confirm = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     clock.ahead = 601.0  # ten minutes have passed
     context = type("C", (), {"application": h.app, "bot": h.app.bot})()

@@ -45,7 +45,7 @@ def test_targets_only_leaves_text_empty_for_reply_form():
 def test_empty_arguments_ask_for_usage():
     with pytest.raises(CommandSyntaxError) as err:
         parse_sms("   ", known)
-    assert err.value.key == "sms_usage"
+    assert err.value.reason == "sms_usage"
 
 
 def test_schedule_prefix():
@@ -83,7 +83,7 @@ def test_contact_name_cannot_be_a_number_or_group():
     for name in ("13800138000", "@ops", "a,b"):
         with pytest.raises(CommandSyntaxError) as err:
             parse_contact(["add", name, "13800138000"])
-        assert err.value.key == "bad_name"
+        assert err.value.reason == "bad_name"
 
 
 def test_group_members_split_on_commas_and_spaces():
@@ -124,6 +124,6 @@ def test_at_without_a_time_that_parses_asks_for_the_format():
     for args in ("at 2026/12/01 09:00 13800138000 hi", "at tomorrow 13800138000 hi", "AT noon alice hi"):
         with pytest.raises(CommandSyntaxError) as err:
             parse_sms(args, known)
-        assert err.value.key == "sms_at_usage"
+        assert err.value.reason == "sms_at_usage"
     # a contact called "at" is still a contact
     assert parse_sms("at hello", lambda name: name == "at").targets == ("at",)

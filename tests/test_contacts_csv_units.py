@@ -23,6 +23,7 @@ from bot.services.contacts_csv import (
 from bot.services.contacts_rows import ImportPlan, LineRefusal, export_rows, plan_import
 from bot.services.contacts_transfer import TELEGRAM_BUDGET, import_answer, plain_length
 from bot.store import Contact, Group
+from sms_core.errors import NumberReason
 
 # --- reading the file ----------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ def test_bad_rows_are_refused_with_their_line_and_why_and_change_nothing() -> No
         (3, "csv_bad_number"), (4, "csv_duplicate"), (5, "bad_name"), (6, "csv_no_number"),
         (7, "csv_number_no_groups"), (8, "csv_no_name"), (9, "csv_bad_group"), (10, "csv_group_cycle"),
         (11, "csv_group_number"), (12, "csv_group_cycle"), (13, "bad_name")]
-    assert plan.refused[0].params == {"raw": "1380013800", "reason": "a mobile number has 11 digits"}
+    assert plan.refused[0].params == {"raw": "1380013800", "reason": NumberReason.MOBILE_LENGTH}
     assert plan.refused[1].params == {"name": "alice", "first": 2}
     assert plan.refused[7].params["path"] == "@dba → @oncall → @dba"
     assert plan.added == ("alice",) and plan.new_groups == () and plan.members == (("oncall", "alice"),)

@@ -10,11 +10,12 @@ import pytest
 from harness import MEMBER
 
 from bot.devserver import parse_html
-from bot.i18n import CATALOGUES, Html, Translator, pick_language, placeholders, t
+from bot.errors import Reason, Refusal
+from bot.i18n import CATALOGUES, Html, Translator, pick_language, placeholders, plain, t
 from bot.i18n.en import MESSAGES as EN
-from bot.i18n.reasons import REASONS_ZH, translate_reason
+from bot.i18n.reasons import gateway_key, number_key, number_refusal
 from bot.i18n.zh import MESSAGES as ZH
-from sms_core import phones
+from sms_core.errors import GatewayReason, InputReason, NumberReason, UnknownReason
 
 _TAG_RE = re.compile(r"<\s*(/?)\s*([a-zA-Z][\w-]*)")
 _HAN_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -25,11 +26,6 @@ IDENTICAL_OK = {"input_error", "inbound_header", "inbound_line", "topic_title"}
 
 def _tags(template: str) -> Counter[str]:
     return Counter(f"{slash}{name.lower()}" for slash, name in _TAG_RE.findall(template))
-
-
-def _why_constants() -> dict[str, str]:
-    return {name: value for name, value in vars(phones).items()
-            if name.startswith("WHY_") and isinstance(value, str)}
 
 
 # --- the catalogues ---------------------------------------------------------------------
@@ -94,20 +90,55 @@ def test_a_missing_key_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) ->
     assert t("confirm_done", "zh") == EN["confirm_done"]
 
 
-# --- number refusal reasons ---------------------------------------------------------------
+# --- reason codes ------------------------------------------------------------------------
 
 
-def test_every_number_refusal_reason_has_a_translation() -> None:
-    untranslated = sorted(name for name, value in _why_constants().items() if value not in REASONS_ZH)
-    assert not untranslated, f"bot/i18n/reasons.py lacks: {untranslated}"
-    assert set(REASONS_ZH) <= set(_why_constants().values()), "a translation of a reason phones.py no longer has"
-    assert all(_HAN_RE.search(zh) for zh in REASONS_ZH.values())
+def _reason_keys() -> dict[str, str]:
+    """Every reason code -> the catalogue key that words it."""
+    keys = {f"Reason.{r.name}": str(r) for r in Reason}
+    for family in (GatewayReason, UnknownReason, InputReason):
+        keys.update({f"{family.__name__}.{r.name}": gateway_key(r) for r in family})
+    keys.update({f"NumberReason.{r.name}": number_key(r) for r in NumberReason})
+    return keys
 
 
-def test_translate_reason() -> None:
-    assert translate_reason(phones.WHY_MOBILE_LENGTH, "zh") == "手机号应为 11 位"
-    assert translate_reason(phones.WHY_MOBILE_LENGTH, "en") == phones.WHY_MOBILE_LENGTH
-    assert translate_reason("something new", "zh") == "something new"
+@pytest.mark.parametrize("lang", sorted(CATALOGUES))
+def test_every_reason_code_is_worded_in_both_catalogues(lang: str) -> None:
+    catalogue = CATALOGUES[lang]
+    missing = sorted(code for code, key in _reason_keys().items() if key not in catalogue)
+    assert not missing, f"bot/i18n/{lang}.py words no {missing}"
+
+
+def test_a_refusal_is_named_by_a_reason_and_only_by_one() -> None:
+    refusal = Refusal("group_cycle", name="a", member="@b", path="@a → @b → @a")
+    assert refusal.reason is Reason.GROUP_CYCLE and refusal.key == "group_cycle"
+    assert "@a → @b → @a" in t(refusal.key, "zh", **refusal.params)
+    with pytest.raises(ValueError):
+        Refusal("no_such_reason")  # a code with no wording is caught where it is raised
+
+
+def test_reason_codes_of_sms_core_do_not_share_a_wording_by_accident() -> None:
+    """A send's row keeps one code of three families, worded by `gw_{code}`: a value two
+    families share must mean the same fault (only an unreadable answer does)."""
+    families = [set(GatewayReason), set(UnknownReason), set(InputReason)]
+    shared = {str(c) for i, a in enumerate(families) for b in families[i + 1:] for c in a & b}
+    assert shared == {"unreadable"}
+
+
+def test_a_number_refusal_reads_in_each_language_by_its_code() -> None:
+    assert number_refusal(NumberReason.MOBILE_LENGTH, Translator("zh")) == "手机号应为 11 位"
+    assert number_refusal(NumberReason.MOBILE_LENGTH, Translator("en")) == NumberReason.MOBILE_LENGTH.sentence
+    assert all(EN[number_key(r)] == r.sentence for r in NumberReason)  # the bot says what sms_core says
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOGUES))
+@pytest.mark.parametrize("key", sorted(k for k in EN if k.startswith("webhook_")))
+def test_webhook_answers_are_plain_text(lang: str, key: str) -> None:
+    """The webhook answers JSON, not Telegram HTML: no tags; entities read as their characters."""
+    values = {name: "<b>&x" for name in placeholders(EN[key])}
+    assert not _tags(CATALOGUES[lang][key])
+    text = plain(key, lang, **values)
+    assert "&lt;" not in text and "&amp;" not in text and ("<b>&x" in text or not values)
 
 
 # --- choosing the language ----------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sms_core.errors import InputError, InvalidNumber
+from sms_core.errors import InputError, InputReason, InvalidNumber, NumberReason
 from sms_core.phones import (
     chunked,
     looks_like_number,
@@ -94,6 +94,19 @@ def test_refusals_say_what_is_wrong(raw, message):
         normalize_number(raw)
     assert str(info.value) == message
     assert info.value.raw == raw
+    assert message.endswith(info.value.why.sentence)
+
+
+@pytest.mark.parametrize(("raw", "why"), [
+    ("13800", NumberReason.MOBILE_LENGTH), ("12345678901", NumberReason.MOBILE_PREFIX),
+    ("alice", NumberReason.CHARACTERS), ("+1 650 253 0000", NumberReason.FOREIGN),
+    ("80808080", NumberReason.AREA_CODE), ("0755 8080", NumberReason.LANDLINE_SHORT),
+    ("", NumberReason.EMPTY), ("1" * 40, NumberReason.TOO_LONG),
+])
+def test_a_refusal_carries_a_stable_code_for_other_languages(raw, why):
+    with pytest.raises(InvalidNumber) as info:
+        normalize_number(raw)
+    assert info.value.why is why and info.value.reason is InputReason.INVALID_NUMBER
 
 
 @pytest.mark.parametrize("raw", ["23800138000", "4008001234", "95555", "0999 99999999", "+86",
@@ -101,7 +114,7 @@ def test_refusals_say_what_is_wrong(raw, message):
 def test_other_shapes_are_refused_as_invalid_numbers(raw):
     with pytest.raises(InvalidNumber) as info:
         normalize_number(raw)
-    assert info.value.reason
+    assert isinstance(info.value.why, NumberReason)
     assert isinstance(info.value, InputError)
 
 
@@ -110,7 +123,7 @@ def test_any_text_is_a_normalised_number_or_invalid_number(raw):
     try:
         number = normalize_number(raw)
     except InvalidNumber as exc:
-        assert exc.reason
+        assert isinstance(exc.why, NumberReason)
     else:
         assert NORMALISED.fullmatch(number)
 
@@ -241,11 +254,11 @@ def test_the_fast_path_takes_only_what_the_full_rules_accept_unchanged(typed):
     try:
         fast = normalize_number(typed)
     except InvalidNumber as exc:
-        fast = ("refused", exc.reason)
+        fast = ("refused", exc.why)
     try:
         full = normalize_number(" " + typed)
     except InvalidNumber as exc:
-        full = ("refused", exc.reason)
+        full = ("refused", exc.why)
     assert fast == full
 
 

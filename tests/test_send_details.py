@@ -55,7 +55,7 @@ def test_each_number_state_has_its_kind(state: str, report: int | None, kind: Ki
 def test_failures_come_first_grouped_by_reason_each_group_in_send_order() -> None:
     numbers = [
         _number(0, report=10), _number(1, "unknown", reason="timeout"), _number(2, report=20),
-        _number(3, "refused", reason="ForbiddenWord", arg="发票"), _number(4),
+        _number(3, "refused", reason="forbidden_word", arg="发票"), _number(4),
         _number(5, "unknown", reason="http_status", arg="502"), _number(6, report=20),
     ]
     text = render_detail(_record(7), numbers, {"13900000002": "alice"}, 1, EN).text
@@ -72,7 +72,7 @@ def test_failures_come_first_grouped_by_reason_each_group_in_send_order() -> Non
 
 
 def test_a_name_is_escaped_and_a_number_without_a_reason_kept_takes_the_sends_error() -> None:
-    record = _record(1, state="refused", accepted=0, error="no credit", error_kind="InsufficientBalance")
+    record = _record(1, state="refused", accepted=0, error="no credit", error_kind="insufficient_balance")
     text = render_detail(record, [_number(0, "refused")], {"13900000000": "<i>x&y"}, 1, EN).text
     assert "&lt;i&gt;x&amp;y" in text
     assert "✗ <b>Not sent</b> (1): the account's balance is too low: top it up" in text
@@ -101,7 +101,7 @@ def test_a_full_page_with_the_longest_names_fits_in_one_message_whole() -> None:
 @given(st.lists(st.text(min_size=1, max_size=300), min_size=PAGE_SIZE, max_size=PAGE_SIZE))
 def test_a_page_never_exceeds_telegrams_limit_whatever_the_reasons(words: list[str]) -> None:
     # every number its own group, under a long reason of its own (a forbidden word the gateway named)
-    numbers = [_number(i, "refused", reason="ForbiddenWord", arg=f"{i}{word}") for i, word in enumerate(words)]
+    numbers = [_number(i, "refused", reason="forbidden_word", arg=f"{i}{word}") for i, word in enumerate(words)]
     record = _record(PAGE_SIZE, state="refused", accepted=0, text="<&>" * 100)
     page = render_detail(record, numbers, {n.phone: "&" * 32 for n in numbers}, 1, EN)
     assert plain_length(page.text) <= MESSAGE_LIMIT

@@ -128,7 +128,7 @@ class Commands:
         try:
             return normalize_number(raw)
         except InvalidNumber as exc:
-            self.say(f"{raw} is not a number the gateway knows: {exc.reason}")
+            self.say(f"{raw} is not a number the gateway knows: {exc.why.sentence}")
             return None
 
     async def _phone(self, rest: str) -> None:

@@ -7,7 +7,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.handlers.common import Context, answer, translator
 from bot.runtime import runtime_of
-from bot.services.status_text import gateway_reason
+from bot.services.status_text import gateway_error_text
 from config import Settings
 from sms_core.errors import GatewayError
 
@@ -17,7 +17,7 @@ async def balance_command(update: Update, context: Context) -> None:
     try:
         balance = await runtime_of(context).balance.current()
     except GatewayError as exc:
-        await answer(update, tr("balance_failed", error=gateway_reason(type(exc).__name__, None, str(exc), tr)))
+        await answer(update, tr("balance_failed", error=gateway_error_text(exc, tr)))
         return
     await answer(update, tr("balance", balance=balance))
 

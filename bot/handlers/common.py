@@ -9,13 +9,12 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.commands import CommandSyntaxError
 from bot.errors import BotError
 from bot.i18n import Translator, pick_language
-from bot.i18n.reasons import translate_reason
+from bot.i18n.reasons import number_refusal
 from bot.runtime import runtime_of
 from bot.services.address_book import Actor
-from bot.services.status_text import gateway_reason
+from bot.services.status_text import gateway_error_text
 from sms_core.errors import (
     EmptyText,
     GatewayError,
@@ -38,11 +37,12 @@ def translator(update: Update | None, context: Context) -> Translator:
 
 
 def explain(exc: BaseException, tr: Translator) -> str:
-    """A refusal in the user's language that says what to change."""
-    if isinstance(exc, CommandSyntaxError | BotError):
-        return tr(exc.key, **exc.params)
+    """A refusal in the user's language that says what to change: worded by its reason code
+    (a BotError's is its catalogue key), never by its class name."""
+    if isinstance(exc, BotError):
+        return tr(exc.reason, **exc.params)
     if isinstance(exc, InvalidNumber):
-        return tr("invalid_number", raw=exc.raw, reason=translate_reason(exc.reason, tr.lang))
+        return tr("invalid_number", raw=exc.raw, reason=number_refusal(exc.why, tr))
     if isinstance(exc, UnsupportedCharacters):
         return tr("unsupported_chars", chars=exc.shown, encoding=exc.encoding.upper())
     if isinstance(exc, TextTooLong):
@@ -54,8 +54,7 @@ def explain(exc: BaseException, tr: Translator) -> str:
     if isinstance(exc, InvalidSchedule):
         return tr(f"schedule_{exc.kind}", **exc.params)
     if isinstance(exc, GatewayError):
-        return tr("input_error", message=gateway_reason(type(exc).__name__, getattr(exc, "word", None),
-                                                         str(exc), tr))
+        return tr("input_error", message=gateway_error_text(exc, tr))
     if isinstance(exc, InputError):
         return tr("input_error", message=str(exc))
     return tr("error")

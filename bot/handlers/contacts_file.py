@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.errors import BotError, Refusal
+from bot.errors import BotError, Reason, Refusal
 from bot.handlers.common import Context, answer, explain, translator
 from bot.runtime import runtime_of
 from bot.services.contacts_csv import MAX_BYTES
@@ -56,14 +56,14 @@ async def _admin(update: Update, context: Context) -> bool:
 async def _download(context: Context, document: Document) -> bytes:
     """The document's bytes; Refusal for one too big or one Telegram would not give."""
     if document.file_size is not None and document.file_size > MAX_BYTES:
-        raise Refusal("csv_too_big", limit=f"{MAX_BYTES // 1024 // 1024} MB")
+        raise Refusal(Reason.CSV_TOO_BIG, limit=f"{MAX_BYTES // 1024 // 1024} MB")
     try:
         file = await context.bot.get_file(document.file_id)
         return bytes(await file.download_as_bytearray())
     except BadRequest as exc:  # Telegram's own words ("file is too big"), never a URL
-        raise Refusal("contacts_import_download_failed", error=exc.message[:200]) from None
+        raise Refusal(Reason.CONTACTS_IMPORT_DOWNLOAD_FAILED, error=exc.message[:200]) from None
     except TelegramError as exc:  # a network error's text may hold the download URL, token and all
-        raise Refusal("contacts_import_download_failed", error=type(exc).__name__) from None
+        raise Refusal(Reason.CONTACTS_IMPORT_DOWNLOAD_FAILED, error=type(exc).__name__) from None
 
 
 async def _import(update: Update, context: Context, document: Document | None) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.errors import BotError, Refusal
+from bot.errors import BotError, Reason, Refusal
 from bot.handlers.common import Context, answer, explain, translator
 from bot.i18n import Html
 from bot.runtime import Runtime, runtime_of
@@ -59,7 +59,7 @@ def _send_and_page(args: list[str]) -> tuple[int, int]:
     """`#ID`, `#ID PAGE` or `# ID PAGE` -> (send id, page)."""
     words = " ".join(args).removeprefix("#").split()
     if not 1 <= len(words) <= 2 or not all(w.isascii() and w.isdigit() and len(w) <= 18 for w in words):
-        raise Refusal("history_usage")
+        raise Refusal(Reason.HISTORY_USAGE)
     return int(words[0]), int(words[1]) if len(words) == 2 else 1
 
 
@@ -71,7 +71,7 @@ async def _phone_of(runtime: Runtime, who: str) -> str:
         try:
             return normalize_number(who)
         except InputError:
-            raise Refusal("history_not_number", raw=who) from None
+            raise Refusal(Reason.HISTORY_NOT_NUMBER, raw=who) from None
     [phone] = await runtime.address_book.phones_of(who)
     return phone
 

@@ -18,7 +18,7 @@ from bot.runtime import Runtime, runtime_of
 from bot.services.confirmations import Funds
 from bot.services.sending import Origin, PreparedSend
 from bot.services.status_messages import Show, Shown
-from bot.services.status_text import cost_line, gateway_reason, scheduled_when
+from bot.services.status_text import cost_line, gateway_error_text, scheduled_when
 
 log = logging.getLogger(__name__)
 CALLBACK_PREFIX = "sms:"
@@ -74,8 +74,8 @@ def balance_line(prepared: PreparedSend, funds: Funds, tr: Translator) -> str:
     """The question's balance line: the balance, why it could not be read, or (a scheduled send
     costing more) a warning to top it up before its time."""
     if funds.balance is None:
-        kind = type(funds.error).__name__ if funds.error is not None else None
-        return tr("confirm_balance_failed", error=gateway_reason(kind, None, str(funds.error or "?"), tr))
+        error = gateway_error_text(funds.error, tr) if funds.error is not None else Html("?")
+        return tr("confirm_balance_failed", error=error)
     if funds.short and prepared.at is not None:
         return tr("confirm_balance_low", balance=funds.balance, when=scheduled_when(prepared.at))
     return tr("confirm_balance", balance=funds.balance)

@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.commands import CommandSyntaxError, SmsCommand, parse_sms
-from bot.errors import BotError, UnknownContact, UnknownGroup
+from bot.errors import BotError, Reason, UnknownContact, UnknownGroup
 from bot.handlers.common import Context, answer, explain, translator
 from bot.handlers.outgoing import CALLBACK_PREFIX, edit_into, send_or_confirm, send_or_hold
 from bot.inbox.replies import is_topic_root, topic_of
@@ -39,7 +39,7 @@ async def sms_command(update: Update, context: Context) -> None:
         if not text and msg.reply_to_message is not None and not is_topic_root(msg):
             text = await replied_text(runtime.store, msg.reply_to_message)
         if not text:
-            raise CommandSyntaxError("sms_no_text")
+            raise CommandSyntaxError(Reason.SMS_NO_TEXT)
         prepared = await runtime.sending.prepare(command.targets, text, command.at)
     except (CommandSyntaxError, BotError, InputError) as exc:
         refusal = explain(exc, tr)

@@ -60,6 +60,12 @@ def t(key: str, lang: str = "en", /, **params: object) -> str:
     return _FORMATTER.vformat(template, (), {k: _safe(v) for k, v in params.items()})
 
 
+def plain(key: str, lang: str = "en", /, **params: object) -> str:
+    """The message `key` in `lang` as plain text, for answers outside Telegram (the webhook's
+    JSON): its template holds no tags, and its entities and escaped values read as typed."""
+    return html.unescape(t(key, lang, **params))
+
+
 def placeholders(template: str) -> set[str]:
     """The parameters a template uses (a plural form `{n|one|many}` uses `n`)."""
     return {name.split("|", 1)[0] for _, name, _, _ in string.Formatter().parse(template) if name}

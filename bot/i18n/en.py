@@ -243,18 +243,60 @@ MESSAGES: dict[str, str] = {
     ),
     "alert_copy_acked": "✅ Acknowledged by {who} at {when} (China time)",
     "alert_copy_resolved": "✔ Resolved at {when} (China time)",
+    # alerts (the webhook's refusals, answered as JSON: plain text, no tags; < and & written as entities)
+    "webhook_not_utf8": "the body is not UTF-8 JSON",
+    "webhook_not_json": "the body is not valid JSON: {detail} at line {line} column {column}",
+    "webhook_too_deep": "the body is JSON nested more than {depth} levels deep; an alert needs a few",
+    "webhook_number_too_long": "the body holds a number of more than {digits} digits; send long numbers as strings",
+    "webhook_unknown_shape": (
+        "unknown payload: expected an Alertmanager or Grafana webhook (an object with an 'alerts' list) "
+        'or {{"text": "..."}}'
+    ),
+    "webhook_not_strings": "{where} must be an object of strings",
+    "webhook_bad_status": "{where} must be 'firing' or 'resolved', not {status}",
+    "webhook_no_alerts": "'alerts' must be a non-empty list",
+    "webhook_not_object": "{where} must be an object",
+    "webhook_no_text": "'text' must be a non-empty string",
+    "webhook_no_group": "no contact group: POST to /alerts/GROUP, or give each alert the label {label}",
+    "webhook_unknown_group": (
+        "unknown contact group '{name}': create it in Telegram with /group add {name} MEMBERS..., "
+        "or fix the URL or the smsbot_group label"
+    ),
+    "webhook_empty_group": "the contact group '{name}' has no members: add some with /group add {name} MEMBERS...",
+    "webhook_store_unreadable": "the store cannot be read; try again",
+    "webhook_not_stored": "the alert could not be stored; try again",
+    "webhook_off": (
+        "alerts are off: set SMSBOT_WEBHOOK_TOKEN to a long random secret and send it as "
+        "'Authorization: Bearer &lt;token&gt;'"
+    ),
+    "webhook_no_token": "missing token: send the header 'Authorization: Bearer &lt;SMSBOT_WEBHOOK_TOKEN&gt;'",
+    "webhook_wrong_token": "wrong token: send the value of SMSBOT_WEBHOOK_TOKEN as the bearer token",
+    "webhook_bad_length": "the Content-Length header is not a number",
+    "webhook_too_big": "the body has {length} bytes; at most {max} (256 KiB)",
+    "webhook_body_over": "the body is over {max} bytes (256 KiB)",
+    "webhook_body_late": "the body did not arrive within {seconds} s (it had {length} bytes); send it whole at once",
+    "webhook_not_running": "alerts are not running yet; try again",
+    "webhook_internal_error": "internal error: the alert was not stored; try again",
+    "webhook_no_endpoint": "no such endpoint {path}: POST /alerts/GROUP, GET /healthz, GET /metrics",
+    "webhook_method": "method {method} not allowed here; use {allowed}",
     # two-way (forward job and topic replies)
     "inbound_empty": "<i>(empty SMS)</i>",
-    # why the gateway did not take a send (the class of sms_core's error)
-    "gw_ForbiddenWord": "the gateway refused the word {word}: rephrase the text",
-    "gw_LoginFailed": "the gateway refused our login: an admin must check SMSBOT_GATEWAY_USERNAME and SMSBOT_GATEWAY_PASSWORD",
-    "gw_InsufficientBalance": "the account's balance is too low: top it up",
-    "gw_AccountLocked": "the gateway account is locked: ask the SMS provider",
-    "gw_AccountNotFound": "the gateway does not know our account: an admin must check SMSBOT_GATEWAY_USERNAME",
-    "gw_GatewayBusy": "the gateway is busy",
-    "gw_GatewayUnavailable": "the gateway cannot be reached",
-    "gw_GatewayProtocolError": "the gateway gave an answer that cannot be read",
-    # why the outcome of a send is unknown, or why it stopped (the reason code of sms_core's UnknownReason)
+    # why the gateway did not take a send: the reason code of sms_core's error (GatewayReason)
+    "gw_forbidden_word": "the gateway refused the word {word}: rephrase the text",
+    "gw_login_failed": "the gateway refused our login: an admin must check SMSBOT_GATEWAY_USERNAME and SMSBOT_GATEWAY_PASSWORD",
+    "gw_insufficient_balance": "the account's balance is too low: top it up",
+    "gw_account_locked": "the gateway account is locked: ask the SMS provider",
+    "gw_account_not_found": "the gateway does not know our account: an admin must check SMSBOT_GATEWAY_USERNAME",
+    "gw_busy": "the gateway is busy",
+    "gw_unavailable": "the gateway cannot be reached",
+    "gw_too_many_numbers": "the gateway refused more than 100 numbers in one request",
+    "gw_content_too_long": "the text is longer than the gateway's 335 characters",
+    "gw_no_target": "the gateway got no number",
+    "gw_no_content": "the gateway got no text",
+    "gw_page_maybe_lost": "the gateway's answer to a read was lost",
+    "gw_gateway_error": "the gateway failed",
+    # why the outcome of a send is unknown, or why it stopped (the reason code of sms_core's UnknownReason);
+    # gw_unreadable is also GatewayReason's: an answer that cannot be read
     "gw_timeout": "the gateway gave no answer in time",
     "gw_unreadable": "the gateway answered something unreadable",
     "gw_http_status": "the gateway answered HTTP {status}",
@@ -262,10 +304,24 @@ MESSAGES: dict[str, str] = {
     "gw_interrupted": "the bot stopped mid-send",
     "gw_internal_error": "an error in the bot stopped the send",
     "gw_unknown": "no usable answer came back",
-    "gw_TooManyNumbers": "the gateway refused more than 100 numbers in one request",
-    "gw_ContentTooLong": "the text is longer than the gateway's 335 characters",
-    "gw_NoTarget": "the gateway got no number",
-    "gw_NoContent": "the gateway got no text",
+    # input the gateway client refused before sending (the reason code of sms_core's InputReason)
+    "gw_invalid_number": "a number is not valid",
+    "gw_unsupported_characters": "the text has a character the gateway's encoding lacks",
+    "gw_text_too_long": "the text is too long",
+    "gw_empty_text": "the text is empty",
+    "gw_no_recipients": "there is no number to send to",
+    "gw_invalid_schedule": "the scheduled time cannot be used",
+    # why a number is refused (the reason code of sms_core's NumberReason)
+    "number_characters": "a number may contain only digits, spaces, dashes and a leading +",
+    "number_empty": "the number is empty",
+    "number_foreign": "only Chinese numbers (+86) can be texted through this gateway",
+    "number_mobile_length": "a mobile number has 11 digits",
+    "number_mobile_prefix": "a mobile number starts with 13 to 19",
+    "number_area_code": "a landline number needs its area code, e.g. 0755-80808080",
+    "number_landline": "not a landline number with a valid area code, e.g. 0755-80808080",
+    "number_landline_short": "a landline number has 7 or 8 digits after the area code, e.g. 0755-80808080",
+    "number_shape": "a mobile number has 11 digits and starts with 1; a landline number starts with its area code, e.g. 0755-80808080",
+    "number_too_long": "too many digits for a phone number",
     # schedule refusals (sms_core.schedule)
     "schedule_format": "'{text}' is not a date and time: write it as YYYY-MM-DD HH:MM (China Standard Time).",
     "schedule_past": "{at} is in the past: give a later time (China Standard Time, now {now}).",

@@ -1,29 +1,27 @@
-"""Chinese wording of the number-refusal reasons (sms_core.phones.WHY_*).
+"""The catalogue key of each reason code, for the codes whose key is not the code itself.
 
-sms_core knows nothing of languages and words its reasons in English; the bot
-translates them here so a Chinese user reads the whole refusal in Chinese.
+A bot refusal (bot.errors.Reason) is worded by the entry of its own name. sms_core's codes
+are worded here, in the reader's language: why a send failed (GatewayReason, UnknownReason,
+InputReason: `gw_{code}`, the code a send's row keeps) and why a typed number is refused
+(NumberReason: `number_{code}`). sms_core knows nothing of languages; its own messages
+stay English.
 """
 
 from __future__ import annotations
 
-from sms_core import phones
-
-REASONS_ZH: dict[str, str] = {
-    phones.WHY_CHARACTERS: "号码只能包含数字、空格、短横线，以及开头的 +",
-    phones.WHY_EMPTY: "号码为空",
-    phones.WHY_FOREIGN: "本网关只能发送中国号码（+86）",
-    phones.WHY_MOBILE_LENGTH: "手机号应为 11 位",
-    phones.WHY_MOBILE_PREFIX: "手机号应以 13 至 19 开头",
-    phones.WHY_AREA_CODE: "固定电话需要加区号，例如 0755-80808080",
-    phones.WHY_LANDLINE: "不是带有效区号的固定电话号码，例如 0755-80808080",
-    phones.WHY_LANDLINE_SHORT: "固定电话在区号后应有 7 或 8 位数字，例如 0755-80808080",
-    phones.WHY_SHAPE: "手机号为 11 位且以 1 开头；固定电话以区号开头，例如 0755-80808080",
-    phones.WHY_TOO_LONG: "位数太多，不是电话号码",
-}
+from bot.i18n import Html, Translator
+from sms_core.errors import NumberReason
 
 
-def translate_reason(reason: str, lang: str) -> str:
-    """`reason` in `lang`; an unknown reason stays English rather than vanish."""
-    if lang == "zh":
-        return REASONS_ZH.get(reason, reason)
-    return reason
+def gateway_key(reason: str) -> str:
+    """The key of a send's error kind: a GatewayReason, UnknownReason or InputReason code."""
+    return f"gw_{reason}"
+
+
+def number_key(why: NumberReason) -> str:
+    return f"number_{why}"
+
+
+def number_refusal(why: NumberReason, tr: Translator) -> Html:
+    """Why a number is refused, in the reader's language (HTML, ready to fill a message)."""
+    return Html(tr(number_key(why)))

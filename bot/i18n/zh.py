@@ -235,16 +235,57 @@ MESSAGES: dict[str, str] = {
     ),
     "alert_copy_acked": "✅ 已由 {who} 于 {when}（北京时间）确认",
     "alert_copy_resolved": "✔ 已于 {when}（北京时间）恢复",
-    # 网关未接受发送的原因（sms_core 错误的类别）
-    "gw_ForbiddenWord": "网关拒绝了敏感词“{word}”：请修改短信内容",
-    "gw_LoginFailed": "网关拒绝登录：请管理员检查 SMSBOT_GATEWAY_USERNAME 和 SMSBOT_GATEWAY_PASSWORD",
-    "gw_InsufficientBalance": "账户余额不足：请充值",
-    "gw_AccountLocked": "网关账户已被锁定：请联系短信服务商",
-    "gw_AccountNotFound": "网关找不到我们的账户：请管理员检查 SMSBOT_GATEWAY_USERNAME",
-    "gw_GatewayBusy": "网关繁忙",
-    "gw_GatewayUnavailable": "无法连接网关",
-    "gw_GatewayProtocolError": "网关返回了无法识别的应答",
-    # 发送结果未知或发送中断的原因（sms_core 的 UnknownReason 代码）
+    # 告警（webhook 的拒绝，以 JSON 应答：纯文本，不含标签；< 和 & 写成实体）
+    "webhook_not_utf8": "请求体不是 UTF-8 编码的 JSON",
+    "webhook_not_json": "请求体不是有效的 JSON：{detail}（第 {line} 行第 {column} 列）",
+    "webhook_too_deep": "请求体的 JSON 嵌套超过 {depth} 层；告警只需要几层",
+    "webhook_number_too_long": "请求体中有超过 {digits} 位的数字；长数字请写成字符串",
+    "webhook_unknown_shape": (
+        "无法识别的内容：应为 Alertmanager 或 Grafana 的 webhook（带 'alerts' 列表的对象），"
+        '或 {{"text": "..."}}'
+    ),
+    "webhook_not_strings": "{where} 必须是值为字符串的对象",
+    "webhook_bad_status": "{where} 必须是 'firing' 或 'resolved'，而不是 {status}",
+    "webhook_no_alerts": "'alerts' 必须是非空列表",
+    "webhook_not_object": "{where} 必须是对象",
+    "webhook_no_text": "'text' 必须是非空字符串",
+    "webhook_no_group": "没有联系人分组：请 POST 到 /alerts/&lt;分组名&gt;，或给每条告警加上标签 {label}",
+    "webhook_unknown_group": (
+        "未知的联系人分组“{name}”：请在 Telegram 中用 /group add {name} 成员... 创建，"
+        "或改正 URL 或 smsbot_group 标签"
+    ),
+    "webhook_empty_group": "联系人分组“{name}”没有成员：请用 /group add {name} 成员... 添加",
+    "webhook_store_unreadable": "无法读取数据库；请重试",
+    "webhook_not_stored": "告警未能保存；请重试",
+    "webhook_off": (
+        "告警未开启：请把 SMSBOT_WEBHOOK_TOKEN 设为一个足够长的随机密钥，并以 "
+        "'Authorization: Bearer &lt;token&gt;' 发送"
+    ),
+    "webhook_no_token": "缺少令牌：请发送请求头 'Authorization: Bearer &lt;SMSBOT_WEBHOOK_TOKEN&gt;'",
+    "webhook_wrong_token": "令牌错误：请把 SMSBOT_WEBHOOK_TOKEN 的值作为 bearer 令牌发送",
+    "webhook_bad_length": "Content-Length 请求头不是数字",
+    "webhook_too_big": "请求体有 {length} 字节；最多 {max} 字节（256 KiB）",
+    "webhook_body_over": "请求体超过 {max} 字节（256 KiB）",
+    "webhook_body_late": "请求体未在 {seconds} 秒内到达（已收到 {length} 字节）；请一次完整发送",
+    "webhook_not_running": "告警功能尚未运行；请重试",
+    "webhook_internal_error": "内部错误：告警未保存；请重试",
+    "webhook_no_endpoint": "没有这个接口 {path}：可用 POST /alerts/&lt;分组名&gt;、GET /healthz、GET /metrics",
+    "webhook_method": "这里不允许 {method} 方法；请用 {allowed}",
+    # 网关未接受发送的原因（sms_core 错误的原因代码 GatewayReason）
+    "gw_forbidden_word": "网关拒绝了敏感词“{word}”：请修改短信内容",
+    "gw_login_failed": "网关拒绝登录：请管理员检查 SMSBOT_GATEWAY_USERNAME 和 SMSBOT_GATEWAY_PASSWORD",
+    "gw_insufficient_balance": "账户余额不足：请充值",
+    "gw_account_locked": "网关账户已被锁定：请联系短信服务商",
+    "gw_account_not_found": "网关找不到我们的账户：请管理员检查 SMSBOT_GATEWAY_USERNAME",
+    "gw_busy": "网关繁忙",
+    "gw_unavailable": "无法连接网关",
+    "gw_too_many_numbers": "网关拒绝单次超过 100 个号码",
+    "gw_content_too_long": "短信内容超过网关上限 335 个字符",
+    "gw_no_target": "网关没有收到号码",
+    "gw_no_content": "网关没有收到短信内容",
+    "gw_page_maybe_lost": "网关对读取请求的应答丢失了",
+    "gw_gateway_error": "网关出错",
+    # 发送结果未知或发送中断的原因（sms_core 的 UnknownReason 代码）；gw_unreadable 也是 GatewayReason 的代码
     "gw_timeout": "网关未及时应答",
     "gw_unreadable": "网关返回了无法识别的内容",
     "gw_http_status": "网关返回了 HTTP {status}",
@@ -252,10 +293,24 @@ MESSAGES: dict[str, str] = {
     "gw_interrupted": "机器人在发送途中停止了",
     "gw_internal_error": "机器人内部出错，发送中断",
     "gw_unknown": "没有收到可用的应答",
-    "gw_TooManyNumbers": "网关拒绝单次超过 100 个号码",
-    "gw_ContentTooLong": "短信内容超过网关上限 335 个字符",
-    "gw_NoTarget": "网关没有收到号码",
-    "gw_NoContent": "网关没有收到短信内容",
+    # 网关客户端在发送前拒绝的输入（sms_core 的 InputReason 代码）
+    "gw_invalid_number": "有号码无效",
+    "gw_unsupported_characters": "短信中有网关编码不支持的字符",
+    "gw_text_too_long": "短信内容太长",
+    "gw_empty_text": "短信内容为空",
+    "gw_no_recipients": "没有可发送的号码",
+    "gw_invalid_schedule": "定时发送的时间无法使用",
+    # 号码被拒绝的原因（sms_core 的 NumberReason 代码）
+    "number_characters": "号码只能包含数字、空格、短横线，以及开头的 +",
+    "number_empty": "号码为空",
+    "number_foreign": "本网关只能发送中国号码（+86）",
+    "number_mobile_length": "手机号应为 11 位",
+    "number_mobile_prefix": "手机号应以 13 至 19 开头",
+    "number_area_code": "固定电话需要加区号，例如 0755-80808080",
+    "number_landline": "不是带有效区号的固定电话号码，例如 0755-80808080",
+    "number_landline_short": "固定电话在区号后应有 7 或 8 位数字，例如 0755-80808080",
+    "number_shape": "手机号为 11 位且以 1 开头；固定电话以区号开头，例如 0755-80808080",
+    "number_too_long": "位数太多，不是电话号码",
     # 定时发送的拒绝（sms_core.schedule）
     "schedule_format": "“{text}”不是有效的日期时间：请写成 YYYY-MM-DD HH:MM（北京时间）。",
     "schedule_past": "{at} 已经过去：请给出更晚的时间（北京时间，现在是 {now}）。",

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.errors import BotError, EmptyGroup, Refusal, UnknownContact, UnknownGroup
+from bot.errors import BotError, EmptyGroup, Reason, Refusal, UnknownContact, UnknownGroup
 from bot.store import Contact, Group, Store
 from sms_core.errors import InputError, NoRecipients
 from sms_core.phones import looks_like_number, normalize_number
@@ -46,11 +46,13 @@ class ContactSaved:
     new: bool
 
 
-class MemberInUse(Refusal):
+class MemberInUse(BotError):
     """A contact or group that groups still hold cannot be deleted."""
 
+    reason = Reason.MEMBER_IN_USE
+
     def __init__(self, name: str, groups: Sequence[str]) -> None:
-        super().__init__("member_in_use", name=name, groups=", ".join(f"@{g}" for g in groups))
+        super().__init__(name=name, groups=", ".join(f"@{g}" for g in groups))
 
 
 class AddressBook:
@@ -167,7 +169,7 @@ class AddressBook:
         checked = await self.valid_members(members)
         cycle = await self.group_cycle(name, checked)
         if cycle is not None:
-            raise Refusal("group_cycle", name=name, member=cycle[1], path=" → ".join(cycle))
+            raise Refusal(Reason.GROUP_CYCLE, name=name, member=cycle[1], path=" → ".join(cycle))
         await self.store.contacts.replace_group(name, checked)
         await self._audit(by, "group_add", f"{name}: {' '.join(checked)}")
         return checked

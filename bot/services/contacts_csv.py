@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from bot.errors import Refusal
+from bot.errors import Reason, Refusal
 
 __all__ = [
     "COLUMNS",
@@ -75,9 +75,9 @@ class CsvFile:
 def decode(data: bytes) -> tuple[str, str]:
     """(text, the encoding's name as people know it); Refusal when it is no text file."""
     if len(data) > MAX_BYTES:
-        raise Refusal("csv_too_big", limit=f"{MAX_BYTES // 1024 // 1024} MB")
+        raise Refusal(Reason.CSV_TOO_BIG, limit=f"{MAX_BYTES // 1024 // 1024} MB")
     if data.startswith(_WORKBOOK_MAGIC):
-        raise Refusal("csv_workbook")
+        raise Refusal(Reason.CSV_WORKBOOK)
     attempts: list[tuple[str, str]]
     if data.startswith(codecs.BOM_UTF8):
         attempts = [("utf-8-sig", "UTF-8")]
@@ -91,9 +91,9 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         if "\x00" in text:
-            raise Refusal("csv_workbook")
+            raise Refusal(Reason.CSV_WORKBOOK)
         return text, name
-    raise Refusal("csv_encoding")
+    raise Refusal(Reason.CSV_ENCODING)
 
 
 def _header_word(cell: str) -> str | None:
@@ -111,7 +111,7 @@ def _header(cells: list[str]) -> dict[str, int] | None:
         if column is not None:
             columns.setdefault(column, index)
     if "name" not in columns or "number" not in columns:
-        raise Refusal("csv_header", columns=", ".join(c for c in cells if c)[:200])
+        raise Refusal(Reason.CSV_HEADER, columns=", ".join(c for c in cells if c)[:200])
     return columns
 
 
@@ -137,7 +137,7 @@ def read_csv(data: bytes) -> CsvFile:
     text, encoding = decode(data)
     first = next((line for line in text.splitlines() if line.strip()), None)
     if first is None:
-        raise Refusal("csv_empty")
+        raise Refusal(Reason.CSV_EMPTY)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
     rows: list[CsvRow] = []
     columns: dict[str, int] | None = None
@@ -159,11 +159,11 @@ def read_csv(data: bytes) -> CsvFile:
                 row = CsvRow(start, _cell(cells, 0), _cell(cells, 1), " ".join(cells[2:]))
             rows.append(row)
             if len(rows) > MAX_ROWS:
-                raise Refusal("csv_too_many", limit=MAX_ROWS)
+                raise Refusal(Reason.CSV_TOO_MANY, limit=MAX_ROWS)
     except csv.Error as exc:
-        raise Refusal("csv_unreadable", line=line, error=str(exc)[:100]) from None
+        raise Refusal(Reason.CSV_UNREADABLE, line=line, error=str(exc)[:100]) from None
     if not rows:
-        raise Refusal("csv_empty")
+        raise Refusal(Reason.CSV_EMPTY)
     return CsvFile(tuple(rows), header, encoding)
 
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.commands import valid_name
+from bot.errors import Reason, Refusal
 from bot.services.contacts_csv import CsvFile, CsvRow, split_groups, written_number
 from bot.store import Contact, Group
 from sms_core.errors import InvalidNumber
@@ -33,7 +34,8 @@ VALUE_MAX = 40
 
 @dataclass(frozen=True, slots=True)
 class LineRefusal:
-    """A row not imported: its line, and why (an i18n key and its parameters)."""
+    """A row not imported: its line, and why (its reason's catalogue key and parameters; a
+    `reason` parameter is the NumberReason of a refused number)."""
 
     line: int
     key: str
@@ -59,11 +61,8 @@ class ImportPlan:
         return bool(self.contacts or self.new_groups or self.members)
 
 
-class _Refused(Exception):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
+class _Refused(Refusal):
+    """One row refused (its reason and parameters become a LineRefusal); the other rows go on."""
 
 
 def _cut(text: str) -> str:
@@ -85,33 +84,33 @@ def _phone(raw: str) -> str:
     try:
         return normalize_number(raw)
     except InvalidNumber as exc:
-        raise _Refused("csv_bad_number", raw=_cut(raw), reason=exc.reason) from None
+        raise _Refused(Reason.CSV_BAD_NUMBER, raw=_cut(raw), reason=exc.why) from None
 
 
 def _check(row: CsvRow) -> _Entry:
     groups: dict[str, str] = {}
     for group in split_groups(row.groups):
         if not valid_name(group):
-            raise _Refused("csv_bad_group", name=_cut(group))
+            raise _Refused(Reason.CSV_BAD_GROUP, name=_cut(group))
         groups.setdefault(group.lower(), group)
     if row.name.startswith("@"):
         name = row.name[1:]
         if not valid_name(name):
-            raise _Refused("csv_bad_group", name=_cut(name))
+            raise _Refused(Reason.CSV_BAD_GROUP, name=_cut(name))
         if row.number:
-            raise _Refused("csv_group_number", name=name)
+            raise _Refused(Reason.CSV_GROUP_NUMBER, name=name)
         return _Entry("group", f"@{name.lower()}", f"@{name}", "", tuple(groups.values()))
     if not row.name:
         if not row.number:
-            raise _Refused("csv_no_name")
+            raise _Refused(Reason.CSV_NO_NAME)
         phone = _phone(row.number)
         if not groups:
-            raise _Refused("csv_number_no_groups", number=phone)
+            raise _Refused(Reason.CSV_NUMBER_NO_GROUPS, number=phone)
         return _Entry("number", phone, phone, phone, tuple(groups.values()))
     if not valid_name(row.name):
-        raise _Refused("bad_name", name=_cut(row.name))
+        raise _Refused(Reason.BAD_NAME, name=_cut(row.name))
     if not row.number:
-        raise _Refused("csv_no_number", name=row.name)
+        raise _Refused(Reason.CSV_NO_NUMBER, name=row.name)
     return _Entry("contact", row.name.lower(), row.name, _phone(row.number), tuple(groups.values()))
 
 
@@ -179,12 +178,12 @@ def plan_import(file: CsvFile, contacts: Sequence[Contact], groups: Sequence[Gro
         try:
             entry = _check(row)
             if entry.key in first_line:
-                raise _Refused("csv_duplicate", name=_cut(entry.member), first=first_line[entry.key])
+                raise _Refused(Reason.CSV_DUPLICATE, name=_cut(entry.member), first=first_line[entry.key])
             if entry.kind == "group":
                 for parent in entry.groups:
                     cycle = book.path(entry.member[1:], parent)
                     if cycle is not None:
-                        raise _Refused("csv_group_cycle", name=parent, member=entry.member,
+                        raise _Refused(Reason.CSV_GROUP_CYCLE, name=parent, member=entry.member,
                                        path=" → ".join(f"@{g}" for g in [parent, *cycle]))
         except _Refused as refusal:
             refused.append(LineRefusal(row.line, refusal.key, refusal.params))

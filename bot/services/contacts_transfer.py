@@ -18,11 +18,12 @@ from datetime import datetime
 
 from bot.escaping import escape_controls
 from bot.i18n import Html, Translator
-from bot.i18n.reasons import translate_reason
+from bot.i18n.reasons import number_refusal
 from bot.services.contacts_csv import read_csv, write_csv
 from bot.services.contacts_rows import ImportPlan, LineRefusal, export_rows, plan_import
 from bot.store import Store
 from sms_core import CST
+from sms_core.errors import NumberReason
 
 __all__ = ["NAMES_SHOWN", "Export", "export_contacts", "import_answer", "import_contacts"]
 
@@ -79,8 +80,8 @@ def _names(names: Sequence[str], tr: Translator) -> Html:
 def refusal_reason(refusal: LineRefusal, tr: Translator) -> str:
     """Why a row was refused, in the reader's language."""
     params = dict(refusal.params)
-    if isinstance(params.get("reason"), str):
-        params["reason"] = translate_reason(str(params["reason"]), tr.lang)
+    if "reason" in params:  # a refused number: why, as a NumberReason code
+        params["reason"] = number_refusal(NumberReason(str(params["reason"])), tr)
     return tr(refusal.key, **params)
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.errors import Refusal
+from bot.errors import Reason, Refusal
 from bot.i18n import Html, Translator
 from bot.services.status_text import number_reason
 from bot.store import NumberOutcome, SendRecord
@@ -127,7 +127,7 @@ def render_detail(record: SendRecord, numbers: Sequence[NumberOutcome], names: M
     each group in send order under a heading with its count and reason."""
     pages = page_count(len(numbers))
     if not 1 <= page <= pages:
-        raise Refusal("detail_no_page", id=record.id, page=page, pages=pages)
+        raise Refusal(Reason.DETAIL_NO_PAGE, id=record.id, page=page, pages=pages)
     groups: dict[tuple[Kind, str], list[NumberOutcome]] = {}
     for number in numbers:
         why = reason_of(number, record, tr) or ""
@@ -195,7 +195,7 @@ async def send_detail(sends: Sends, contacts: Contacts, send_id: int, page: int,
     """Page `page` of send `send_id`; a Refusal when there is no such send or page."""
     record = await sends.get(send_id)
     if record is None:
-        raise Refusal("detail_no_send", id=send_id)
+        raise Refusal(Reason.DETAIL_NO_SEND, id=send_id)
     numbers = await sends.numbers(send_id)
     names = await contacts.names_for([n.phone for n in numbers])
     return render_detail(record, numbers, names, page, tr)

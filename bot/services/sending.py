@@ -20,7 +20,7 @@ from bot import metrics
 from bot.services.address_book import AddressBook
 from bot.store import SendRecord, Store
 from sms_core import ChunkOutcome, ChunkResult, SmsGateway
-from sms_core.errors import InputError, NoRecipients, SendOutcomeUnknown, UnknownReason
+from sms_core.errors import InputError, NoRecipients, SmsCoreError, UnknownReason
 from sms_core.phones import normalize_number
 from sms_core.schedule import CST, check_schedule
 from sms_core.text import validate_text
@@ -148,19 +148,17 @@ class SendService:
         return record
 
 
-def _why(exc: Exception | None) -> tuple[str | None, str | None, str | None]:
+def _why(exc: SmsCoreError | None) -> tuple[str | None, str | None, str | None]:
     """(text for people and logs, kind for the status message's wording, its argument).
 
-    The kind of an unknown outcome is its reason code (timeout, http_status, ...; its argument
-    the HTTP status); of anything else the error's class (e.g. ForbiddenWord, with the word)."""
+    The kind is the error's reason code, never its class name (a class may be renamed; a
+    stored code must keep its wording): timeout, http_status (its argument the HTTP status),
+    forbidden_word (its argument the word), insufficient_balance, ..."""
     if exc is None:
         return None, None, None
     code = getattr(exc, "code", None)
-    text = f"{type(exc).__name__}{f' ({code})' if code is not None else ''}: {exc}"
-    if isinstance(exc, SendOutcomeUnknown):
-        status = exc.http_status
-        return text, str(exc.reason), None if status is None else str(status)
-    return text, type(exc).__name__, getattr(exc, "word", None)
+    text = f"{exc.reason}{f' ({code})' if code is not None else ''}: {exc}"
+    return text, str(exc.reason), exc.reason_arg
 
 
 def _overall(chunks: Sequence[ChunkResult]) -> str:

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from bot.i18n import Html, Translator
 from bot.i18n.en import MESSAGES as EN
+from bot.i18n.reasons import gateway_key
 from bot.store import OutcomeGroup, SendRecord
-from sms_core.errors import UnknownReason
+from sms_core.errors import SmsCoreError, UnknownReason
 from sms_core.schedule import CST
 
 RESEND_MAX_CHARS = 1800
@@ -118,12 +119,18 @@ def error_text(record: SendRecord, tr: Translator) -> Html:
 
 
 def gateway_reason(kind: str | None, arg: str | None, fallback: str, tr: Translator) -> Html:
-    """A gateway error worded from the catalogue by its kind (the class of a refusal, or an
-    UnknownReason code), else its own text. `arg` is the forbidden word, or the HTTP status."""
-    key = f"gw_{kind}"
-    if kind and key in EN:
+    """A gateway error worded from the catalogue by its kind (the reason code of sms_core's
+    error, as a send's row keeps it), else its own text. `arg` is the forbidden word, or the
+    HTTP status."""
+    key = gateway_key(kind) if kind else ""
+    if key in EN:
         return Html(tr(key, word=arg or "", status=arg or "?"))
     return Html(html.escape(fallback, quote=False))
+
+
+def gateway_error_text(exc: SmsCoreError, tr: Translator) -> Html:
+    """An sms_core error met just now (a balance read, a check), worded by its reason."""
+    return gateway_reason(exc.reason, exc.reason_arg, str(exc), tr)
 
 
 def cost_line(tr: Translator, numbers: int, segments: int) -> Html:

@@ -28,8 +28,8 @@ class OutcomeGroup:
     """Numbers of a send that did not (certainly) go out, counted by state and reason.
 
     `state` is unknown (may have been sent), failed or refused (certainly not sent); `reason`
-    an UnknownReason code (timeout, interrupted, ...) or the kind of a refusal (the class of the
-    gateway's error, e.g. "InsufficientBalance"), None for numbers stored before reasons were;
+    an UnknownReason code (timeout, interrupted, ...) or the reason code of a refusal (e.g.
+    "insufficient_balance"), None for numbers stored before reasons were;
     `arg` its argument (an HTTP status, a forbidden word)."""
 
     state: str
@@ -65,7 +65,7 @@ class SendRecord:
     status_edited_at: float | None
     alert_id: int | None
     lang: str = "en"
-    error_kind: str | None = None  # the class of a refusal, e.g. "ForbiddenWord", or an UnknownReason code
+    error_kind: str | None = None  # the reason code of the error (sms_core), e.g. "forbidden_word", "timeout"
     error_arg: str | None = None  # its argument, e.g. the forbidden word, an HTTP status
     outcomes: tuple[OutcomeGroup, ...] = ()  # the numbers not accepted, by state and reason
     not_sent: tuple[str, ...] = ()  # the numbers that certainly did not go out, in send order

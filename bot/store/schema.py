@@ -338,6 +338,28 @@ MIGRATIONS: list[str] = [
                                 WHERE ra.group_name = alerts.group_name AND r.fingerprint = i.fingerprint
                                   AND r.status = 'resolved' AND r.alert_id > i.alert_id));
     """,
+    # 10: why a send failed is kept as the error's reason code, not its class name (a class may
+    #     be renamed; a code never is): the class names stored before become their codes, in
+    #     the sends and in each recipient's reason.
+    """
+    CREATE TEMP TABLE kind_codes (kind TEXT PRIMARY KEY, code TEXT NOT NULL);
+    INSERT INTO kind_codes (kind, code) VALUES
+        ('NoTarget', 'no_target'), ('NoContent', 'no_content'), ('ForbiddenWord', 'forbidden_word'),
+        ('TooManyNumbers', 'too_many_numbers'), ('LoginFailed', 'login_failed'),
+        ('ContentTooLong', 'content_too_long'), ('InsufficientBalance', 'insufficient_balance'),
+        ('AccountLocked', 'account_locked'), ('AccountNotFound', 'account_not_found'),
+        ('GatewayBusy', 'busy'), ('GatewayUnavailable', 'unavailable'), ('PageMaybeLost', 'page_maybe_lost'),
+        ('GatewayProtocolError', 'unreadable'), ('GatewayRefused', 'gateway_error'),
+        ('GatewayError', 'gateway_error'),
+        ('InvalidNumber', 'invalid_number'), ('UnsupportedCharacters', 'unsupported_characters'),
+        ('TextTooLong', 'text_too_long'), ('EmptyText', 'empty_text'), ('NoRecipients', 'no_recipients'),
+        ('InvalidSchedule', 'invalid_schedule');
+    UPDATE sends SET error_kind = (SELECT code FROM kind_codes WHERE kind = sends.error_kind)
+        WHERE error_kind IN (SELECT kind FROM kind_codes);
+    UPDATE recipients SET reason = (SELECT code FROM kind_codes WHERE kind = recipients.reason)
+        WHERE reason IN (SELECT kind FROM kind_codes);
+    DROP TABLE kind_codes;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

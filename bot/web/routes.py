@@ -1,6 +1,7 @@
 """The starlette app: the alerts webhook, /healthz and /metrics.
 
-Answers are JSON, errors `{"error": "..."}` saying what to change. The webhook
+Answers are JSON; a refusal is `{"error": "...", "error_zh": "...", "reason": "..."}`: what to
+change in English and in Chinese, and a stable code (bot.errors.Reason) for a script. The webhook
 answers 2xx only once the alert is committed, 5xx when it could not be (the
 sender retries; Alertmanager retries 5xx and never 4xx), and 4xx for a request
 that would fail again as it is. Every refusal is audited. The bearer token is
@@ -28,7 +29,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
+from bot.errors import BotError, Reason
 from bot.health import HealthState
+from bot.i18n import plain
 from bot.services.alerts.errors import (
     AlertError,
     AlertNotStored,
@@ -49,8 +52,6 @@ from config import Settings
 log = logging.getLogger(__name__)
 
 MAX_BODY = 256 * 1024
-ALERTS_OFF = ("alerts are off: set SMSBOT_WEBHOOK_TOKEN to a long random secret and send it as "
-              "'Authorization: Bearer <token>'")
 TOKEN_PREFIX = 8
 """A word that starts with this many characters of the webhook token is masked as the token."""
 CLOSE = {"Connection": "close"}
@@ -62,13 +63,21 @@ _STATUS: list[tuple[type[AlertError], int]] = [
 ]
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, *,
-                 before_token: bool = False) -> None:
-        super().__init__(message)
+class _Refused(BotError):
+    def __init__(self, status: int, reason: Reason, headers: dict[str, str] | None = None, *,
+                 before_token: bool = False, **params: object) -> None:
+        super().__init__(reason, **params)
         self.status = status
         self.headers = headers
         self.before_token = before_token  # anyone can cause it: audited through the throttle
+
+
+def refusal_body(error: BotError, masker: re.Pattern[str] | None) -> dict[str, str]:
+    """The JSON of a refusal: its words in English and Chinese (plain text, the token masked)
+    and its reason code."""
+    return {"error": mask_token(plain(error.reason, "en", **error.params), masker),
+            "error_zh": mask_token(plain(error.reason, "zh", **error.params), masker),
+            "reason": str(error.reason)}
 
 
 def token_masker(token: str | None) -> re.Pattern[str] | None:
@@ -95,33 +104,31 @@ def build_web_app(settings: Settings, store: Store, alerts: AlertService | None,
 
     def check_token(request: Request) -> None:
         if secret is None:
-            raise _Refused(404, ALERTS_OFF, before_token=True)
+            raise _Refused(404, Reason.WEBHOOK_OFF, before_token=True)
         challenge = {"WWW-Authenticate": 'Bearer realm="smsbot"'}
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not given.strip():
-            raise _Refused(401, "missing token: send the header 'Authorization: Bearer <SMSBOT_WEBHOOK_TOKEN>'",
-                           challenge, before_token=True)
+            raise _Refused(401, Reason.WEBHOOK_NO_TOKEN, challenge, before_token=True)
         if not hmac.compare_digest(given.strip().encode("utf-8"), secret):
-            raise _Refused(401, "wrong token: send the value of SMSBOT_WEBHOOK_TOKEN as the bearer token",
-                           challenge, before_token=True)
+            raise _Refused(401, Reason.WEBHOOK_WRONG_TOKEN, challenge, before_token=True)
 
     async def read_body(request: Request) -> bytes:
         length = request.headers.get("content-length")
         if length is not None:
             if not length.isdigit():
-                raise _Refused(400, "the Content-Length header is not a number")
+                raise _Refused(400, Reason.WEBHOOK_BAD_LENGTH)
             if int(length) > MAX_BODY:
-                raise _Refused(413, f"the body has {int(length)} bytes; at most {MAX_BODY} (256 KiB)")
+                raise _Refused(413, Reason.WEBHOOK_TOO_BIG, length=int(length), max=MAX_BODY)
         body = bytearray()
         try:
             async with asyncio.timeout(body_timeout):
                 async for chunk in request.stream():
                     body += chunk
                     if len(body) > MAX_BODY:
-                        raise _Refused(413, f"the body is over {MAX_BODY} bytes (256 KiB)")
+                        raise _Refused(413, Reason.WEBHOOK_BODY_OVER, max=MAX_BODY)
         except TimeoutError:
-            raise _Refused(408, f"the body did not arrive within {body_timeout:g} s (it had {len(body)} "
-                                "bytes); send it whole at once", CLOSE) from None
+            raise _Refused(408, Reason.WEBHOOK_BODY_LATE, CLOSE, seconds=f"{body_timeout:g}",
+                           length=len(body)) from None
         return bytes(body)
 
     async def audit(detail: str) -> None:
@@ -142,21 +149,21 @@ def build_web_app(settings: Settings, store: Store, alerts: AlertService | None,
         group = request.path_params.get("group", "")
         return f"from {client}{', group ' + group[:64] if group else ''}"
 
-    async def refuse(request: Request, status: int, message: str,
+    async def refuse(request: Request, status: int, error: BotError,
                      headers: dict[str, str] | None = None, *, before_token: bool = False) -> JSONResponse:
         metrics.WEBHOOK_REQUESTS.labels(str(status)).inc()
         client = request.client.host if request.client else "?"
-        message = mask_token(message, masker)  # an unknown group named after the token, say
-        detail = mask_token(f"{status} {message} ({about(request)})", masker)
+        body = refusal_body(error, masker)  # masked: an unknown group named after the token, say
+        detail = mask_token(f"{status} {body['error']} ({about(request)})", masker)
         if before_token:
             admitted = throttle.admit(client)
             if admitted is not None and admitted.count:
                 detail += (f"; {admitted.count} more refused before the token was checked from "
                            f"{admitted.source} in the {throttle.window:.0f} s after the last one recorded")
             if admitted is None:  # counted (the metric), not recorded one by one
-                return JSONResponse({"error": message}, status_code=status, headers=headers)
+                return JSONResponse(body, status_code=status, headers=headers)
         await audit(detail)
-        return JSONResponse({"error": message}, status_code=status, headers=headers)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     async def post_alert(request: Request) -> Response:
         response = await answer_alert(request)
@@ -168,18 +175,18 @@ def build_web_app(settings: Settings, store: Store, alerts: AlertService | None,
             check_token(request)
             body = await read_body(request)
             if alerts is None:
-                raise _Refused(503, "alerts are not running yet; try again")
+                raise _Refused(503, Reason.WEBHOOK_NOT_RUNNING)
             received = await alerts.receive(request.path_params.get("group"), body)
         except _Refused as exc:
-            return await refuse(request, exc.status, str(exc), exc.headers, before_token=exc.before_token)
+            return await refuse(request, exc.status, exc, exc.headers, before_token=exc.before_token)
         except AlertError as exc:
             status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
-            return await refuse(request, status, str(exc))
+            return await refuse(request, status, exc)
         except ClientDisconnect:
             return await went_away(request)
         except Exception:
             log.exception("alert webhook: unexpected error; answered 500 so that the sender retries")
-            return await refuse(request, 500, "internal error: the alert was not stored; try again")
+            return await refuse(request, 500, BotError(Reason.WEBHOOK_INTERNAL_ERROR))
         metrics.WEBHOOK_REQUESTS.labels("202").inc()
         return JSONResponse(received.to_json(), status_code=202)
 
@@ -206,13 +213,14 @@ def build_web_app(settings: Settings, store: Store, alerts: AlertService | None,
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return JSONResponse({"error": f"no such endpoint {mask_token(request.url.path[:100], masker)}: "
-                                      "POST /alerts/GROUP, GET /healthz, GET /metrics"}, status_code=404)
+        return JSONResponse(refusal_body(BotError(Reason.WEBHOOK_NO_ENDPOINT, path=request.url.path[:100]), masker),
+                            status_code=404)
 
     async def not_allowed(request: Request, exc: Exception) -> Response:
         allowed = exc.headers.get("Allow", "") if isinstance(exc, HTTPException) and exc.headers else ""
-        return JSONResponse({"error": f"method {request.method} not allowed here; use {allowed or 'another'}"},
-                            status_code=405, headers={"Allow": allowed} if allowed else None)
+        refusal = BotError(Reason.WEBHOOK_METHOD, method=request.method, allowed=allowed or "?")
+        return JSONResponse(refusal_body(refusal, masker), status_code=405,
+                            headers={"Allow": allowed} if allowed else None)
 
     app = Starlette(
         routes=[

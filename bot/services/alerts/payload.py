@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.errors import Reason
 from bot.services.alerts.errors import NoGroup, NotJson, UnknownShape, UnusableJson
 
 GROUP_LABEL = "smsbot_group"
@@ -82,21 +83,16 @@ def parse_body(body: bytes) -> Notification:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise NotJson("the body is not UTF-8 JSON") from None
+        raise NotJson(Reason.WEBHOOK_NOT_UTF8) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise NotJson(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise NotJson(Reason.WEBHOOK_NOT_JSON, detail=exc.msg, line=exc.lineno, column=exc.colno) from None
     except RecursionError:
-        raise UnusableJson(_TOO_DEEP) from None
+        raise UnusableJson(Reason.WEBHOOK_TOO_DEEP, depth=MAX_DEPTH) from None
     except ValueError:  # Python's limit on int digits (4300 by default)
-        raise UnusableJson(
-            f"the body holds a number of more than {sys.get_int_max_str_digits()} digits; "
-            "send long numbers as strings") from None
+        raise UnusableJson(Reason.WEBHOOK_NUMBER_TOO_LONG, digits=sys.get_int_max_str_digits()) from None
     return parse_payload(_clean(data))
-
-
-_TOO_DEEP = f"the body is JSON nested more than {MAX_DEPTH} levels deep; an alert needs a few"
 
 
 def _clean(value: Any, depth: int = 0) -> Any:
@@ -106,7 +102,7 @@ def _clean(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return _SURROGATE.sub(REPLACEMENT, value) if _SURROGATE.search(value) else value
     if depth >= MAX_DEPTH and isinstance(value, (list, dict)):
-        raise UnusableJson(_TOO_DEEP)
+        raise UnusableJson(Reason.WEBHOOK_TOO_DEEP, depth=MAX_DEPTH)
     if isinstance(value, list):
         return [_clean(v, depth + 1) for v in value]
     if isinstance(value, dict):
@@ -121,18 +117,12 @@ def clean_text(text: str) -> str:
 
 def parse_payload(data: Any) -> Notification:
     if not isinstance(data, dict):
-        raise UnknownShape(_SHAPES_HELP)
+        raise UnknownShape(Reason.WEBHOOK_UNKNOWN_SHAPE)
     if "alerts" in data:
         return _parse_alert_list(data)
     if "text" in data:
         return Notification("text", (_parse_text(data),))
-    raise UnknownShape(_SHAPES_HELP)
-
-
-_SHAPES_HELP = (
-    "unknown payload: expected an Alertmanager or Grafana webhook (an object with an 'alerts' list) "
-    "or {\"text\": \"...\"}"
-)
+    raise UnknownShape(Reason.WEBHOOK_UNKNOWN_SHAPE)
 
 
 def _text(value: Any) -> str:
@@ -146,14 +136,14 @@ def _str_map(value: Any, where: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise UnknownShape(f"{where} must be an object of strings")
+        raise UnknownShape(Reason.WEBHOOK_NOT_STRINGS, where=where)
     return {str(k)[:_MAX_VALUE]: _text(v) for k, v in value.items()}
 
 
 def _status(value: Any, default: Any, where: str) -> str:
     status = value if value is not None else default
     if status not in STATUSES:
-        raise UnknownShape(f"{where} must be 'firing' or 'resolved', not {str(status)[:20]!r}")
+        raise UnknownShape(Reason.WEBHOOK_BAD_STATUS, where=where, status=repr(str(status)[:20]))
     return status
 
 
@@ -164,14 +154,14 @@ def _fingerprint(*parts: str) -> str:
 def _parse_alert_list(data: dict[str, Any]) -> Notification:
     items = data["alerts"]
     if not isinstance(items, list) or not items:
-        raise UnknownShape("'alerts' must be a non-empty list")
+        raise UnknownShape(Reason.WEBHOOK_NO_ALERTS)
     source = "grafana" if ("orgId" in data or "title" in data) else "alertmanager"
     common = _str_map(data.get("commonLabels"), "commonLabels")
     out = []
     for n, item in enumerate(items):
         where = f"alerts[{n}]"
         if not isinstance(item, dict):
-            raise UnknownShape(f"{where} must be an object")
+            raise UnknownShape(Reason.WEBHOOK_NOT_OBJECT, where=where)
         labels = {**common, **_str_map(item.get("labels"), f"{where}.labels")}
         annotations = _str_map(item.get("annotations"), f"{where}.annotations")
         status = _status(item.get("status"), data.get("status"), f"{where}.status")
@@ -187,7 +177,7 @@ def _parse_alert_list(data: dict[str, Any]) -> Notification:
 def _parse_text(data: dict[str, Any]) -> ParsedAlert:
     text = data["text"]
     if not isinstance(text, str) or not text.strip():
-        raise UnknownShape("'text' must be a non-empty string")
+        raise UnknownShape(Reason.WEBHOOK_NO_TEXT)
     labels = _str_map(data.get("labels"), "labels")
     if isinstance(data.get(GROUP_LABEL), str):
         labels[GROUP_LABEL] = data[GROUP_LABEL]
@@ -203,7 +193,6 @@ def split_by_group(notification: Notification, path_group: str | None) -> dict[s
     for alert in notification.alerts:
         group = clean_text(alert.group or path_group or "").strip().lstrip("@")
         if not group:
-            raise NoGroup(
-                f"no contact group: POST to /alerts/GROUP, or give each alert the label {GROUP_LABEL}")
+            raise NoGroup(GROUP_LABEL)
         out.setdefault(group, []).append(alert)
     return {g: tuple(a) for g, a in out.items()}

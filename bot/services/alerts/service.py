@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot import metrics
-from bot.errors import BotError
+from bot.errors import BotError, Reason
 from bot.services.address_book import AddressBook
 from bot.services.alerts.ack_status import CODE_HISTORY, past_outcome
 from bot.services.alerts.errors import AlertNotStored, EmptyAlertGroup, UnknownAlertGroup
@@ -33,7 +33,7 @@ from bot.store import SendRecord, Store
 from bot.store.alerts import AlertItemIn, AlertRecord, SuppressedAlert
 from config import Settings
 from sms_core.backoff import Backoff
-from sms_core.errors import InputError, InsufficientBalance
+from sms_core.errors import GatewayReason, InputError
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def overall_state(states: Sequence[str], held_back: int) -> str:
 
 def _retryable_refusal(record: SendRecord | None) -> bool:
     """Refused for a balance too low (-9): nothing went out, and a top-up will let it through."""
-    return bool(record and record.error_kind == InsufficientBalance.__name__)
+    return bool(record and record.error_kind == GatewayReason.INSUFFICIENT_BALANCE)
 
 
 class AlertService:
@@ -121,14 +121,11 @@ class AlertService:
             try:
                 group = await self.store.contacts.get_group(name)
             except Exception as exc:
-                raise AlertNotStored("the store cannot be read; try again") from exc
+                raise AlertNotStored(Reason.WEBHOOK_STORE_UNREADABLE) from exc
             if group is None:
-                raise UnknownAlertGroup(
-                    f"unknown contact group '{name[:64]}': create it in Telegram with "
-                    f"/group add {name[:64]} MEMBERS..., or fix the URL or the smsbot_group label", name)
+                raise UnknownAlertGroup(name)
             if not group.members:
-                raise EmptyAlertGroup(f"the contact group '{group.name}' has no members: add some with "
-                                      f"/group add {group.name} MEMBERS...", group.name)
+                raise EmptyAlertGroup(group.name)
             batches.append((group.name, [_item_in(a) for a in alerts]))
         try:
             records = await self.store.alert_intake.receive(
@@ -137,7 +134,7 @@ class AlertService:
                 code_reuse_after=CODE_REUSE_AFTER)
         except Exception as exc:
             log.error("an alert could not be stored (%s); the sender was told to retry", type(exc).__name__)
-            raise AlertNotStored("the alert could not be stored; try again") from exc
+            raise AlertNotStored(Reason.WEBHOOK_NOT_STORED) from exc
         await self._count_received(records)
         self.wake()
         self.on_change()
@@ -251,7 +248,7 @@ class AlertService:
         try:
             phones = await self._phones(alert.group_name)
         except (BotError, InputError) as exc:
-            reason = f"the group @{alert.group_name} cannot be texted ({type(exc).__name__})"
+            reason = f"the group @{alert.group_name} cannot be texted ({exc.reason})"
             log.warning("alert %d: %s", alert.id, reason)
             await store.alert_delivery.finish(alert.id, "error", self.clock(), error=reason)
             metrics.ALERTS.labels("error").inc()

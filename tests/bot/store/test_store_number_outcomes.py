@@ -16,7 +16,7 @@ async def test_each_number_keeps_its_state_report_time_and_reason_in_send_order(
     await store.sends.start_chunk(sid, 0)
     await store.sends.record_chunk(sid, 0, "accepted", 100, 0, [f"id{i}" for i in range(100)], None)
     await store.sends.start_chunk(sid, 1)
-    await store.sends.record_chunk(sid, 1, "refused", 0, 0, [], "no credit", "InsufficientBalance", None)
+    await store.sends.record_chunk(sid, 1, "refused", 0, 0, [], "no credit", "insufficient_balance", None)
     await store.sends.finish(sid, "partial")
     await store.sends.store_reports([DeliveryReport("id0", numbers[0], 10), DeliveryReport("id1", numbers[1], 20)])
 
@@ -26,7 +26,7 @@ async def test_each_number_keeps_its_state_report_time_and_reason_in_send_order(
     assert (delivered.state, delivered.report_status, delivered.reason) == ("accepted", 10, None)
     assert (failed.report_status, waiting.report_status, waiting.reported_at) == (20, None, None)
     assert delivered.reported_at is not None and failed.reported_at is not None
-    assert {(n.state, n.reason) for n in out[100:]} == {("refused", "InsufficientBalance")}
+    assert {(n.state, n.reason) for n in out[100:]} == {("refused", "insufficient_balance")}
     assert await store.sends.numbers(sid + 1) == []
 
 

@@ -27,12 +27,12 @@ async def test_chunk_outcomes_add_up_and_the_numbers_keep_the_refusal(store: Sto
     await store.sends.start_chunk(sid, 0)
     await store.sends.record_chunk(sid, 0, "accepted", 100, 0, ["b1"], None)
     await store.sends.start_chunk(sid, 1)
-    await store.sends.record_chunk(sid, 1, "refused", 0, 50, [], "no credit", "InsufficientBalance", None)
+    await store.sends.record_chunk(sid, 1, "refused", 0, 50, [], "no credit", "insufficient_balance", None)
     await store.sends.finish(sid, "partial")
     send = await store.sends.get(sid)
     assert (send.state, send.accepted, send.rejected, send.cost) == ("partial", 100, 50, 100)
-    assert (send.error, send.error_kind) == ("no credit", "InsufficientBalance")
-    assert [(g.state, g.reason, g.count) for g in send.outcomes] == [("refused", "InsufficientBalance", 50)]
+    assert (send.error, send.error_kind) == ("no credit", "insufficient_balance")
+    assert [(g.state, g.reason, g.count) for g in send.outcomes] == [("refused", "insufficient_balance", 50)]
     assert send.not_sent == tuple(numbers[100:])
 
 
