@@ -1,6 +1,6 @@
 """Simplified Chinese messages (keys as in en.py). Missing keys fall back to English.
 
-Same HTML tags and {placeholders} as en.py (tests/test_i18n.py checks it);
+Same HTML tags and {placeholders} as en.py (tests/bot/test_i18n.py checks it);
 commands, keywords (at, add, del) and example names stay in Latin letters.
 """
 

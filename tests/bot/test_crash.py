@@ -43,7 +43,7 @@ from bot.store import Store
 from sms_core import parse_inbound, parse_reports
 from sms_core.sandbox import SandboxGateway, SandboxServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INBOUND = 500
 PHONES = [f"139{i:08d}" for i in range(25)]
 KILLS = 5

@@ -10,7 +10,7 @@ from config import Settings, SettingsError, load_settings
 from config.forms import EXPECTED, shown
 from config.settings import unknown_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
