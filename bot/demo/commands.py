@@ -91,10 +91,10 @@ class Commands:
         if phone is None:
             return
         topic = await self.world.runtime.store.topics.get(phone, INBOX_CHAT)
-        if topic is None or topic.thread_id not in self.world.live_topics():
+        if topic is None or topic.topic_id not in self.world.live_topics():
             self.say(f"{phone} has no topic yet: it gets one when it first texts, e.g. :phone {phone} hello")
             return
-        self._move(Place(INBOX_CHAT, topic.thread_id))
+        self._move(Place(INBOX_CHAT, topic.topic_id))
         self.say(f"what you write here is texted to {phone}")
 
     async def _topic(self, rest: str) -> None:

@@ -104,7 +104,7 @@ class InboxDelivery:
             if not self.budgets.try_spend(inbox):
                 return False
             try:
-                sent = await self._send(bot, inbox, packed.html, topic.thread_id if topic else None, plain=plain)
+                sent = await self._send(bot, inbox, packed.html, topic.topic_id if topic else None, plain=plain)
             except BadRequest as exc:
                 problem = str(exc).lower()
                 if "can't parse entities" in problem and not plain:
@@ -133,7 +133,7 @@ class InboxDelivery:
                 elif topic is not None:
                     # the topic refuses it for a reason of its own: the chat itself, with a header
                     log.warning("the topic %d of %s refuses messages (%s): posting in the chat with a header",
-                                topic.thread_id, phone, exc)
+                                topic.topic_id, phone, exc)
                     topic = None
                 elif chat_wide(problem):
                     self.health.note_chat(inbox, f"Telegram refuses the bot's messages: {exc}")
@@ -151,7 +151,7 @@ class InboxDelivery:
                 i = 0
                 continue
             await self.store.inbound.mark_forwarded(packed.done, inbox, sent.message_id,
-                                            topic.thread_id if topic else None, phone=phone)
+                                            topic.topic_id if topic else None, phone=phone)
             counts.sms += len(packed.done)
             counts.messages += 1
             counts.done.update(packed.done)

@@ -27,7 +27,7 @@ def topic_of(msg: Message | None) -> int | None:
 async def answered_phone(store: Store, msg: Message) -> str | None:
     """The phone a message in the inbox chat answers, or None when it answers no phone."""
     if msg.is_topic_message and msg.message_thread_id is not None:
-        phone = await store.topics.phone_for_thread(msg.chat_id, msg.message_thread_id)
+        phone = await store.topics.phone_for_topic(msg.chat_id, msg.message_thread_id)
         if phone is not None:
             return phone
     reply = msg.reply_to_message

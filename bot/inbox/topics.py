@@ -18,7 +18,7 @@ from telegram import Bot
 from telegram.error import BadRequest
 
 from bot.health import HealthState
-from bot.store import Store, Thread
+from bot.store import Store, Topic
 from bot.telegram.calls import MAX_BACKOFF, RoundCalls, TelegramDelay
 from bot.telegram.ratelimit import COUNTED
 
@@ -32,9 +32,6 @@ answered late is still one topic, where a timeout would make the next run create
 CHAT_WIDE = ("chat not found", "have no rights", "not enough rights to send", "chat_write_forbidden",
              "chat_restricted", "bot was kicked", "not a member")
 """Refusals that concern the whole inbox chat, not one phone: the run stops and tries again later."""
-
-Topic = Thread
-"""A phone's topic: (phone, chat_id, thread_id, title); the store calls it a thread."""
 
 
 def chat_wide(problem: str) -> bool:
@@ -96,18 +93,18 @@ class Topics:
 
     async def drop(self, topic: Topic) -> None:
         """Forget a topic Telegram says is gone: the next SMS makes a new one."""
-        log.warning("the topic %d of %s is gone; making a new one", topic.thread_id, topic.phone)
-        await self.store.topics.drop(topic.phone, topic.thread_id)
+        log.warning("the topic %d of %s is gone; making a new one", topic.topic_id, topic.phone)
+        await self.store.topics.drop(topic.phone, topic.topic_id)
 
     async def reopen(self, bot: Bot, chat_id: int, topic: Topic) -> bool:
         """Reopen a phone's topic that someone closed: the phone wrote again. False when not allowed."""
         try:
-            await self.call(lambda: bot.reopen_forum_topic(chat_id, topic.thread_id, rate_limit_args=COUNTED))
+            await self.call(lambda: bot.reopen_forum_topic(chat_id, topic.topic_id, rate_limit_args=COUNTED))
         except BadRequest as exc:
             if "not_modified" in str(exc).lower().replace(" ", "_"):
                 return True  # someone reopened it meanwhile
             log.warning("the topic %d of %s is closed and cannot be reopened (%s): posting in the chat "
-                        "with a header", topic.thread_id, topic.phone, exc)
+                        "with a header", topic.topic_id, topic.phone, exc)
             return False
-        log.info("topic %d of %s reopened: the phone wrote again", topic.thread_id, topic.phone)
+        log.info("topic %d of %s reopened: the phone wrote again", topic.topic_id, topic.phone)
         return True

@@ -65,7 +65,7 @@ from bot.store.models import (
     ReportOutcome,
     SendRecord,
     SuppressedAlert,
-    Thread,
+    Topic,
 )
 from bot.store.repo import sqlite_errors
 from bot.store.scheduled import ScheduledRepo
@@ -77,7 +77,7 @@ __all__ = [
     "ROOM_FOR_A_PAGE", "SCHEMA_VERSION", "AlertClaim", "AlertItemIn", "AlertItemRecord", "AlertRecord", "AuditRecord",
     "Confirmation", "Contact", "Database", "DatabaseError", "Group", "HeldSend", "InboundRecord", "IntegrityError",
     "NumberOutcome", "OperationalError", "OutcomeGroup", "RawAnswer", "Recipient", "ReportOutcome", "SchemaTooNew",
-    "SendRecord", "Store", "StoreError", "StoreFull", "StoreLocked", "SuppressedAlert", "Thread",
+    "SendRecord", "Store", "StoreError", "StoreFull", "StoreLocked", "SuppressedAlert", "Topic",
 ]
 
 ROOM_FOR_A_PAGE = 1024 * 1024

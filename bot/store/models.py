@@ -128,10 +128,12 @@ class RawAnswer(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class Thread:
+class Topic:
+    """A phone's forum topic in the inbox chat (Telegram calls its id message_thread_id)."""
+
     phone: str
     chat_id: int
-    thread_id: int
+    topic_id: int
     title: str
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from bot.store.models import Thread
+from bot.store.models import Topic
 from bot.store.repo import SqliteRepo
 
 
 class TopicsRepo(SqliteRepo):
-    async def get(self, phone: str, chat_id: int) -> Thread | None:
+    async def get(self, phone: str, chat_id: int) -> Topic | None:
         """The phone's topic in `chat_id`."""
         return await self._run(_get, phone, chat_id)
 
@@ -23,8 +23,8 @@ class TopicsRepo(SqliteRepo):
         """Forget a topic that Telegram says is gone (only that one: a newer mapping stays)."""
         await self._run(_drop, phone, thread_id)
 
-    async def phone_for_thread(self, chat_id: int, thread_id: int) -> str | None:
-        return await self._run(_phone_for_thread, chat_id, thread_id)
+    async def phone_for_topic(self, chat_id: int, thread_id: int) -> str | None:
+        return await self._run(_phone_for_topic, chat_id, thread_id)
 
     async def link_message(self, chat_id: int, message_id: int, phone: str) -> None:
         """A Telegram message that speaks for `phone`."""
@@ -34,11 +34,11 @@ class TopicsRepo(SqliteRepo):
         return await self._run(_phone_for_message, chat_id, message_id)
 
 
-def _get(conn: sqlite3.Connection, phone: str, chat_id: int) -> Thread | None:
+def _get(conn: sqlite3.Connection, phone: str, chat_id: int) -> Topic | None:
     row = conn.execute(
         "SELECT phone, chat_id, thread_id, title FROM threads WHERE phone = ? AND chat_id = ?", (phone, chat_id)
     ).fetchone()
-    return Thread(row["phone"], row["chat_id"], row["thread_id"], row["title"]) if row else None
+    return Topic(row["phone"], row["chat_id"], row["thread_id"], row["title"]) if row else None
 
 
 def _set(conn: sqlite3.Connection, phone: str, chat_id: int, thread_id: int, title: str) -> None:
@@ -55,7 +55,7 @@ def _drop(conn: sqlite3.Connection, phone: str, thread_id: int) -> None:
     conn.execute("DELETE FROM threads WHERE phone = ? AND thread_id = ?", (phone, thread_id))
 
 
-def _phone_for_thread(conn: sqlite3.Connection, chat_id: int, thread_id: int) -> str | None:
+def _phone_for_topic(conn: sqlite3.Connection, chat_id: int, thread_id: int) -> str | None:
     row = conn.execute(
         "SELECT phone FROM threads WHERE chat_id = ? AND thread_id = ?", (chat_id, thread_id)
     ).fetchone()

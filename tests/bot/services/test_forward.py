@@ -59,7 +59,7 @@ async def test_five_sms_from_a_new_phone_in_one_poll_make_one_topic(prepared_har
     assert message["message_thread_id"] == topic["message_thread_id"]
     assert _sms_texts([message]) == [f"message {i}" for i in range(5)]
     assert len(h.api.calls("createForumTopic")) == 1
-    assert await h.services.store.topics.phone_for_thread(INBOX_CHAT, topic["message_thread_id"]) == PHONE
+    assert await h.services.store.topics.phone_for_topic(INBOX_CHAT, topic["message_thread_id"]) == PHONE
     assert await h.services.store.inbound.pending_count() == 0
 
 
@@ -92,8 +92,8 @@ async def test_deleted_topic_is_replaced_and_the_message_still_arrives(harness):
     assert message["message_thread_id"] == new["message_thread_id"]
     assert _sms_texts([message]) == ["after"]
     store = harness.services.store
-    assert await store.topics.phone_for_thread(INBOX_CHAT, new["message_thread_id"]) == PHONE
-    assert await store.topics.phone_for_thread(INBOX_CHAT, old["message_thread_id"]) is None
+    assert await store.topics.phone_for_topic(INBOX_CHAT, new["message_thread_id"]) == PHONE
+    assert await store.topics.phone_for_topic(INBOX_CHAT, old["message_thread_id"]) is None
     failed = [c for c in harness.api.calls("sendMessage") if c.status == 400]
     assert failed and "message thread not found" in failed[0].description
 
@@ -132,7 +132,7 @@ async def test_a_closed_topic_that_cannot_be_reopened_gets_the_sms_in_the_chat(h
     assert general[0]["text"].startswith(f"📩 {PHONE} · ")
     # a reply to it answers the phone, and the phone's topic is still its topic
     assert await store.topics.phone_for_message(INBOX_CHAT, general[0]["message_id"]) == PHONE
-    assert await store.topics.phone_for_thread(INBOX_CHAT, thread) == PHONE
+    assert await store.topics.phone_for_topic(INBOX_CHAT, thread) == PHONE
 
 
 async def test_a_phone_telegram_refuses_waits_and_the_other_phones_go_on(make_harness):
