@@ -53,10 +53,15 @@ class _Formatter(string.Formatter):
 _FORMATTER = _Formatter()
 
 
+def template_of(key: str, catalogue: Mapping[str, str]) -> str:
+    """`key`'s template in `catalogue`, or the English one where the catalogue lacks it (a
+    message added in English first still reads, rather than failing)."""
+    return catalogue.get(key) or EN[key]
+
+
 def t(key: str, lang: str = "en", /, **params: object) -> str:
     """The message `key` in `lang`, placeholders filled with escaped values."""
-    catalogue = CATALOGUES.get(lang, EN)
-    template = catalogue.get(key) or EN[key]
+    template = template_of(key, CATALOGUES.get(lang, EN))
     return _FORMATTER.vformat(template, (), {k: _safe(v) for k, v in params.items()})
 
 

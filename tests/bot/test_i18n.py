@@ -11,7 +11,16 @@ from harness import MEMBER
 
 from bot.devserver import parse_html
 from bot.errors import Reason, Refusal
-from bot.i18n import CATALOGUES, Html, Translator, pick_language, placeholders, plain, t
+from bot.i18n import (
+    CATALOGUES,
+    Html,
+    Translator,
+    pick_language,
+    placeholders,
+    plain,
+    t,
+    template_of,
+)
 from bot.i18n.en import MESSAGES as EN
 from bot.i18n.reasons import gateway_key, number_key, number_refusal
 from bot.i18n.zh import MESSAGES as ZH
@@ -85,9 +94,10 @@ def test_chinese_fills_and_escapes_like_english() -> None:
     assert tr("contacts", lines=Html("<b>a</b>")) == "<b>联系人</b>\n<b>a</b>"
 
 
-def test_a_missing_key_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(ZH, "confirm_done")
-    assert t("confirm_done", "zh") == EN["confirm_done"]
+def test_a_missing_key_falls_back_to_english() -> None:
+    without = {key: text for key, text in ZH.items() if key != "confirm_done"}
+    assert template_of("confirm_done", without) == EN["confirm_done"]
+    assert template_of("confirm_done", ZH) == ZH["confirm_done"]
 
 
 # --- reason codes ------------------------------------------------------------------------
