@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 
 import httpx
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from config.forms import masked_url
@@ -52,6 +52,9 @@ class ProxiedRequest(HTTPXRequest):
             code, payload = await super().do_request(
                 url, method, request_data, read_timeout=read_timeout, write_timeout=write_timeout,
                 connect_timeout=connect_timeout, pool_timeout=pool_timeout)
+        except TimedOut as exc:
+            self.timed_out(exc)
+            raise
         except NetworkError as exc:
             cause = exc.__cause__
             if self.proxy_shown is None or not isinstance(cause, httpx.ProxyError):
@@ -62,7 +65,15 @@ class ProxiedRequest(HTTPXRequest):
             raise NetworkError(f"the proxy {self.proxy_shown} failed: {detail}") from exc
         if code == HTTPStatus.PROXY_AUTHENTICATION_REQUIRED and self.proxy_shown is not None:
             raise ProxyRefused(self.refused("407 Proxy Authentication Required"))
+        self.answered(code)
         return code, payload
+
+    def answered(self, code: int) -> None:
+        """Telegram (or the proxy) answered with HTTP `code`: a hook for subclasses."""
+
+    def timed_out(self, exc: TimedOut) -> None:
+        """The request got no answer in time (python-telegram-bot may retry it at once, telling
+        no error callback): a hook for subclasses."""
 
     def refused(self, detail: str) -> str:
         return (f"the proxy {self.proxy_shown} refused the credentials in {PROXY_SETTING} ({detail}): "

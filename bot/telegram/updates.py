@@ -21,7 +21,6 @@ from typing import Any
 
 from telegram.error import TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
-from telegram.request import BaseRequest, RequestData
 
 from bot.faults import FaultLog
 from bot.telegram.proxied import ProxiedRequest
@@ -72,23 +71,9 @@ class WatchedRequest(ProxiedRequest):
         super().__init__(**kwargs)
         self.faults = faults
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        try:
-            code, payload = await super().do_request(
-                url, method, request_data, read_timeout=read_timeout, write_timeout=write_timeout,
-                connect_timeout=connect_timeout, pool_timeout=pool_timeout)
-        except TimedOut as exc:
-            self.faults.failed(exc)
-            raise
+    def timed_out(self, exc: TimedOut) -> None:
+        self.faults.failed(exc)
+
+    def answered(self, code: int) -> None:
         if code == HTTPStatus.OK:
             self.faults.answered()
-        return code, payload
